@@ -1,0 +1,39 @@
+# The README's two commands. Each creates .venv if needed and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-test benchmark translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# Install, create the SQLite database with a demo study, print a link, serve.
+run: install
+	$(BIN)/qsort init-db --demo
+	$(BIN)/qsort serve --host $(HOST) --port $(PORT)
+
+# Install and run every test: unit, app and browser (needs /usr/bin/chromium: .ci/run installs it).
+test: install-test
+	$(BIN)/python -m pytest -q
+
+benchmark: install
+	$(BIN)/python benchmarks/analysis.py
+
+# Re-extract UI strings and compile the catalogues after changing translatable text.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -o qsort/translations/messages.pot .
+	$(BIN)/pybabel update -i qsort/translations/messages.pot -d qsort/translations
+	$(BIN)/pybabel compile -d qsort/translations
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The Q-method analysis engine: numpy in, numbers out. Imports nothing from ``qsort``."""

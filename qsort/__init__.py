@@ -1,0 +1,43 @@
+"""qsort: the web app (studies, sorting, interviews, the researcher's studio).
+
+The analysis engine lives in the separate ``analysis`` package, which never imports from here.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def _asset_folder(name: str) -> str:
+    """Find ``templates/`` or ``static/``: beside the package when installed, at the repository top in a checkout."""
+    installed = Path(__file__).resolve().parent / name
+    if installed.is_dir():
+        return str(installed)
+    return str(Path(__file__).resolve().parent.parent / name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: configuration, database, CSRF, translations, blueprints."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_asset_folder("templates"),
+        static_folder=_asset_folder("static"),
+    )
+    config_module.load(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from . import db, i18n, security
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+
+    from .blueprints import register_blueprints
+
+    register_blueprints(app)
+    return app

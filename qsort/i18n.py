@@ -1,0 +1,29 @@
+"""UI translations (Flask-Babel): English, Dutch, Norwegian Bokmål.
+
+The language is, in order: ``?lang=`` on the URL (remembered in the session), the session, the browser's
+Accept-Language, English. Statements are study content and are translated per study, not here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+
+TRANSLATIONS_DIR = str(Path(__file__).resolve().parent / "translations")
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
+    Babel(app, locale_selector=select_locale)

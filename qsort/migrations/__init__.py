@@ -1,0 +1,28 @@
+"""Schema migrations (Alembic), shipped inside the package so an installed qsort can upgrade its database.
+
+Add one after changing ``qsort/models.py``:  ``qsort db-revision -m "what changed"`` (autogenerates a file in
+``versions/``; read it before committing). ``qsort init-db`` applies them all.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+HERE = Path(__file__).resolve().parent
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def revision(database_url: str, message: str) -> None:
+    command.revision(alembic_config(database_url), message=message, autogenerate=True)

@@ -1,0 +1,322 @@
+"""All database tables, as SQLAlchemy 2 ORM models. Change a model, then add a migration (see README).
+
+A Study owns Statements, Questions and Participants; a Participant has at most one Sort; a Sort holds
+Placements (where each card is now), Moves (how it got there), CardComments, Answers and interviewer Notes.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    """An unguessable URL-safe token (256 bits) for invite and open links."""
+    return secrets.token_urlsafe(32)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    """A researcher or an interviewer (role), logging in with email and password (stored hashed)."""
+
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="researcher")  # researcher | interviewer | admin
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    studies: Mapped[list["Study"]] = relationship(back_populates="owner")
+
+
+STUDY_STATES = ("draft", "open", "closed")
+COMMENT_MODES = ("off", "optional", "required")
+
+
+class Study(Base):
+    """A Q-study: its texts, statements, grid, questions and participants.
+
+    ``texts`` maps a text name (welcome, consent, instruction, presort_instruction, sort_instruction,
+    postsort_instruction, thank_you, declined) to ``{language: text}``. ``grid_scores`` and ``grid_heights``
+    are the columns of the forced distribution, e.g. [-4..4] and [2,3,4,5,6,5,4,3,2]; the heights sum to the
+    number of statements unless ``free_distribution`` is set.
+    """
+
+    __tablename__ = "study"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # one of STUDY_STATES
+    languages: Mapped[list[Any]] = mapped_column(default=lambda: ["en"])
+    default_language: Mapped[str] = mapped_column(String(10), default="en")
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    grid_scores: Mapped[list[Any]] = mapped_column(default=list)
+    grid_heights: Mapped[list[Any]] = mapped_column(default=list)
+    free_distribution: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Labels of the grid's two ends and the three pre-sort piles, per language: {"most": {"en": ...}, ...}
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    extreme_comments: Mapped[str] = mapped_column(String(20), default="optional")  # one of COMMENT_MODES
+    ask_would_pay: Mapped[bool] = mapped_column(Boolean, default=True)
+    redirect_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    open_link_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    open_link_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship(back_populates="studies")
+    statements: Mapped[list["Statement"]] = relationship(
+        back_populates="study", order_by="Statement.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="study", order_by="Question.position", cascade="all, delete-orphan"
+    )
+    participants: Mapped[list["Participant"]] = relationship(back_populates="study", cascade="all, delete-orphan")
+    shares: Mapped[list["StudyShare"]] = relationship(back_populates="study", cascade="all, delete-orphan")
+    analysis_runs: Mapped[list["AnalysisRun"]] = relationship(back_populates="study", cascade="all, delete-orphan")
+
+    @property
+    def grid(self) -> list[tuple[int, int]]:
+        """The columns as (score, height) pairs, lowest score first."""
+        return list(zip(self.grid_scores, self.grid_heights))
+
+    def text(self, name: str, language: str) -> str:
+        """A configurable study text in ``language``, falling back to the study's default language."""
+        by_language = (self.texts or {}).get(name) or {}
+        return by_language.get(language) or by_language.get(self.default_language) or ""
+
+
+class StudyShare(Base):
+    """A colleague the owner shared a study with (they see and edit it like the owner)."""
+
+    __tablename__ = "study_share"
+    __table_args__ = (UniqueConstraint("study_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+
+    study: Mapped[Study] = relationship(back_populates="shares")
+    user: Mapped[User] = relationship()
+
+
+class Statement(Base):
+    """A card of the Q-set. ``tags`` holds e.g. the buyer archetype (price, added-value, strategy);
+    ``translations`` maps a language to the text in that language."""
+
+    __tablename__ = "statement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    study: Mapped[Study] = relationship(back_populates="statements")
+
+    def text_in(self, language: str) -> str:
+        return (self.translations or {}).get(language) or self.text
+
+
+QUESTION_KINDS = ("text", "single", "multiple", "number", "likert")
+
+
+class Question(Base):
+    """A researcher-defined question asked before (phase 'pre') or after ('post') the sort.
+
+    ``prompt`` is ``{language: text}``; ``options`` a list of ``{"value": str, "label": {language: text}}``
+    for single/multiple choice; ``settings`` holds e.g. min/max for numbers and the scale for Likert items.
+    """
+
+    __tablename__ = "question"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    phase: Mapped[str] = mapped_column(String(10), default="post")
+    kind: Mapped[str] = mapped_column(String(20), default="text")  # one of QUESTION_KINDS
+    prompt: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    study: Mapped[Study] = relationship(back_populates="questions")
+
+
+class Participant(Base):
+    """Someone who sorts: from an invite (single-use ``token``), the open link, an import or an interview.
+
+    ``attributes`` holds whatever the researcher knows about the customer (account, revenue band, CRM id...).
+    """
+
+    __tablename__ = "participant"
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    code: Mapped[str | None] = mapped_column(String(100), nullable=True)  # participant id shown in analysis
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str] = mapped_column(String(20), default="invite")  # invite | open | import | interview
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    consent: Mapped[str | None] = mapped_column(String(10), nullable=True)  # None | given | declined
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    study: Mapped[Study] = relationship(back_populates="participants")
+    sort: Mapped["Sort | None"] = relationship(back_populates="participant", cascade="all, delete-orphan")
+
+    @property
+    def label(self) -> str:
+        return self.code or self.name or f"P{self.id}"
+
+
+SORT_STATES = ("started", "presorted", "sorted", "submitted")
+
+
+class Sort(Base):
+    """One participant's Q-sort, from first visit to submission.
+
+    ``step`` is where the participant is in the flow (welcome, instructions, presort, grid, postsort,
+    questions, done); ``presort`` maps statement id (as text) to a pile (agree/neutral/disagree);
+    ``step_seconds`` accumulates time spent per step; ``revision`` orders draft saves so that a late,
+    stale save never overwrites a newer one.
+    """
+
+    __tablename__ = "sort"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="started")  # one of SORT_STATES
+    step: Mapped[str] = mapped_column(String(20), default="welcome")
+    presort: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    step_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)  # interviewer
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    participant: Mapped[Participant] = relationship(back_populates="sort")
+    placements: Mapped[list["Placement"]] = relationship(back_populates="sort", cascade="all, delete-orphan")
+    moves: Mapped[list["Move"]] = relationship(back_populates="sort", order_by="Move.id", cascade="all, delete-orphan")
+    comments: Mapped[list["CardComment"]] = relationship(back_populates="sort", cascade="all, delete-orphan")
+    answers: Mapped[list["Answer"]] = relationship(back_populates="sort", cascade="all, delete-orphan")
+    notes: Mapped[list["Note"]] = relationship(back_populates="sort", cascade="all, delete-orphan")
+
+    def scores(self) -> dict[int, int]:
+        """statement id -> score, for the cards placed in the grid."""
+        return {p.statement_id: p.score for p in self.placements if p.score is not None}
+
+
+class Placement(Base):
+    """Where a card is in a sort: its grid column score, and its slot (order) within the column."""
+
+    __tablename__ = "placement"
+    __table_args__ = (UniqueConstraint("sort_id", "statement_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    slot: Mapped[int] = mapped_column(Integer, default=0)
+
+    sort: Mapped[Sort] = relationship(back_populates="placements")
+    statement: Mapped[Statement] = relationship()
+
+
+class Move(Base):
+    """One step of the move log: a card went from one place to another ("pile:agree", "grid:3", "deck")."""
+
+    __tablename__ = "move"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
+    from_place: Mapped[str] = mapped_column(String(30))
+    to_place: Mapped[str] = mapped_column(String(30))
+    client_time: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    client_seq: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sort: Mapped[Sort] = relationship(back_populates="moves")
+
+
+WOULD_PAY_CHOICES = ("yes", "no", "depends")
+
+
+class CardComment(Base):
+    """The participant's "why?" for a card at an extreme, and for the top cards "would you pay more for this?"."""
+
+    __tablename__ = "card_comment"
+    __table_args__ = (UniqueConstraint("sort_id", "statement_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    would_pay: Mapped[str | None] = mapped_column(String(10), nullable=True)  # one of WOULD_PAY_CHOICES
+
+    sort: Mapped[Sort] = relationship(back_populates="comments")
+    statement: Mapped[Statement] = relationship()
+
+
+class Answer(Base):
+    """An answer to a Question; ``value`` is a string, a number or a list of option values."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("sort_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+    sort: Mapped[Sort] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+
+class Note(Base):
+    """An interviewer's note during a session, on one card or (statement_id None) on the sort as a whole."""
+
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"), nullable=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sort: Mapped[Sort] = relationship(back_populates="notes")
+
+
+class AnalysisRun(Base):
+    """A saved analysis: the parameters it was run with and its result (the ``qsort analyze`` JSON),
+    so a report can be reproduced; ``factor_names`` names factors as buyer types."""
+
+    __tablename__ = "analysis_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    factor_names: Mapped[list[Any]] = mapped_column(default=list)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+    study: Mapped[Study] = relationship(back_populates="analysis_runs")
+
+
+class LoginAttempt(Base):
+    """Failed logins per email and address, for rate limiting."""
+
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

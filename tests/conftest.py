@@ -1,0 +1,46 @@
+"""Shared fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner``, ``session``.
+
+Each test gets a fresh SQLite database in a temporary instance folder, migrated to the newest schema.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def app(tmp_path):
+    from qsort import create_app, db
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "WTF_CSRF_ENABLED": True,
+    })
+    app.instance_path = str(tmp_path)
+    db.upgrade_schema(app)
+    yield app
+    app.extensions["qsort_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    from qsort import db
+
+    with app.app_context():
+        yield db.get_session()
