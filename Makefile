@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test benchmark translations clean
+.PHONY: run test install install-test benchmark translations migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ translations: install
 	$(BIN)/pybabel extract -F babel.cfg -o qsort/translations/messages.pot .
 	$(BIN)/pybabel update -i qsort/translations/messages.pot -d qsort/translations
 	$(BIN)/pybabel compile -d qsort/translations
+
+# Before the first release the schema is one migration: rewrite it after changing qsort/models.py.
+migration: install
+	rm -f /tmp/qsort-migration-scratch.sqlite
+	$(BIN)/python -c "from qsort.migrations import regenerate_initial as r; r('sqlite:////tmp/qsort-migration-scratch.sqlite')"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,6 +5,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import main
+    from . import auth, main, respond, studio
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(studio.bp)

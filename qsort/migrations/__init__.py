@@ -26,3 +26,15 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def regenerate_initial(database_url: str) -> None:
+    """Rewrite ``versions/0001_initial_schema.py`` from the models (only while nothing has been released).
+
+    ``database_url`` must point at an empty scratch database.
+    """
+    for old in (HERE / "versions").glob("0001_*.py"):
+        old.unlink()
+    command.revision(alembic_config(database_url), message="initial schema", autogenerate=True, rev_id="0001")
+    for new in (HERE / "versions").glob("0001_*.py"):
+        new.rename(HERE / "versions" / "0001_initial_schema.py")

@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 0100ea79d9e0
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 12:24:27.829091
+Create Date: 2026-11-24 12:25:10.975341
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0100ea79d9e0'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,4 @@
+"""Researcher and interviewer login."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
