@@ -40,7 +40,12 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    from qsort import db
+    """A database session of the test's own, outside any request.
 
-    with app.app_context():
-        yield db.get_session()
+    It deliberately does not push an app context: a pushed context would be shared by the test client's
+    requests (one ``g`` for all of them), which hides bugs. Call ``session.expire_all()`` before reading
+    what a request changed.
+    """
+    db_session = app.extensions["qsort_sessionmaker"]()
+    yield db_session
+    db_session.close()

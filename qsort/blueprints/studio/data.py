@@ -1,0 +1,2 @@
+"""Studio views: data (being written)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Studio views: participants (being written)."""
+from . import bp  # noqa: F401
