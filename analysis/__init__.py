@@ -1,1 +1,37 @@
-"""The Q-method analysis engine: numpy in, numbers out. Imports nothing from ``qsort``."""
+"""The Q-method analysis engine: numpy in, numbers out. Imports nothing from ``qsort``.
+
+>>> from analysis import qmethod
+>>> result = qmethod(sorts, nfactors=3, extraction="pca", rotation="varimax")   # doctest: +SKIP
+
+The pipeline's steps live in their own modules (correlation, extraction, rotation, flagging, scores,
+characteristics, distinguishing; :mod:`analysis.qmethod` ties them together). Formats, grids, the number
+of factors and the bootstrap are imported lazily on first use, so ``import analysis`` needs only numpy.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+from .qmethod import QResult, qmethod
+from .rotation import RotationStep
+
+# name -> module that defines it, imported on first attribute access
+_LAZY = {
+    "Grid": ".grid",
+    "infer_grid": ".grid",
+    "quasi_normal_grid": ".grid",
+    "read_sorts": ".formats",
+    "FormatError": ".formats",
+    "bootstrap": ".bootstrap",
+    "parallel_analysis": ".nfactors",
+    "suggest_nfactors": ".nfactors",
+}
+
+__all__ = ["QResult", "RotationStep", "qmethod", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
