@@ -48,7 +48,8 @@ def varimax(loadings, normalize: bool = True, eps: float = 1e-5, max_iter: int =
     d = 0.0
     for _ in range(max_iter):
         z = x @ rotmat
-        b = x.T @ (z ** 3 - z * (np.sum(z * z, axis=0) / n_rows))
+        z2 = z * z                                   # z * z * z: numpy's z ** 3 is ~7x slower
+        b = x.T @ (z2 * z - z * (z2.sum(axis=0) / n_rows))
         u, s, vt = np.linalg.svd(b)
         rotmat = u @ vt
         d_past, d = d, float(s.sum())
