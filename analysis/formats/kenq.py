@@ -1,0 +1,224 @@
+"""Ken-Q Analysis / KADE files: the CSV of Q-sorts (one row per participant) with a statements
+``.txt``, and the KADE project ZIP.
+
+Ken-Q CSV::
+
+    ID,s1,s2,s3
+    US1,-1,0,1
+    US2,1,-1,0
+
+The first header cell names the id column (any text); the others are the statement ids. Statement
+texts, one per line in statement order, come from ``<name>_statements.txt`` beside the CSV (or a
+file given explicitly).
+
+KADE ZIP (what KADE's "load project" reads): ``sorts.txt`` (``id,score,score,...`` per line, no
+header; ``;`` also accepted), ``statements.txt`` (one per line), ``pattern.txt`` (20 column heights
+for the scores -6 .. +13, comma-separated, the grid) and ``name.txt`` (the project name). Files may
+sit in a folder inside the archive. KADE statement ids are ``s1 .. sN``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..grid import Grid
+from ._common import FormatError, QData, Where, check_study, parse_score, read_text
+from .statements import read_statement_texts, statement_lines
+
+__all__ = ["read_kenq_csv", "write_kenq", "read_kade_zip", "write_kade_zip", "kenq_texts_path_for"]
+
+PATTERN_FIRST_SCORE = -6
+PATTERN_SLOTS = 20
+
+
+def kenq_texts_path_for(path: str | os.PathLike) -> Path:
+    """``study.csv`` -> ``study_statements.txt`` (where a Ken-Q CSV's statement texts live)."""
+    p = Path(path)
+    return p.with_name(p.stem + "_statements.txt")
+
+
+def _delimiter(first_line: str) -> str:
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def _is_number(cell: str) -> bool:
+    return re.fullmatch(r"\s*[+-]?\d+(\.0*)?\s*", cell) is not None
+
+
+def _participant_rows(file: str, text: str, *, header: bool | None) -> tuple[list[str], list[str], np.ndarray, list[int]]:
+    """Parse ``id,score,...`` rows. ``header``: True (required), False (none), None (detect).
+
+    Returns statement ids (None entries replaced by ``s1..``), participant ids, sorts
+    (n_statements x n_participants) and each participant's line number.
+    """
+    lines = text.splitlines()
+    while lines and lines[-1].strip() == "":
+        lines.pop()
+    if not lines:
+        raise FormatError(file, "empty file")
+    delimiter = _delimiter(lines[0])
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    first = rows[0]
+    has_header = header if header is not None else not all(_is_number(c) for c in first[1:] if c.strip())
+    if has_header:
+        statement_ids = [cell.strip() for cell in first[1:]]
+        if not statement_ids:
+            raise FormatError(file, "no statement columns after the id column", 1, "header")
+        for c, sid in enumerate(statement_ids):
+            if sid == "":
+                raise FormatError(file, "empty statement id in the header", 1, f"column {c + 2}")
+        seen = {}
+        for c, sid in enumerate(statement_ids):
+            if sid in seen:
+                raise FormatError(file, f"duplicate statement id {sid!r} (first in column {seen[sid] + 2})",
+                                  1, f"column {c + 2}")
+            seen[sid] = c
+        body, first_line = rows[1:], 2
+    else:
+        statement_ids = [f"s{i}" for i in range(1, len(first))]
+        body, first_line = rows, 1
+    width = len(statement_ids) + 1
+    participant_ids, scores, line_numbers = [], [], []
+    for k, row in enumerate(body):
+        line = first_line + k
+        if not any(cell.strip() for cell in row):
+            raise FormatError(file, "empty line between Q-sorts", line)
+        if len(row) != width:
+            raise FormatError(file, f"expected {width} fields (id + {width - 1} scores), found {len(row)}", line)
+        pid = row[0].strip()
+        participant_ids.append(pid)
+        line_numbers.append(line)
+        scores.append([parse_score(cell, file, line, f"column {c + 2} ({statement_ids[c]})")
+                       for c, cell in enumerate(row[1:])])
+    if not scores:
+        raise FormatError(file, "no Q-sorts after the header", 1)
+    return statement_ids, participant_ids, np.array(scores, dtype=int).T, line_numbers
+
+
+def read_kenq_csv(path: str | os.PathLike, *, statements: str | os.PathLike | None = None) -> QData:
+    """Read a Ken-Q/KADE CSV (one row per participant, header ``ID,s1..sN``)."""
+    file = str(path)
+    statement_ids, participant_ids, sorts, lines = _participant_rows(file, read_text(path), header=True)
+    texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
+    texts = read_statement_texts(texts_file, statement_ids) if texts_file.exists() or statements else None
+    return check_study(file, sorts, participant_ids, statement_ids,
+                       participant_where=[Where(n, "column 1 (participant)") for n in lines],
+                       statement_where=[Where(1, f"column {c + 2}") for c in range(len(statement_ids))],
+                       statement_texts=texts)
+
+
+def write_kenq(path: str | os.PathLike, data: QData) -> list[Path]:
+    """Write a Ken-Q CSV (``ID,<statement ids>``, a row per participant) and, when the study has
+    texts, ``<name>_statements.txt`` beside it. Returns the paths written."""
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["ID", *data.statement_ids])
+        for j, pid in enumerate(data.participant_ids):
+            writer.writerow([pid, *(int(s) for s in data.sorts[:, j])])
+    written = [path]
+    if data.statement_texts is not None:
+        from .statements import write_statement_lines
+
+        texts = kenq_texts_path_for(path)
+        write_statement_lines(texts, data.statement_texts)
+        written.append(texts)
+    return written
+
+
+# -- KADE ZIP ------------------------------------------------------------------------------------
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Lower-case base name -> member name, ignoring folders and macOS metadata."""
+    members = {}
+    for name in archive.namelist():
+        base = name.rsplit("/", 1)[-1]
+        if not base or name.startswith("__MACOSX/") or base.startswith("."):
+            continue
+        members.setdefault(base.lower(), name)
+    return members
+
+
+def _pattern_grid(file: str, text: str) -> Grid:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise FormatError(file, "empty pattern file")
+    cells = [c for c in re.split(r"[,;\s]+", lines[0].strip()) if c]
+    try:
+        slots = [int(c) for c in cells]
+    except ValueError:
+        raise FormatError(file, f"column heights must be whole numbers, found {lines[0].strip()!r}", 1) from None
+    if len(slots) != PATTERN_SLOTS or any(h < 0 for h in slots) or not any(slots):
+        raise FormatError(file, f"expected {PATTERN_SLOTS} column heights (scores -6..+13), "
+                                f"found {len(slots)}", 1, "pattern")
+    used = [i for i, h in enumerate(slots) if h]
+    first, last = used[0], used[-1]
+    return Grid.from_range(PATTERN_FIRST_SCORE + first, slots[first:last + 1])
+
+
+def read_kade_zip(path: str | os.PathLike) -> QData:
+    """Read a KADE project ZIP (``sorts.txt``, ``statements.txt``, ``pattern.txt``, ``name.txt``)."""
+    file = str(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise FormatError(file, "not a ZIP archive") from None
+    with archive:
+        members = _zip_members(archive)
+
+        def member_text(base: str) -> tuple[str, str] | None:
+            name = members.get(base)
+            return None if name is None else (f"{file}!{name}", read_text(name, archive.read(name)))
+
+        sorts_member = member_text("sorts.txt")
+        if sorts_member is None:
+            raise FormatError(file, "no sorts.txt in the archive (a KADE project ZIP holds sorts.txt, "
+                                    "statements.txt, pattern.txt and name.txt)")
+        sorts_file, sorts_text = sorts_member
+        statement_ids, participant_ids, sorts, lines = _participant_rows(sorts_file, sorts_text, header=None)
+        texts = None
+        statements_member = member_text("statements.txt")
+        if statements_member is not None:
+            texts = statement_lines(*statements_member, n_statements=len(statement_ids))
+        grid = None
+        pattern_member = member_text("pattern.txt")
+        if pattern_member is not None:
+            grid = _pattern_grid(*pattern_member)
+        title = None
+        name_member = member_text("name.txt")
+        if name_member is not None:
+            title = name_member[1].strip() or None
+    return check_study(sorts_file, sorts, participant_ids, statement_ids,
+                       participant_where=[Where(n, "participant") for n in lines],
+                       statement_where=[Where(None, f"statement {c + 1}") for c in range(len(statement_ids))],
+                       grid=grid, grid_where=Where(1, f"{file}!pattern.txt"), statement_texts=texts,
+                       title=title)
+
+
+def write_kade_zip(path: str | os.PathLike, data: QData, *, title: str | None = None) -> list[Path]:
+    """Write a KADE project ZIP. Without statement texts, ``statements.txt`` lists the statement ids
+    (KADE needs the file); without a forced grid there is no ``pattern.txt`` (a free distribution)."""
+    path = Path(path)
+    sorts = io.StringIO()
+    writer = csv.writer(sorts, lineterminator="\n")
+    for j, pid in enumerate(data.participant_ids):
+        writer.writerow([pid, *(int(s) for s in data.sorts[:, j])])
+    texts = data.statement_texts if data.statement_texts is not None else data.statement_ids
+    pattern = None
+    if data.grid is not None:
+        grid = data.grid
+        if grid.min_score < PATTERN_FIRST_SCORE or grid.max_score >= PATTERN_FIRST_SCORE + PATTERN_SLOTS:
+            raise ValueError(f"KADE grids run within -6..+13, this one is {grid}")
+        pattern = ",".join(str(grid.height(PATTERN_FIRST_SCORE + i)) for i in range(PATTERN_SLOTS)) + "\n"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sorts.txt", sorts.getvalue())
+        archive.writestr("statements.txt", "".join(" ".join(str(t).split()) + "\n" for t in texts))
+        if pattern is not None:
+            archive.writestr("pattern.txt", pattern)
+        archive.writestr("name.txt", (title or data.title or path.stem) + "\n")
+    return [path]

@@ -1,0 +1,106 @@
+"""Our CSV layout (what ``qsort analyze`` and the studio export use).
+
+First row ``statement`` then the participant ids; then one row per statement: its id, then the
+score each participant gave it. Statement texts, when known, live beside it in
+``<name>_statements.csv`` (``statement,text``).
+
+::
+
+    "statement","US1","US2"
+    "sta_1",-1,2
+    "sta_2",0,-1
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ._common import FormatError, QData, Where, check_study, parse_score, read_text
+from .statements import read_statement_texts
+
+__all__ = ["read_matrix_csv", "write_csv", "texts_path_for"]
+
+
+def texts_path_for(path: str | os.PathLike) -> Path:
+    """Where the statement texts of ``study.csv`` live: ``study_statements.csv`` beside it."""
+    p = Path(path)
+    return p.with_name(p.stem + "_statements.csv")
+
+
+def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QData:
+    """Read our CSV layout; picks up ``<name>_statements.csv`` beside it when present."""
+    file = str(path)
+    content = read_text(path) if text is None else text
+    rows = list(csv.reader(io.StringIO(content)))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise FormatError(file, "empty file")
+    header = rows[0]
+    if not header or header[0].strip().lower() != "statement":
+        found = header[0] if header else ""
+        raise FormatError(file, f"the first header cell must be 'statement', found {found!r}", 1, "header")
+    participant_ids = [cell.strip() for cell in header[1:]]
+    if not participant_ids:
+        raise FormatError(file, "no participant columns after 'statement'", 1, "header")
+    participant_where = [Where(1, f"column {k + 2} (participant)") for k in range(len(participant_ids))]
+    # csv.reader has consumed the lines already; recover each row's line number for messages.
+    line_numbers = _row_line_numbers(content)
+    statement_ids, statement_where, scores = [], [], []
+    width = len(header)
+    for k, row in enumerate(rows[1:], start=1):
+        line = line_numbers[k] if k < len(line_numbers) else None
+        if not any(cell.strip() for cell in row):
+            raise FormatError(file, "empty line between statements", line)
+        if len(row) != width:
+            raise FormatError(file, f"expected {width} fields (statement id + {width - 1} scores), "
+                                    f"found {len(row)}", line)
+        statement_ids.append(row[0].strip())
+        statement_where.append(Where(line, "column 1 (statement)"))
+        scores.append([parse_score(cell, file, line, f"column {c + 2} ({participant_ids[c]})")
+                       for c, cell in enumerate(row[1:])])
+    if not statement_ids:
+        raise FormatError(file, "no statement rows after the header", 1)
+    sorts = np.array(scores, dtype=int)
+    texts = None
+    texts_file = texts_path_for(path)
+    if text is None and texts_file.exists():
+        texts = read_statement_texts(texts_file, statement_ids)
+    return check_study(file, sorts, participant_ids, statement_ids, participant_where=participant_where,
+                       statement_where=statement_where, statement_texts=texts)
+
+
+def _row_line_numbers(content: str) -> list[int]:
+    """1-based line on which each CSV record starts (records may span lines inside quotes)."""
+    reader = csv.reader(io.StringIO(content))
+    starts, previous_end = [], 0
+    for _ in reader:
+        starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts
+
+
+def write_csv(path: str | os.PathLike, data: QData) -> list[Path]:
+    """Write ``data`` in our CSV layout, plus ``<name>_statements.csv`` when it has texts.
+
+    Returns the paths written.
+    """
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        writer.writerow(["statement", *data.participant_ids])
+        for sid, row in zip(data.statement_ids, np.asarray(data.sorts, dtype=int).tolist()):
+            writer.writerow([sid, *row])
+    written = [path]
+    if data.statement_texts is not None:
+        texts = texts_path_for(path)
+        with open(texts, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+            writer.writerow(["statement", "text"])
+            writer.writerows(zip(data.statement_ids, data.statement_texts))
+        written.append(texts)
+    return written

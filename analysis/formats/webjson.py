@@ -1,0 +1,96 @@
+"""Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON exports (e.g. a Firebase export).
+
+The file holds participant records, either as a JSON list or as an object keyed by record id
+(Firebase push ids), each with a ``sort`` string: the score of statement 1, 2, ... separated by
+``|``, e.g. ``"+3|+1|-2|+0"``. Other fields (comments, questionnaire answers) are ignored.
+
+Participant ids: the first of ``randomId``, ``partId``, ``participantId``, ``usercode``, ``userId``,
+``name``, ``id`` that every record has and that is unique across records; else the record keys
+(object form) or ``P1, P2, ...`` (list form). Statement ids are ``s1 .. sN``; texts come from
+``<name>_statements.txt`` beside the file or a file given explicitly.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ._common import FormatError, QData, Where, check_study, parse_score, read_text
+from .kenq import kenq_texts_path_for
+from .statements import read_statement_texts
+
+__all__ = ["read_web_json", "ID_FIELDS"]
+
+ID_FIELDS = ("randomId", "partId", "participantId", "usercode", "userId", "name", "id")
+
+
+def _records(file: str, data) -> list[tuple[str, dict]]:
+    if isinstance(data, list):
+        items = [(f"P{k + 1}", record) for k, record in enumerate(data)]
+        where = "record {}"
+    elif isinstance(data, dict):
+        # Some exports wrap the records one level down (e.g. {"responses": {...}}).
+        if "sort" not in data and len(data) == 1 and isinstance(next(iter(data.values())), (dict, list)):
+            inner = next(iter(data.values()))
+            if isinstance(inner, list) or all(isinstance(v, dict) for v in inner.values()):
+                return _records(file, inner)
+        items = list(data.items())
+        where = "record {!r}"
+    else:
+        raise FormatError(file, "expected a JSON object or list of participant records")
+    records = []
+    for k, (key, record) in enumerate(items):
+        label = where.format(k + 1 if isinstance(data, list) else key)
+        if not isinstance(record, dict) or "sort" not in record:
+            raise FormatError(file, "participant record without a 'sort' field", None, label)
+        records.append((str(key), record))
+    if not records:
+        raise FormatError(file, "no participant records")
+    return records
+
+
+def _participant_ids(records: list[tuple[str, dict]]) -> list[str]:
+    for name in ID_FIELDS:
+        values = [record.get(name) for _, record in records]
+        if all(isinstance(v, (str, int)) and str(v).strip() for v in values):
+            ids = [str(v).strip() for v in values]
+            if len(set(ids)) == len(ids):
+                return ids
+    return [key for key, _ in records]
+
+
+def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | None = None) -> QData:
+    """Read an Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON export."""
+    file = str(path)
+    text = read_text(path)
+    if not text.strip():
+        raise FormatError(file, "empty file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FormatError(file, f"not valid JSON: {error.msg}", error.lineno, f"column {error.colno}") from None
+    records = _records(file, data)
+    participant_ids = _participant_ids(records)
+    n_statements = None
+    columns, where = [], []
+    for (key, record), pid in zip(records, participant_ids):
+        field = f"'sort' of participant {pid!r}"
+        raw = record["sort"]
+        if not isinstance(raw, str):
+            raise FormatError(file, "'sort' must be a string of scores separated by '|'", None, field)
+        cells = raw.split("|")
+        if n_statements is None:
+            n_statements = len(cells)
+        elif len(cells) != n_statements:
+            raise FormatError(file, f"{len(cells)} scores, the first record has {n_statements}", None, field)
+        columns.append([parse_score(c, file, None, f"{field}, statement {i + 1}") for i, c in enumerate(cells)])
+        where.append(Where(None, f"participant {pid!r} (record {key!r})"))
+    statement_ids = [f"s{i}" for i in range(1, n_statements + 1)]
+    texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
+    texts = read_statement_texts(texts_file, statement_ids) if texts_file.exists() or statements else None
+    return check_study(file, np.array(columns, dtype=int).T, participant_ids, statement_ids,
+                       participant_where=where,
+                       statement_where=[Where(None, f"statement {i}") for i in range(1, n_statements + 1)],
+                       statement_texts=texts)
