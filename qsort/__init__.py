@@ -31,11 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_module.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import db, i18n, security
+    from . import db, errors, i18n, security
 
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    errors.init_app(app)  # 404 page (JSON under /api/) and CSRF failures
 
     from .blueprints import register_blueprints
 

@@ -1,4 +1,270 @@
-"""The participant's flow: no login, the token in the link is the key."""
-from flask import Blueprint
+"""The participant's flow: no login, the token in the link is the key.
+
+HTTP only: look up the participant, check the step rules, render or redirect. What the rules are and how
+things are saved lives in qsort/responses.py; the forms in qsort/respond_forms.py. URLs and JSON shapes:
+notes/RESPOND_API.md (steps: welcome -> pre-questions -> instructions -> sort (presort + grid) -> postsort
+-> questions -> done).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from .. import responses
+from ..db import get_session
+from ..models import Participant
+from ..respond_forms import (
+    answer_values,
+    continue_form,
+    open_link_form,
+    postsort_entries,
+    postsort_form,
+    questions_form,
+    welcome_form,
+)
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
+
+STEP_ENDPOINTS = {
+    "welcome": "respond.welcome",
+    "pre_questions": "respond.pre_questions",
+    "instructions": "respond.instructions",
+    "presort": "respond.sort_page",
+    "grid": "respond.sort_page",
+    "postsort": "respond.postsort",
+    "questions": "respond.questions",
+    "done": "respond.done",
+}
+
+
+def step_url(participant: Participant, step: str) -> str:
+    return url_for(STEP_ENDPOINTS[step], token=participant.token)
+
+
+def language() -> str:
+    return str(get_locale() or "en")
+
+
+def participant_or_404(token: str) -> Participant:
+    participant = responses.find_participant(get_session(), token)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+def render_step(template: str, participant: Participant, step: str, **context):
+    """Render a step's page with what every respond page shows (title, progress, language switch)."""
+    steps = responses.steps_for(participant.study)
+    shown = [s for s in steps if s not in ("grid", "done")]  # presort+grid are one page; done is no step
+    position = shown.index("presort" if step == "grid" else step) + 1 if step in shown or step == "grid" else None
+    return render_template(template, participant=participant, study=participant.study, step=step,
+                           progress=(position, len(shown)) if position else None, lang=language(), **context)
+
+
+def guard(token: str, step: str):
+    """The participant if they may see ``step`` now, else a response to send instead (404, a page, a redirect)."""
+    participant = participant_or_404(token)
+    if responses.is_completed(participant) and step != "done":
+        return None, render_step("respond/completed.html", participant, "done")
+    if not responses.accepts_responses(participant) and not responses.is_completed(participant):
+        return None, render_step("respond/closed.html", participant, step)
+    if participant.consent == "declined" and step != "welcome":
+        return None, render_step("respond/declined.html", participant, "welcome")
+    if not responses.may_view(participant, step):
+        return None, redirect(step_url(participant, responses.current_step(participant)))
+    return participant, None
+
+
+@bp.get("/<token>")
+def start(token: str):
+    """The link itself: go to where the participant is (or say it is already completed / declined)."""
+    participant = participant_or_404(token)
+    if responses.is_completed(participant):
+        return render_step("respond/completed.html", participant, "done")
+    if not responses.accepts_responses(participant):
+        return render_step("respond/closed.html", participant, "welcome")
+    if participant.consent == "declined":
+        return render_step("respond/declined.html", participant, "welcome")
+    return redirect(step_url(participant, responses.current_step(participant)))
+
+
+@bp.route("/<token>/welcome", methods=["GET", "POST"])
+def welcome(token: str):
+    participant, refusal = guard(token, "welcome")
+    if refusal:
+        return refusal
+    study = participant.study
+    consent_label = study.text("consent", language()) or _("I have read the information above and agree to take part.")
+    form = welcome_form(consent_label)
+    db = get_session()
+    if request.method == "POST":
+        if form.decline.data:
+            responses.decline_consent(db, participant)
+            return render_step("respond/declined.html", participant, "welcome")
+        if form.validate_on_submit():
+            seconds = responses.seconds_since_view(session, participant, "welcome")
+            following = responses.give_consent(db, participant, language(), seconds)
+            return redirect(step_url(participant, following))
+    else:
+        responses.note_view(session, participant, "welcome")
+        form.consent.data = participant.consent == "given"
+    return render_step("respond/welcome.html", participant, "welcome", form=form), 200 if not form.errors else 422
+
+
+def _questions_step(token: str, step: str):
+    participant, refusal = guard(token, step)
+    if refusal:
+        return refusal
+    study = participant.study
+    questions = responses.questions_for(study, step)
+    form = questions_form(questions, language(), study.default_language, responses.stored_answers(participant))
+    if request.method == "POST":
+        if form.validate_on_submit():
+            seconds = responses.seconds_since_view(session, participant, step)
+            following = responses.save_answers(get_session(), participant, step, answer_values(form, questions),
+                                               seconds)
+            return redirect(step_url(participant, following))
+    else:
+        responses.note_view(session, participant, step)
+    return render_step("respond/questions.html", participant, step, form=form, questions=questions), \
+        200 if not form.errors else 422
+
+
+@bp.route("/<token>/questions/pre", methods=["GET", "POST"])
+def pre_questions(token: str):
+    return _questions_step(token, "pre_questions")
+
+
+@bp.route("/<token>/questions", methods=["GET", "POST"])
+def questions(token: str):
+    return _questions_step(token, "questions")
+
+
+@bp.route("/<token>/instructions", methods=["GET", "POST"])
+def instructions(token: str):
+    participant, refusal = guard(token, "instructions")
+    if refusal:
+        return refusal
+    form = continue_form()
+    if form.validate_on_submit():
+        seconds = responses.seconds_since_view(session, participant, "instructions")
+        following = responses.finish_simple_step(get_session(), participant, "instructions", seconds)
+        return redirect(step_url(participant, following))
+    responses.note_view(session, participant, "instructions")
+    return render_step("respond/instructions.html", participant, "instructions", form=form)
+
+
+@bp.get("/<token>/sort")
+def sort_page(token: str):
+    """The sorting page (presort and grid). The page itself, its JS and CSS belong to the frontend."""
+    participant, refusal = guard(token, "presort")
+    if refusal:
+        return refusal
+    step = responses.current_step(participant)
+    steps = responses.steps_for(participant.study)
+    return render_step(
+        "respond/sort.html", participant, step if step in responses.SORTING_STEPS else "grid",
+        state_url=url_for("respond.api_state", token=token),
+        draft_url=url_for("respond.api_draft", token=token),
+        submit_url=url_for("respond.api_submit", token=token),
+        next_url=step_url(participant, steps[steps.index("grid") + 1]),
+        study_title=participant.study.title,
+    )
+
+
+@bp.route("/<token>/postsort", methods=["GET", "POST"])
+def postsort(token: str):
+    participant, refusal = guard(token, "postsort")
+    if refusal:
+        return refusal
+    study = participant.study
+    cards = responses.extreme_cards(participant, language())
+    stored = {c.statement_id: c for c in participant.sort.comments}
+    form = postsort_form(cards, study.extreme_comments == "required", stored)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            seconds = responses.seconds_since_view(session, participant, "postsort")
+            following = responses.save_comments(get_session(), participant, postsort_entries(form, cards), seconds)
+            return redirect(step_url(participant, following))
+    else:
+        responses.note_view(session, participant, "postsort")
+    return render_step("respond/postsort.html", participant, "postsort", form=form, cards=cards), \
+        200 if not form.errors else 422
+
+
+@bp.get("/<token>/done")
+def done(token: str):
+    participant, refusal = guard(token, "done")
+    if refusal:
+        return refusal
+    redirect_url = participant.study.redirect_url or ""
+    if not redirect_url.startswith(("https://", "http://")):  # never a javascript: or relative URL
+        redirect_url = None
+    return render_step("respond/done.html", participant, "done", redirect_url=redirect_url)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSON for the sorting page
+# ---------------------------------------------------------------------------------------------------------------
+
+@bp.get("/<token>/api/state")
+def api_state(token: str):
+    participant = participant_or_404(token)
+    refusal = responses.sorting_refusal(participant)
+    if refusal is not None:
+        return refusal.body, refusal.status
+    # A fresh CSRF token too, so a page open for hours can recover from an expired one.
+    return {**responses.sort_state(participant, language()), "csrf_token": generate_csrf()}
+
+
+@bp.post("/<token>/api/draft")
+def api_draft(token: str):
+    participant = participant_or_404(token)
+    try:
+        draft = responses.parse_draft(participant.study, request.get_json(silent=True))
+    except responses.PayloadError as error:
+        return {"ok": False, "error": error.message, "field": error.field}, 400
+    outcome = responses.save_draft(get_session(), participant, draft)
+    return outcome.body, outcome.status
+
+
+@bp.post("/<token>/api/submit")
+def api_submit(token: str):
+    participant = participant_or_404(token)
+    body = request.get_json(silent=True)
+    try:
+        if not isinstance(body, dict):
+            raise responses.PayloadError(_("The request body must be a JSON object."), "body")
+        placements = responses.parse_placements(participant.study, body.get("placements"))
+        revision = body.get("revision", 0)
+        if isinstance(revision, bool) or not isinstance(revision, int):
+            raise responses.PayloadError(_("%(field)s must be a whole number.", field="revision"), "revision")
+    except responses.PayloadError as error:
+        return {"ok": False, "error": error.message, "field": error.field}, 400
+    outcome, following = responses.submit_sort(get_session(), participant, placements, revision)
+    if following is not None:
+        outcome.body["next"] = step_url(participant, following)
+    return outcome.body, outcome.status
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The open link
+# ---------------------------------------------------------------------------------------------------------------
+
+@bp.route("/open/<open_token>", methods=["GET", "POST"])
+def open_link(open_token: str):
+    """Ask for a participant code; start a new participant or resume the one with that code."""
+    db = get_session()
+    study = responses.find_open_study(db, open_token)
+    if study is None:
+        abort(404)
+    form = open_link_form()
+    if form.validate_on_submit():
+        participant, _created = responses.participant_for_code(db, study, form.code.data)
+        if responses.is_completed(participant):
+            return render_step("respond/completed.html", participant, "done")
+        return redirect(url_for("respond.start", token=participant.token))
+    return render_template("respond/open_link.html", study=study, form=form, lang=language(),
+                           participant=None, progress=None), 200 if not form.errors else 422

@@ -1,0 +1,29 @@
+"""App-wide error pages: a friendly 404 (HTML, or JSON for the API paths) and a CSRF failure that says so.
+
+JSON callers (paths containing ``/api/``) get ``{"ok": false, "error": ...}`` so the sorting page can tell what
+happened; a CSRF failure's message contains "CSRF" (the page refetches a token and retries once on that).
+"""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+
+def wants_json() -> bool:
+    return "/api/" in request.path or request.is_json
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(_error):
+        if wants_json():
+            return {"ok": False, "error": _("Not found.")}, 404
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        message = _("The form's security token (CSRF) is missing or has expired. Please reload the page and try again.")
+        if wants_json():
+            return {"ok": False, "error": f"CSRF: {error.description}", "field": "X-CSRFToken"}, 400
+        return render_template("errors/csrf.html", message=message), 400

@@ -1,0 +1,233 @@
+"""The participant's server-rendered forms (flask-wtf, so every one carries and checks a CSRF token).
+
+Forms are built per request by functions, not declared at import time: their labels and messages come from
+the study (in the participant's language) and from ``gettext``, which needs the request's locale.
+Questions (qsort.models.Question) become fields named ``q<id>``; post-sort cards become ``comment_<id>`` and
+``would_pay_<id>``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import widgets
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
+
+from .models import Question
+
+try:  # WTForms >= 3.3 wants SelectChoice objects; tuples are deprecated there
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
+
+def choices(pairs: list[tuple[str, str]]) -> list:
+    """(value, label) pairs as the installed WTForms wants them."""
+    return [SelectChoice(value, label) for value, label in pairs]
+from .responses import MAX_COMMENT_LENGTH, Card
+
+MAX_TEXT_ANSWER = 4000
+NUMBER_PATTERN = re.compile(r"^-?\d+([.,]\d+)?$")
+
+
+def localized(by_language: dict | None, language: str, fallback_language: str = "en") -> str:
+    """Pick ``by_language[language]``, else the fallback language's text, else any text at all."""
+    by_language = by_language or {}
+    if isinstance(by_language, str):
+        return by_language
+    return (by_language.get(language) or by_language.get(fallback_language)
+            or next((text for text in by_language.values() if text), ""))
+
+
+class CheckboxListField(SelectMultipleField):
+    """Multiple choice shown as tick boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class RequiredChoice:
+    """Like DataRequired for choice fields (a missing choice), with our own message."""
+
+    def __init__(self, message: str):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+def welcome_form(consent_label: str) -> FlaskForm:
+    """Consent tick box and two buttons: "Start" (needs the tick) and "No, thank you" (ends politely)."""
+
+    class WelcomeForm(FlaskForm):
+        consent = BooleanField(consent_label, validators=[
+            DataRequired(message=_("Please tick the box to take part, or choose “No, thank you”."))])
+        agree = SubmitField(_("Start"))
+        decline = SubmitField(_("No, thank you"))
+
+    return WelcomeForm()
+
+
+def continue_form() -> FlaskForm:
+    """A page with nothing to fill in but a Continue button (the instructions)."""
+
+    class ContinueForm(FlaskForm):
+        submit = SubmitField(_("Continue"))
+
+    return ContinueForm()
+
+
+def open_link_form() -> FlaskForm:
+    """The open link asks for the participant's code before starting (or resuming) a sort."""
+
+    class OpenLinkForm(FlaskForm):
+        code = StringField(_("Your participant code"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                           validators=[DataRequired(message=_("Please enter your participant code.")),
+                                       Length(max=100, message=_("A code has at most 100 characters."))])
+        submit = SubmitField(_("Start"))
+
+    return OpenLinkForm()
+
+
+def postsort_form(cards: list[Card], comments_required: bool, stored: dict[int, Any]) -> FlaskForm:
+    """A "why?" box for each extreme card and, for the top ones, "would you pay more for this?"."""
+
+    class PostsortForm(FlaskForm):
+        submit = SubmitField(_("Continue"))
+
+    pay_choices = [("yes", _("Yes")), ("no", _("No")), ("depends", _("It depends"))]
+    for card in cards:
+        sid = card.statement.id
+        if card.ask_comment:
+            validators = ([DataRequired(message=_("Please say why you placed this card here."))]
+                          if comments_required else [Optional()])
+            validators.append(Length(max=MAX_COMMENT_LENGTH, message=_("At most %(n)s characters, please.",
+                                                                         n=MAX_COMMENT_LENGTH)))
+            setattr(PostsortForm, f"comment_{sid}", TextAreaField(_("Why?"), validators=validators))
+        if card.ask_would_pay:
+            setattr(PostsortForm, f"would_pay_{sid}", RadioField(
+                _("Would you pay more for this?"), choices=choices(pay_choices), validators=[Optional()],
+                validate_choice=True))
+
+    data = {}
+    for sid, comment in stored.items():
+        data[f"comment_{sid}"] = comment.text
+        data[f"would_pay_{sid}"] = comment.would_pay
+    return PostsortForm(data=data)
+
+
+def postsort_entries(form: FlaskForm, cards: list[Card]) -> dict[int, dict[str, str | None]]:
+    """The validated post-sort form as ``{statement_id: {"text", "would_pay"}}``."""
+    entries = {}
+    for card in cards:
+        sid = card.statement.id
+        comment_field = getattr(form, f"comment_{sid}", None)
+        pay_field = getattr(form, f"would_pay_{sid}", None)
+        entries[sid] = {"text": comment_field.data if comment_field else "",
+                        "would_pay": pay_field.data if pay_field else None}
+    return entries
+
+
+def _number_validator(settings: dict) -> Any:
+    minimum, maximum = settings.get("min"), settings.get("max")
+    integer = settings.get("integer", True)
+
+    def check(form, field):
+        raw = (field.data or "").strip()
+        if not raw:
+            return
+        if not NUMBER_PATTERN.match(raw) or (integer and not re.match(r"^-?\d+$", raw)):
+            raise ValidationError(_("Please enter a whole number, for example 5.") if integer
+                                  else _("Please enter a number, for example 2.5."))
+        value = float(raw.replace(",", "."))
+        if minimum is not None and value < minimum:
+            raise ValidationError(_("Please enter a number of at least %(min)s.", min=minimum))
+        if maximum is not None and value > maximum:
+            raise ValidationError(_("Please enter a number of at most %(max)s.", max=maximum))
+
+    return check
+
+
+def likert_points(question: Question, language: str, fallback: str) -> list[tuple[str, str]]:
+    """The scale of a Likert item as (value, label) pairs, 1..points.
+
+    ``settings``: ``points`` (default 5), optional ``labels`` (one ``{language: text}`` per point), or ``low``
+    and ``high`` (``{language: text}``) for the two ends.
+    """
+    settings = question.settings or {}
+    points = int(settings.get("points", 5))
+    labels = settings.get("labels") or []
+    scale = []
+    for point in range(1, points + 1):
+        label = str(point)
+        if len(labels) == points:
+            label = localized(labels[point - 1], language, fallback) or label
+        elif point == 1 and settings.get("low"):
+            label = f"{point} · {localized(settings['low'], language, fallback)}"
+        elif point == points and settings.get("high"):
+            label = f"{point} · {localized(settings['high'], language, fallback)}"
+        scale.append((str(point), label))
+    return scale
+
+
+def _question_field(question: Question, language: str, fallback: str) -> Field:
+    label = localized(question.prompt, language, fallback)
+    settings = question.settings or {}
+    missing = _("Please answer this question.")
+    if question.kind in ("single", "likert", "multiple"):
+        if question.kind == "likert":
+            pairs = likert_points(question, language, fallback)
+        else:
+            pairs = [(str(o["value"]), localized(o.get("label"), language, fallback) or str(o["value"]))
+                     for o in question.options or []]
+        validators = [RequiredChoice(missing)] if question.required else [Optional()]
+        if question.kind == "multiple":
+            return CheckboxListField(label, choices=choices(pairs), validators=validators)
+        return RadioField(label, choices=choices(pairs), validators=validators)
+    if question.kind == "number":
+        validators = [InputRequired(message=missing)] if question.required else [Optional()]
+        return StringField(label, validators=[*validators, _number_validator(settings)])
+    validators = [DataRequired(message=missing)] if question.required else [Optional()]
+    validators.append(Length(max=MAX_TEXT_ANSWER, message=_("At most %(n)s characters, please.",
+                                                            n=MAX_TEXT_ANSWER)))
+    return TextAreaField(label, validators=validators)
+
+
+def questions_form(questions: list[Question], language: str, fallback: str, stored: dict[int, Any]) -> FlaskForm:
+    """One field per question (``q<id>``), filled with the stored answers when the participant comes back."""
+
+    class QuestionsForm(FlaskForm):
+        submit = SubmitField(_("Continue"))
+
+    data = {}
+    for question in questions:
+        setattr(QuestionsForm, f"q{question.id}", _question_field(question, language, fallback))
+        if question.id in stored and stored[question.id] is not None:
+            value = stored[question.id]
+            data[f"q{question.id}"] = ([str(v) for v in value] if isinstance(value, list) else str(value))
+    return QuestionsForm(data=data)
+
+
+def answer_values(form: FlaskForm, questions: list[Question]) -> dict[int, Any]:
+    """The validated form as ``{question_id: value}``: text, an option value, a list, an int/float, or None."""
+    values = {}
+    for question in questions:
+        raw = getattr(form, f"q{question.id}").data
+        if question.kind == "multiple":
+            value = list(raw or []) or None
+        elif question.kind == "likert":
+            value = int(raw) if raw else None
+        elif question.kind == "number":
+            text = (raw or "").strip().replace(",", ".")
+            value = (int(text) if re.match(r"^-?\d+$", text) else float(text)) if text else None
+        else:
+            value = (raw or "").strip() or None
+        values[question.id] = value
+    return values
