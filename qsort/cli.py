@@ -70,6 +70,78 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
     click.echo(f"Created {user.role} {user.email}")
 
 
+@main.command("export")
+@click.argument("study_id", type=int)
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["csv", "pqmethod", "kenq", "kade", "xlsx", "json"]),
+              help="json: the whole study, for 'qsort import' on another installation.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: a name from the title).")
+def export_command(study_id: int, fmt: str, output: str | None) -> None:
+    """Export a study's complete sorts (or, with --format json, the whole study)."""
+    from pathlib import Path
+
+    from . import create_app, db
+    from .exchange import ExchangeError, export_study
+    from .models import Study
+
+    with create_app().app_context():
+        study = db.get_session().get(Study, study_id)
+        if study is None:
+            click.echo(f"Error: no study with id {study_id}", err=True)
+            sys.exit(1)
+        try:
+            export = export_study(db.get_session(), study, fmt)
+        except ExchangeError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+    path = Path(output or export.filename)
+    path.write_bytes(export.content)
+    click.echo(f"Wrote {path}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--owner", help="Email of the researcher who owns the imported study (default: the only one).")
+@click.option("--study", "study_id", type=int,
+              help="Add the sorts in FILE (CSV, .DAT, Ken-Q CSV, KADE ZIP, EQ Web Sort JSON) to this study instead.")
+def import_command(file: str, owner: str | None, study_id: int | None) -> None:
+    """Restore a whole study exported with 'qsort export --format json' (new ids), or add sorts to a study."""
+    import json
+
+    from . import create_app, db
+    from .exchange import ExchangeError, find_owner, import_sorts, study_from_json
+    from .models import Study
+
+    with create_app().app_context():
+        session = db.get_session()
+        try:
+            if study_id is not None:
+                from analysis.formats import FormatError, read_sorts
+
+                study = session.get(Study, study_id)
+                if study is None:
+                    raise ExchangeError(f"--study: no study with id {study_id}")
+                try:
+                    data = read_sorts(file)
+                except FormatError as error:
+                    raise ExchangeError(str(error)) from None
+                report = import_sorts(session, study, data, file)
+                click.echo(f"Imported {len(report.participants)} sorts into study {study.id} "
+                           f"(statements matched by {report.matched_by})")
+                return
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    document = json.load(handle)
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ExchangeError(f"{file}: not a JSON file ({error})") from None
+            result = study_from_json(session, document, find_owner(session, owner), source=file)
+        except ExchangeError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+        click.echo(f"Imported study {result.study.id} {result.study.title!r}: {result.participants} participants, "
+                   f"{result.sorts} sorts; {result.tokens_renewed} links got new tokens (theirs were taken)")
+
+
 @main.command("db-revision")
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:

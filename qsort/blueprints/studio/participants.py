@@ -1,14 +1,235 @@
-"""Studio views: participants (invites, the open link, the progress table, one finished sort)."""
+"""Studio views: participants (invites one by one or from a CSV, their links, the open link, the progress
+table, and one finished sort drawn as the grid)."""
 from __future__ import annotations
 
-from flask import render_template
+from collections import Counter
 
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import Length, Optional, Regexp
+
+from ... import invites, progress
+from ...db import get_session
+from ...models import Participant
 from ..auth import login_required
 from . import bp, load_study
 
+RESEARCHERS = ("researcher", "admin")
+
+
+class InviteForm(FlaskForm):
+    name = StringField(validators=[Optional(), Length(max=200)])
+    email = EmailField(validators=[Optional(), Length(max=254), Regexp(invites.EMAIL_PATTERN)])
+    account = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
+    crm_id = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
+    relationship_stage = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
+    revenue_band = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
+    code = StringField(validators=[Optional(), Regexp(invites.CODE_PATTERN)])
+
+
+class InviteImportForm(FlaskForm):
+    file = FileField(validators=[FileRequired()])
+
+
+class OpenLinkForm(FlaskForm):
+    enabled = BooleanField()
+
+
+def attribute_labels() -> dict[str, str]:
+    """The known attributes with their translated labels (the others show their key)."""
+    return {"account": _("Customer account"), "crm_id": _("CRM id"),
+            "relationship_stage": _("Relationship stage"), "revenue_band": _("Revenue band")}
+
+
+def status_labels() -> dict[str, str]:
+    return {"not_started": _("Not started"), "in_progress": _("In progress"),
+            "completed": _("Completed"), "declined": _("Declined")}
+
+
+def step_labels() -> dict[str, str]:
+    return {"welcome": _("Welcome"), "questions_pre": _("Questions before"), "instructions": _("Instructions"),
+            "presort": _("Pre-sort"), "grid": _("Grid"), "postsort": _("Comments"), "questions": _("Questions"),
+            "done": _("Done")}
+
+
+def _page(study, form=None, status=None, code=200):
+    rows_all = progress.progress_rows(get_session(), study)
+    rows = [row for row in rows_all if status is None or row.status == status]
+    completed = [row.total_seconds for row in rows_all if row.status == "completed"]
+    return render_template(
+        "studio/participants.html", study=study, rows=rows, counts=progress.status_counts(rows_all),
+        total=len(rows_all), status=status, form=form or InviteForm(), open_form=OpenLinkForm(),
+        open_link=invites.open_link(study), base_url=invites.public_base_url(),
+        median_seconds=progress.median(completed), format_duration=progress.format_duration,
+        status_labels=status_labels(), step_labels=step_labels(), attribute_labels=attribute_labels(),
+    ), code
+
 
 @bp.get("/<int:study_id>/participants")
-@login_required(roles=("researcher", "admin"))
+@login_required(roles=RESEARCHERS)
 def participants(study_id: int):
     study = load_study(study_id)
-    return render_template("studio/participants.html", study=study)
+    status = request.args.get("status") or None
+    if status not in (None, *progress.STATUSES):
+        abort(400)
+    return _page(study, status=status)
+
+
+@bp.post("/<int:study_id>/participants/invite")
+@login_required(roles=RESEARCHERS)
+def invite(study_id: int):
+    study = load_study(study_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash(_("The invite was not created: check the marked fields."), "error")
+        return _page(study, form=form, code=400)
+    attributes = {key: getattr(form, key).data.strip() for key, _label in invites.KNOWN_ATTRIBUTES}
+    invitee = invites.Invitee(code=form.code.data.strip(), name=form.name.data.strip(),
+                              email=form.email.data.strip(), attributes=attributes)
+    try:
+        [participant] = invites.create_participants(get_session(), study, [invitee])
+    except invites.InviteError as error:
+        form.code.errors = [_("This participant code is already used in this study.")] \
+            if "already used" in str(error) else [str(error)]
+        flash(_("The invite was not created: check the marked fields."), "error")
+        return _page(study, form=form, code=400)
+    flash(_("Invited %(who)s. Copy the link from the table below.", who=participant.name or participant.code),
+          "success")
+    return redirect(url_for("studio.participants", study_id=study.id) + f"#p-{participant.id}")
+
+
+@bp.route("/<int:study_id>/participants/import", methods=["GET", "POST"])
+@login_required(roles=RESEARCHERS)
+def invite_import(study_id: int):
+    study = load_study(study_id)
+    form = InviteImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            invitees = invites.read_invite_csv(form.file.data.read())
+            created = invites.create_participants(get_session(), study, invitees)
+        except invites.InviteError as error:
+            get_session().rollback()
+            problems = error.problems
+        else:
+            flash(_("Invited %(n)d participants from %(file)s.", n=len(created), file=form.file.data.filename),
+                  "success")
+            return redirect(url_for("studio.participants", study_id=study.id))
+    elif request.method == "POST":
+        problems = [_("Choose a CSV file to upload.")]
+    return render_template("studio/invite_import.html", study=study, form=form, problems=problems,
+                           max_shown=invites.MAX_ERRORS_SHOWN), (400 if problems else 200)
+
+
+@bp.get("/<int:study_id>/participants/links.csv")
+@login_required(roles=RESEARCHERS)
+def links_csv(study_id: int):
+    study = load_study(study_id)
+    rows = progress.progress_rows(get_session(), study)
+    wanted = [row.participant for row in rows if row.participant.source == "invite"]
+    return Response(invites.links_csv(wanted), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="study-{study.id}-links.csv"'})
+
+
+@bp.post("/<int:study_id>/participants/open-link")
+@login_required(roles=RESEARCHERS)
+def open_link(study_id: int):
+    study = load_study(study_id)
+    form = OpenLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    study.open_link_enabled = bool(form.enabled.data)
+    get_session().commit()
+    flash(_("The open link is on.") if study.open_link_enabled else _("The open link is off."), "success")
+    return redirect(url_for("studio.participants", study_id=study.id) + "#open-link")
+
+
+@bp.get("/<int:study_id>/participants/<int:participant_id>")
+@login_required(roles=RESEARCHERS)
+def participant(study_id: int, participant_id: int):
+    study = load_study(study_id)
+    person = get_session().scalar(select(Participant).where(
+        Participant.id == participant_id, Participant.study_id == study.id, Participant.source != "preview"))
+    if person is None:
+        abort(404)
+    [row] = [r for r in progress.progress_rows(get_session(), study) if r.participant.id == person.id]
+    return render_template("studio/participant.html", study=study, person=person, row=row,
+                           sort=person.sort, columns=grid_columns(study, person.sort),
+                           comments=_comments(person.sort), comment_rows=comment_rows(person.sort),
+                           answers=_answers(study, person.sort),
+                           notes=_notes(person.sort), moves=move_summary(person.sort),
+                           link=invites.invite_link(person), format_duration=progress.format_duration,
+                           status_labels=status_labels(), step_labels=step_labels(),
+                           attribute_labels=attribute_labels())
+
+
+def grid_columns(study, sort) -> list[dict]:
+    """The grid as columns, lowest score first: ``{"score", "height", "cards": [statement, ...]}``.
+
+    A free distribution (or cards at scores outside the grid) still shows every placed card: its column is
+    added. Cards within a column keep the participant's order (slot).
+    """
+    placements = [p for p in (sort.placements if sort else []) if p.score is not None]
+    heights = dict(zip(study.grid_scores or [], study.grid_heights or []))
+    scores = sorted(set(heights) | {p.score for p in placements})
+    by_score = {score: [] for score in scores}
+    for placement in sorted(placements, key=lambda p: (p.score, p.slot, p.statement.position)):
+        by_score[placement.score].append(placement.statement)
+    return [{"score": score, "height": heights.get(score), "cards": by_score[score]} for score in scores]
+
+
+def _comments(sort) -> dict[int, object]:
+    return {c.statement_id: c for c in (sort.comments if sort else [])}
+
+
+def comment_rows(sort) -> list[tuple[int, object]]:
+    """(score, comment) for every comment or would-pay answer, most agreed-with first."""
+    if sort is None:
+        return []
+    scores = sort.scores()
+    rows = [(scores.get(c.statement_id, 0), c) for c in sort.comments if c.text or c.would_pay]
+    return sorted(rows, key=lambda row: (-row[0], row[1].statement.position))
+
+
+def _answers(study, sort) -> list[dict]:
+    """Each question of the study with this sort's answer, in study order (pre-sort questions first)."""
+    by_question = {a.question_id: a.value for a in (sort.answers if sort else [])}
+    language = study.default_language
+    rows = []
+    for question in sorted(study.questions, key=lambda q: (q.phase != "pre", q.position)):
+        value = by_question.get(question.id)
+        labels = {o.get("value"): (o.get("label") or {}).get(language) or o.get("value")
+                  for o in question.options or [] if isinstance(o, dict)}
+        if isinstance(value, list):
+            shown = ", ".join(str(labels.get(v, v)) for v in value)
+        elif value is None:
+            shown = ""
+        else:
+            shown = str(labels.get(value, value))
+        prompt = (question.prompt or {}).get(language) or next(iter((question.prompt or {}).values()), "")
+        rows.append({"question": question, "prompt": prompt, "answer": shown})
+    return rows
+
+
+def _notes(sort) -> list:
+    return sorted(sort.notes if sort else [], key=lambda n: n.created_at)
+
+
+def move_summary(sort) -> dict:
+    """How the participant got to their sort: number of moves, how many were in the grid, the cards
+    moved most often, and the time between the first and the last move."""
+    moves = list(sort.moves) if sort else []
+    if not moves:
+        return {"count": 0}
+    per_card = Counter(m.statement_id for m in moves)
+    grid_moves = [m for m in moves if m.to_place.startswith("grid") and m.from_place.startswith("grid")]
+    times = [m.client_time or m.recorded_at for m in moves]
+    statements = {p.statement_id: p.statement for p in sort.placements}
+    most = [(statements.get(sid), n) for sid, n in per_card.most_common(3) if n > 1]
+    return {"count": len(moves), "cards": len(per_card), "within_grid": len(grid_moves),
+            "most_moved": [(st, n) for st, n in most if st is not None],
+            "span_seconds": (max(times) - min(times)).total_seconds()}

@@ -1,0 +1,251 @@
+"""Inviting participants: one by one or from a CSV, and the links they open.
+
+Every invited participant gets a single-use link ``/s/<token>`` (the token is 256 random bits, see
+``models.new_token``); a study's open link ``/s/open/<open_link_token>`` asks for a participant code instead.
+
+The fields a researcher knows about a B2B contact are fixed columns of the invite form and the CSV;
+``code``, ``name`` and ``email`` are columns of ``Participant``, the others (customer account, CRM id,
+relationship stage, revenue band) and any extra CSV columns are stored in ``Participant.attributes``.
+
+A CSV import is all or nothing: every row is checked first, and the first problems are reported with their
+line and column; nothing is saved unless every row is right.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Participant, Study
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+# The attributes every invite form and CSV knows, in display order: (attribute key, English label).
+KNOWN_ATTRIBUTES = (
+    ("account", "Customer account"),
+    ("crm_id", "CRM id"),
+    ("relationship_stage", "Relationship stage"),
+    ("revenue_band", "Revenue band"),
+)
+
+# CSV header -> field. Headers are compared lower-cased with spaces, dashes and underscores removed,
+# so "Contact name", "contact_name" and "CONTACT-NAME" are the same column.
+HEADER_ALIASES = {
+    "code": "code", "participantcode": "code", "participant": "code", "participantid": "code", "id": "code",
+    "name": "name", "contactname": "name", "contact": "name",
+    "email": "email", "emailaddress": "email", "mail": "email",
+    "account": "account", "customeraccount": "account", "customer": "account", "company": "account",
+    "crmid": "crm_id", "crm": "crm_id",
+    "relationshipstage": "relationship_stage", "stage": "relationship_stage",
+    "revenueband": "revenue_band", "revenue": "revenue_band",
+}
+MAX_ROWS = 5000
+MAX_FIELD = 500
+# Lines of the import's error message at most (the rest is summed up as "... and N more").
+MAX_ERRORS_SHOWN = 20
+
+
+class InviteError(ValueError):
+    """Invites could not be created. ``problems`` lists each one as "line 4, column email: ..."."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_ERRORS_SHOWN]
+        more = len(problems) - len(shown)
+        super().__init__("; ".join(shown) + (f"; ... and {more} more" if more > 0 else ""))
+
+
+@dataclass
+class Invitee:
+    """One person to invite, as read from the form or a CSV row (not yet saved)."""
+
+    code: str = ""
+    name: str = ""
+    email: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    line: int | None = None  # the CSV line, for error messages
+
+
+def _where(line: int | None, column: str) -> str:
+    return f"line {line}, column {column}" if line is not None else column
+
+
+def check_invitee(invitee: Invitee, taken_codes: set[str]) -> list[str]:
+    """The problems with one invitee (empty when it can be saved); ``taken_codes`` are lower-cased."""
+    problems = []
+    if invitee.code and not CODE_PATTERN.match(invitee.code):
+        problems.append(f"{_where(invitee.line, 'code')}: {invitee.code!r} is not a valid participant code "
+                        "(letters, digits, '.', '_' or '-', at most 100, starting with a letter or digit)")
+    elif invitee.code and invitee.code.lower() in taken_codes:
+        problems.append(f"{_where(invitee.line, 'code')}: participant code {invitee.code!r} is already used")
+    if invitee.email and not EMAIL_PATTERN.match(invitee.email):
+        problems.append(f"{_where(invitee.line, 'email')}: {invitee.email!r} is not an email address")
+    if len(invitee.name) > 200:
+        problems.append(f"{_where(invitee.line, 'name')}: longer than 200 characters")
+    if len(invitee.email) > 254:
+        problems.append(f"{_where(invitee.line, 'email')}: longer than 254 characters")
+    for key, value in invitee.attributes.items():
+        if len(str(value)) > MAX_FIELD:
+            problems.append(f"{_where(invitee.line, key)}: longer than {MAX_FIELD} characters")
+    return problems
+
+
+def existing_codes(session: Session, study: Study) -> set[str]:
+    """The study's participant codes, lower-cased (codes are compared without case)."""
+    codes = session.scalars(select(Participant.code).where(Participant.study_id == study.id,
+                                                           Participant.code.is_not(None)))
+    return {code.lower() for code in codes}
+
+
+def next_free_code(taken_codes: set[str], prefix: str = "P") -> str:
+    """The first of P001, P002, ... that is not taken (for invitees without a code)."""
+    number = 1
+    while f"{prefix}{number:03d}".lower() in taken_codes:
+        number += 1
+    return f"{prefix}{number:03d}"
+
+
+def create_participants(session: Session, study: Study, invitees: list[Invitee]) -> list[Participant]:
+    """Check every invitee, then save them all (or raise InviteError and save none).
+
+    Invitees without a code get the next free ``P001``-style code, so every participant has a stable id
+    in exports and analysis.
+    """
+    taken = existing_codes(session, study)
+    problems = []
+    for invitee in invitees:
+        found = check_invitee(invitee, taken)
+        problems.extend(found)
+        if not found and invitee.code:
+            taken.add(invitee.code.lower())
+    if problems:
+        raise InviteError(problems)
+    participants = []
+    for invitee in invitees:
+        code = invitee.code or next_free_code(taken)
+        taken.add(code.lower())
+        participant = Participant(study=study, code=code, name=invitee.name, email=invitee.email,
+                                  attributes={k: v for k, v in invitee.attributes.items() if v != ""},
+                                  source="invite")
+        session.add(participant)
+        participants.append(participant)
+    session.commit()
+    return participants
+
+
+def read_invite_csv(data: bytes | str) -> list[Invitee]:
+    """Parse an invite CSV (comma or semicolon separated, UTF-8 with or without BOM).
+
+    The header row names the columns (see HEADER_ALIASES); unknown columns become attributes under
+    their header as written. Raises InviteError naming the line and column of each problem.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise InviteError([f"line {line}: the file is not UTF-8 text (save it as 'CSV UTF-8')"]) from None
+    else:
+        text = data.lstrip("\ufeff")
+    if not text.strip():
+        raise InviteError(["the file is empty: the first line must name the columns, e.g. code,name,email"])
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        raise InviteError([f"line 1: {error}"]) from None
+    columns, problems = _columns(header)
+    if problems:
+        raise InviteError(problems)
+    invitees: list[Invitee] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(columns):
+                problems.append(f"line {line}: {len(row)} fields, but the header names {len(columns)} columns")
+                continue
+            invitee = Invitee(line=line)
+            for (name, target), cell in zip(columns, row + [""] * (len(columns) - len(row))):
+                value = cell.strip()
+                if target in ("code", "name", "email"):
+                    setattr(invitee, target, value)
+                else:
+                    invitee.attributes[target] = value
+            invitees.append(invitee)
+            if len(invitees) > MAX_ROWS:
+                raise InviteError([f"line {line}: more than {MAX_ROWS} participants in one file"])
+    except csv.Error as error:
+        problems.append(f"line {reader.line_num}: {error}")
+    if problems:
+        raise InviteError(problems)
+    if not invitees:
+        raise InviteError(["the file has a header but no participants"])
+    return invitees
+
+
+def _columns(header: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(header as written, field or attribute key) per column, and the problems with the header."""
+    columns, problems, seen = [], [], {}
+    for index, raw in enumerate(header, start=1):
+        name = raw.strip()
+        if not name:
+            problems.append(f"line 1, column {index}: the header is empty (name every column)")
+            continue
+        key = re.sub(r"[\s_\-]+", "", name.lower())
+        target = HEADER_ALIASES.get(key, name)
+        if target in seen:
+            problems.append(f"line 1, column {name}: the same column as column {seen[target]}")
+            continue
+        seen[target] = name
+        columns.append((name, target))
+    if not problems and not ({"code", "name", "email"} & set(seen)):
+        problems.append("line 1: no code, name or email column; the first line must name the columns, "
+                        "e.g. code,name,email,account")
+    return columns, problems
+
+
+# -- links ------------------------------------------------------------------------------------------
+
+def public_base_url() -> str:
+    """The site's address for links people open elsewhere: PUBLIC_URL, else the address of this request."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
+def invite_link(participant: Participant, base_url: str | None = None) -> str:
+    """The absolute single-use link of an invited participant."""
+    return (base_url or public_base_url()) + f"/s/{participant.token}"
+
+
+def open_link(study: Study, base_url: str | None = None) -> str:
+    """The absolute open link of a study (it asks for a participant code)."""
+    return (base_url or public_base_url()) + f"/s/open/{study.open_link_token}"
+
+
+def links_csv(participants: list[Participant], base_url: str | None = None) -> str:
+    """code, name, email, link, then every attribute any of them has (sorted), one row per participant."""
+    base = base_url or public_base_url()
+    keys = [key for key, _ in KNOWN_ATTRIBUTES]
+    extra = sorted({key for p in participants for key in (p.attributes or {})} - set(keys))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["code", "name", "email", "link", *keys, *extra])
+    for p in participants:
+        attributes = p.attributes or {}
+        writer.writerow([p.code or "", p.name, p.email, invite_link(p, base),
+                         *[attributes.get(k, "") for k in keys + extra]])
+    return out.getvalue()
