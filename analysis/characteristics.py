@@ -63,6 +63,7 @@ def factor_characteristics(loadings, flagged, z, average_reliability: float = AV
     if good.size:
         zc = z[:, good] - z[:, good].mean(axis=0)
         norm = np.sqrt(np.sum(zc * zc, axis=0))
-        correlations[np.ix_(good, good)] = (zc.T @ zc) / np.outer(norm, norm)
+        with np.errstate(invalid="ignore", divide="ignore"):   # a constant column has no correlation: NaN
+            correlations[np.ix_(good, good)] = (zc.T @ zc) / np.outer(norm, norm)
     sed = np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
     return Characteristics(n_flagged, eigenvalues, explained, reliability, se, correlations, sed)
