@@ -1,9 +1,88 @@
-"""``qsort analyze FILE``: placeholder, replaced by the analysis engine's command."""
+"""``qsort analyze FILE --factors K``: run the Q-method analysis on a file and print the result.
+
+The analysis engine (numpy, scipy) is imported inside the command, so ``qsort --help`` and the other
+commands start without it. Errors in the input are printed on stderr as ``file:line: field: message``
+and exit with status 2, without a traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
 import click
+
+INPUT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "json")
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"qsort analyze: error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 @click.command()
-@click.argument("file")
-def analyze(file: str) -> None:
-    """Analyse a Q-sort file (not yet implemented)."""
-    raise click.ClickException("not implemented yet")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--factors", "nfactors", type=click.IntRange(min=1), required=True,
+              help="Number of factors to extract.")
+@click.option("--extraction", type=click.Choice(["pca", "centroid"]), default="pca", show_default=True)
+@click.option("--rotation", type=click.Choice(["varimax", "none"]), default="varimax", show_default=True)
+@click.option("--cor", "cor_method", type=click.Choice(["pearson", "spearman", "kendall"]), default="pearson",
+              show_default=True, help="Correlation between Q-sorts.")
+@click.option("--flag-level", type=click.Choice(["0.05", "0.01", "0.001"]), default="0.05", show_default=True,
+              help="Significance level of automatic flagging.")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json",
+              show_default=True, help="json: the analysis contract; text: a PQMethod-style report.")
+@click.option("--statements", "statements_file", type=click.Path(dir_okay=False), default=None,
+              help="Statement texts: .STA/.txt (one per line) or .csv (statement,text).")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
+              help="Format of FILE (default: from its extension and content).")
+def analyze(file: str, nfactors: int, extraction: str, rotation: str, cor_method: str, flag_level: str,
+            output_format: str, statements_file: str | None, input_format: str | None) -> None:
+    """Analyse the Q-sorts in FILE (our CSV, PQMethod .DAT, Ken-Q CSV, KADE .zip, EQ Web Sort .json).
+
+    Prints one JSON object (participants, statements, eigenvalues, explained_variance, loadings, flagged,
+    zscores, factor_arrays, distinguishing, consensus, characteristics, ...) or a text report.
+    """
+    from analysis import qmethod
+    from analysis.formats import FormatError, read_sorts
+
+    try:
+        data = read_sorts(file, input_format, statements=statements_file)
+    except FormatError as error:
+        _fail(str(error))
+    notes = []
+    if data.grid is not None:
+        distribution = data.grid
+    else:
+        distribution = _pooled_distribution(data.sorts)
+        notes.append("Free distribution (the Q-sorts do not share one grid): factor arrays use the pooled "
+                     "distribution of all sorts.")
+    try:
+        result = qmethod(data.sorts, nfactors, extraction, rotation, cor_method=cor_method,
+                         distribution=distribution, flag_level=float(flag_level),
+                         participant_ids=data.participant_ids, statement_ids=data.statement_ids)
+    except ValueError as error:
+        _fail(f"{file}: {error}")
+    result.warnings.extend(notes)
+    if output_format == "json":
+        out = result.to_dict()
+        out["input"] = {"file": file, "title": data.title, "n_statements": data.n_statements,
+                        "n_participants": data.n_participants,
+                        "grid": None if data.grid is None else data.grid.to_dict(),
+                        "grid_source": data.grid_source, "statement_texts": data.statement_texts}
+        click.echo(json.dumps(out, ensure_ascii=False, allow_nan=False))
+    else:
+        from analysis.report import text_report
+
+        click.echo(text_report(result, data.statement_texts, title=data.title, source=file, grid=data.grid),
+                   nl=False)
+
+
+def _pooled_distribution(sorts):
+    """n_statements values spread like all scores pooled (for factor arrays of a free distribution)."""
+    import numpy as np
+
+    pooled = np.sort(np.asarray(sorts, dtype=float).ravel())
+    n = sorts.shape[0]
+    positions = ((np.arange(n) + 0.5) / n * pooled.size).astype(int)
+    return pooled[positions]

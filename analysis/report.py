@@ -1,0 +1,221 @@
+"""A readable plain-text report of a Q-method analysis, in the spirit of PQMethod's listing.
+
+Sections: the study and the options; eigenvalues; factor characteristics; correlations between
+factors; loadings with defining sorts marked ``X``; the factor arrays (every statement's score on
+every factor, with its text); each factor's statements in descending order of z-score;
+distinguishing statements per factor with significance stars; consensus statements; warnings.
+
+Example
+-------
+>>> import numpy as np
+>>> from analysis import qmethod
+>>> rng = np.random.default_rng(1)
+>>> grid = np.repeat([-2, -1, 0, 1, 2], [2, 3, 4, 3, 2])
+>>> result = qmethod(np.column_stack([rng.permutation(grid) for _ in range(12)]), nfactors=2)
+>>> text = text_report(result, title="Demo")
+>>> "Factor arrays" in text and "Consensus statements" in text
+True
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["text_report"]
+
+WIDTH = 100
+TEXT_WIDTH = 52
+STARS_LEGEND = "* p < .05, ** p < .01, *** p < .001, 6* p < .000001"
+
+
+def _rule(char: str = "-") -> str:
+    return char * WIDTH
+
+
+def _heading(title: str) -> list[str]:
+    return ["", title, _rule()]
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _num(value, fmt: str = "{:7.3f}", width: int = 7) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-".rjust(width)
+    return fmt.format(value)
+
+
+def _signed(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "  -"
+    value = int(value)
+    return f"{'+' if value > 0 else ''}{value}".rjust(3)
+
+
+def text_report(result, statement_texts: Sequence[str] | None = None, *, title: str | None = None,
+                source: str | None = None, grid=None, max_eigenvalues: int = 8) -> str:
+    """Render a :class:`analysis.QResult` as text.
+
+    Parameters
+    ----------
+    result : QResult
+    statement_texts : list of str, optional
+        One per statement (input order); the statement ids are shown when absent.
+    title, source : str, optional
+        Study title and the file it came from.
+    grid : Grid, optional
+        Shown in the header.
+    max_eigenvalues : int
+        How many eigenvalues to list.
+
+    Returns
+    -------
+    str
+    """
+    k = result.n_factors
+    ids = list(result.statement_ids)
+    texts = list(statement_texts) if statement_texts is not None else None
+    factors = [f"f{j + 1}" for j in range(k)]
+    lines: list[str] = []
+    lines += _header(result, title, source, grid)
+    lines += _eigenvalues(result, max_eigenvalues)
+    lines += _characteristics(result, factors)
+    lines += _loadings(result, factors)
+    lines += _arrays(result, ids, texts, factors)
+    for j in range(k):
+        lines += _descending(result, ids, texts, j)
+    lines += _distinguishing(result, ids, texts, factors)
+    lines += _consensus(result, ids, texts, factors)
+    if result.warnings:
+        lines += _heading("Warnings")
+        lines += [f"- {w}" for w in result.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _header(result, title, source, grid) -> list[str]:
+    p = result.params
+    lines = [_rule("="), _clip(title or "Q-method analysis", WIDTH), _rule("=")]
+    if source:
+        lines.append(f"File:        {source}")
+    lines.append(f"Q-sorts:     {len(result.participant_ids)}    Statements: {len(result.statement_ids)}"
+                 + (f"    Grid: {grid}" if grid is not None else ""))
+    lines.append(f"Analysis:    {p.get('nfactors')} factors, extraction {p.get('extraction')}, rotation "
+                 f"{p.get('rotation')}, {p.get('cor_method')} correlation, flags at p < {p.get('flag_level')}")
+    steps = p.get("rotation_steps") or []
+    if steps:
+        lines.append(f"Rotation steps: {steps}")
+    return lines
+
+
+def _eigenvalues(result, max_eigenvalues: int) -> list[str]:
+    eigs = np.asarray(result.eigenvalues, dtype=float)[:max_eigenvalues]
+    n = len(result.participant_ids)
+    lines = _heading("Eigenvalues of the correlation matrix")
+    lines.append("          " + "".join(f"{i + 1:>9d}" for i in range(len(eigs))))
+    lines.append("eigenvalue" + "".join(f"{e:9.4f}" for e in eigs))
+    lines.append("% variance" + "".join(f"{100 * e / n:9.2f}" for e in eigs))
+    return lines
+
+
+def _characteristics(result, factors) -> list[str]:
+    c = result.characteristics
+    lines = _heading("Factor characteristics")
+    lines.append(f"{'':32s}" + "".join(f"{f:>10s}" for f in factors))
+    rows = [
+        ("Defining Q-sorts", [int(v) for v in c.n_flagged], "{:10d}"),
+        ("Eigenvalue (sum of sq. loadings)", list(c.eigenvalues), "{:10.4f}"),
+        ("Explained variance (%)", list(c.explained_variance), "{:10.2f}"),
+        ("Composite reliability", list(c.reliability), "{:10.4f}"),
+        ("SE of factor z-scores", list(c.se_zscores), "{:10.4f}"),
+    ]
+    for label, values, fmt in rows:
+        lines.append(f"{label:32s}" + "".join(_num(v, fmt, 10) for v in values))
+    corr = np.asarray(c.zscore_correlations, dtype=float)
+    lines += _heading("Correlations between factor z-scores")
+    lines.append("      " + "".join(f"{f:>9s}" for f in factors))
+    for j, f in enumerate(factors):
+        lines.append(f"{f:6s}" + "".join(_num(float(v), "{:9.4f}", 9) for v in corr[j]))
+    return lines
+
+
+def _loadings(result, factors) -> list[str]:
+    a = np.asarray(result.loadings, dtype=float)
+    flags = np.asarray(result.flagged, dtype=bool)
+    lines = _heading("Factor loadings (X = defining Q-sort)")
+    width = max([10] + [len(p) for p in result.participant_ids]) + 2
+    lines.append(f"{'Q-sort':{width}s}" + "".join(f"{f:>10s}" for f in factors))
+    for i, pid in enumerate(result.participant_ids):
+        cells = "".join(f"{a[i, j]:9.4f}{'X' if flags[i, j] else ' '}" for j in range(len(factors)))
+        lines.append(f"{pid:{width}s}" + cells)
+    lines.append(f"{'defining':{width}s}" + "".join(f"{int(n):9d} " for n in flags.sum(axis=0)))
+    return lines
+
+
+def _statement_label(ids, texts, i, width=TEXT_WIDTH) -> str:
+    text = texts[i] if texts is not None else ""
+    return f"{_clip(ids[i], 10):10s} {_clip(text, width):{width}s}" if texts is not None else f"{_clip(ids[i], 10):10s}"
+
+
+def _arrays(result, ids, texts, factors) -> list[str]:
+    arrays = np.asarray(result.factor_arrays, dtype=float)
+    lines = _heading("Factor arrays (each statement's score in the ideal Q-sort of each factor)")
+    label_width = 11 + (TEXT_WIDTH + 1 if texts is not None else 0)
+    lines.append(f"{'Statement':{label_width}s}" + "".join(f"{f:>5s}" for f in factors))
+    for i in range(len(ids)):
+        lines.append(f"{_statement_label(ids, texts, i)} " + "".join(
+            f"{_signed(None if np.isnan(v) else v):>5s}" for v in arrays[i]))
+    return lines
+
+
+def _descending(result, ids, texts, j) -> list[str]:
+    z = np.asarray(result.zscores, dtype=float)[:, j]
+    arrays = np.asarray(result.factor_arrays, dtype=float)[:, j]
+    lines = _heading(f"Factor f{j + 1}: statements in descending order of z-score")
+    if np.isnan(z).any():
+        return lines + ["(no defining Q-sort: no z-scores)"]
+    for i in np.argsort(-z, kind="stable"):
+        lines.append(f"{_statement_label(ids, texts, i)} {z[i]:8.3f} {_signed(arrays[i])}")
+    return lines
+
+
+def _distinguishing(result, ids, texts, factors) -> list[str]:
+    table = result.table
+    z = np.asarray(result.zscores, dtype=float)
+    arrays = np.asarray(result.factor_arrays, dtype=float)
+    stars = table.stars()
+    lines = _heading(f"Distinguishing statements (p < .05; {STARS_LEGEND})")
+    if len(factors) < 2:
+        return lines + ["(one factor: nothing to distinguish)"]
+    distinguishing = table.distinguishing(0.05)
+    for j, f in enumerate(factors):
+        lines.append("")
+        lines.append(f"Factor {f}: {len(distinguishing[j])} statement(s)"
+                     + ("" if not len(distinguishing[j]) else "   (z-score / array value on "
+                        + ", ".join(factors) + ")"))
+        pair_columns = [p for p, pair in enumerate(table.pairs) if j in pair]
+        rows = sorted(distinguishing[j], key=lambda i: -z[i, j])
+        for i in rows:
+            # The weakest significance over the pairs that involve this factor.
+            order = {"*": 1, "**": 2, "***": 3, "6*": 4}
+            weakest = min((stars[i, p] for p in pair_columns), key=lambda s: order.get(s, 0))
+            cells = "  ".join(f"{z[i, m]:6.2f}/{_signed(arrays[i, m]).strip():>2s}" for m in range(len(factors)))
+            lines.append(f"  {_statement_label(ids, texts, i, 40)} {weakest:>3s}  {cells}")
+    return lines
+
+
+def _consensus(result, ids, texts, factors) -> list[str]:
+    z = np.asarray(result.zscores, dtype=float)
+    arrays = np.asarray(result.factor_arrays, dtype=float)
+    consensus = result.table.consensus(0.05)
+    lines = _heading("Consensus statements (no pair of factors differs at p < .05)")
+    if len(factors) < 2:
+        return lines + ["(one factor: no consensus test)"]
+    if not len(consensus):
+        return lines + ["(none)"]
+    for i in consensus:
+        cells = "  ".join(f"{z[i, m]:6.2f}/{_signed(arrays[i, m]).strip():>2s}" for m in range(len(factors)))
+        lines.append(f"  {_statement_label(ids, texts, i, 40)}      {cells}")
+    return lines
