@@ -111,12 +111,8 @@ def next_free_code(taken_codes: set[str], prefix: str = "P") -> str:
     return f"{prefix}{number:03d}"
 
 
-def create_participants(session: Session, study: Study, invitees: list[Invitee]) -> list[Participant]:
-    """Check every invitee, then save them all (or raise InviteError and save none).
-
-    Invitees without a code get the next free ``P001``-style code, so every participant has a stable id
-    in exports and analysis.
-    """
+def check_invitees(session: Session, study: Study, invitees: list[Invitee]) -> list[str]:
+    """Every problem with these invitees (codes must be new to the study and unique among them)."""
     taken = existing_codes(session, study)
     problems = []
     for invitee in invitees:
@@ -124,8 +120,19 @@ def create_participants(session: Session, study: Study, invitees: list[Invitee])
         problems.extend(found)
         if not found and invitee.code:
             taken.add(invitee.code.lower())
+    return problems
+
+
+def create_participants(session: Session, study: Study, invitees: list[Invitee]) -> list[Participant]:
+    """Check every invitee, then save them all (or raise InviteError and save none).
+
+    Invitees without a code get the next free ``P001``-style code, so every participant has a stable id
+    in exports and analysis.
+    """
+    problems = check_invitees(session, study, invitees)
     if problems:
         raise InviteError(problems)
+    taken = existing_codes(session, study)
     participants = []
     for invitee in invitees:
         code = invitee.code or next_free_code(taken)
@@ -139,11 +146,35 @@ def create_participants(session: Session, study: Study, invitees: list[Invitee])
     return participants
 
 
+def import_invite_csv(session: Session, study: Study, data: bytes | str) -> list[Participant]:
+    """Invite everyone in the CSV, or no one: InviteError lists every problem found, by line."""
+    invitees, problems = parse_invite_csv(data)
+    problems += check_invitees(session, study, invitees)
+    if problems:
+        raise InviteError(sorted(problems, key=_line_number))
+    return create_participants(session, study, invitees)
+
+
+def _line_number(problem: str) -> int:
+    match = re.match(r"line (\d+)", problem)
+    return int(match.group(1)) if match else 0
+
+
 def read_invite_csv(data: bytes | str) -> list[Invitee]:
+    """The invitees in a CSV, or InviteError naming the line and column of each problem in its form
+    (checks against the study's codes are made by :func:`check_invitees`)."""
+    invitees, problems = parse_invite_csv(data)
+    if problems:
+        raise InviteError(problems)
+    return invitees
+
+
+def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
     """Parse an invite CSV (comma or semicolon separated, UTF-8 with or without BOM).
 
     The header row names the columns (see HEADER_ALIASES); unknown columns become attributes under
-    their header as written. Raises InviteError naming the line and column of each problem.
+    their header as written. Returns the readable rows and the problems of the others; a file that cannot be
+    read at all (encoding, header, no rows) raises InviteError.
     """
     if isinstance(data, bytes):
         try:
@@ -186,11 +217,9 @@ def read_invite_csv(data: bytes | str) -> list[Invitee]:
                 raise InviteError([f"line {line}: more than {MAX_ROWS} participants in one file"])
     except csv.Error as error:
         problems.append(f"line {reader.line_num}: {error}")
-    if problems:
-        raise InviteError(problems)
-    if not invitees:
+    if not invitees and not problems:
         raise InviteError(["the file has a header but no participants"])
-    return invitees
+    return invitees, problems
 
 
 def _columns(header: list[str]) -> tuple[list[tuple[str, str]], list[str]]:

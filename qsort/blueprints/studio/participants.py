@@ -81,15 +81,17 @@ def participants(study_id: int):
 
 @bp.post("/<int:study_id>/participants/invite")
 @login_required(roles=RESEARCHERS)
-def invite(study_id: int):
+def participants_invite(study_id: int):
     study = load_study(study_id)
     form = InviteForm()
     if not form.validate_on_submit():
         flash(_("The invite was not created: check the marked fields."), "error")
         return _page(study, form=form, code=400)
-    attributes = {key: getattr(form, key).data.strip() for key, _label in invites.KNOWN_ATTRIBUTES}
-    invitee = invites.Invitee(code=form.code.data.strip(), name=form.name.data.strip(),
-                              email=form.email.data.strip(), attributes=attributes)
+    def value(name: str) -> str:
+        return (getattr(form, name).data or "").strip()
+
+    attributes = {key: value(key) for key, _label in invites.KNOWN_ATTRIBUTES}
+    invitee = invites.Invitee(code=value("code"), name=value("name"), email=value("email"), attributes=attributes)
     try:
         [participant] = invites.create_participants(get_session(), study, [invitee])
     except invites.InviteError as error:
@@ -104,14 +106,13 @@ def invite(study_id: int):
 
 @bp.route("/<int:study_id>/participants/import", methods=["GET", "POST"])
 @login_required(roles=RESEARCHERS)
-def invite_import(study_id: int):
+def participants_import(study_id: int):
     study = load_study(study_id)
     form = InviteImportForm()
     problems: list[str] = []
     if form.validate_on_submit():
         try:
-            invitees = invites.read_invite_csv(form.file.data.read())
-            created = invites.create_participants(get_session(), study, invitees)
+            created = invites.import_invite_csv(get_session(), study, form.file.data.read())
         except invites.InviteError as error:
             get_session().rollback()
             problems = error.problems
@@ -127,7 +128,7 @@ def invite_import(study_id: int):
 
 @bp.get("/<int:study_id>/participants/links.csv")
 @login_required(roles=RESEARCHERS)
-def links_csv(study_id: int):
+def participants_links(study_id: int):
     study = load_study(study_id)
     rows = progress.progress_rows(get_session(), study)
     wanted = [row.participant for row in rows if row.participant.source == "invite"]
@@ -137,7 +138,7 @@ def links_csv(study_id: int):
 
 @bp.post("/<int:study_id>/participants/open-link")
 @login_required(roles=RESEARCHERS)
-def open_link(study_id: int):
+def participants_open_link(study_id: int):
     study = load_study(study_id)
     form = OpenLinkForm()
     if not form.validate_on_submit():
@@ -150,7 +151,7 @@ def open_link(study_id: int):
 
 @bp.get("/<int:study_id>/participants/<int:participant_id>")
 @login_required(roles=RESEARCHERS)
-def participant(study_id: int, participant_id: int):
+def participants_one(study_id: int, participant_id: int):
     study = load_study(study_id)
     person = get_session().scalar(select(Participant).where(
         Participant.id == participant_id, Participant.study_id == study.id, Participant.source != "preview"))

@@ -1,0 +1,316 @@
+"""qsort.exchange: every export read back gives the same sorts, the whole study survives a move to a fresh
+database through `qsort export`/`qsort import`, imports are all or nothing, the workbook has its sheets."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from qsort import exchange
+from qsort.cli import main as cli
+from qsort.models import Participant, Study
+
+from tests.app.studio_data_helpers import (PASSWORD, SORT_A, SORT_B, SORT_C, make_participant, make_study,
+                                           make_user)
+
+FILE_FORMATS = ("csv", "pqmethod", "kenq", "kade")
+
+
+@pytest.fixture
+def study(session):
+    study = make_study(session, make_user(session))
+    make_participant(session, study, "C01", state="submitted", scores=SORT_A, attributes={"account": "Acme",
+                                                                                        "region": "North"})
+    make_participant(session, study, "C02", state="sorted", scores=SORT_B)       # grid submitted: counts
+    make_participant(session, study, "C03", state="submitted", scores=SORT_C)
+    make_participant(session, study, "DRAFT", state="presorted", scores=SORT_C)  # not complete: left out
+    make_participant(session, study, "NEW")                                       # not started: left out
+    make_participant(session, study, "PV", state="submitted", scores=SORT_A, source="preview")  # never
+    return study
+
+
+def empty_copy(session, study, title="Copy") -> Study:
+    """A study with the same statements and grid and no participants (where imports go)."""
+    return make_study(session, study.owner, title=title)
+
+
+def sorts_by_code(study: Study) -> dict[str, dict[str, int]]:
+    """participant code -> {statement code: score} for the complete, non-preview sorts."""
+    out = {}
+    for participant in study.participants:
+        sort = participant.sort
+        if participant.source == "preview" or sort is None or sort.state not in exchange.COMPLETE_STATES:
+            continue
+        codes = {s.id: s.code for s in study.statements}
+        out[participant.code] = {codes[sid]: score for sid, score in sort.scores().items()}
+    return out
+
+
+def write_upload(tmp_path: Path, export: exchange.ExportFile) -> list[str]:
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    (folder / export.filename).write_bytes(export.content)
+    return [export.filename]
+
+
+def test_qdata_holds_only_complete_sorts_in_study_order(session, study):
+    data = exchange.study_qdata(session, study)
+    assert data.participant_ids == ["C01", "C02", "C03"]
+    assert data.statement_ids == [f"S{k:02d}" for k in range(1, 10)]
+    assert data.sorts[:, 0].tolist() == SORT_A and data.sorts[:, 2].tolist() == SORT_C
+    assert data.grid.heights == (1, 2, 3, 2, 1)
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS)
+def test_each_export_imports_back_to_identical_sorts(session, study, tmp_path, fmt):
+    export = exchange.export_study(session, study, fmt)
+    assert export.content
+    target = empty_copy(session, study)
+    data, shown = exchange.read_upload(tmp_path / "upload", write_upload(tmp_path, export))
+    report = exchange.import_sorts(session, target, data, shown)
+    assert report.participants == ["C01", "C02", "C03"]
+    # Our CSV and Ken-Q name statements by code; PQMethod and KADE number them.
+    assert report.matched_by == ("code" if fmt in ("csv", "kenq") else "position")
+    session.expire_all()
+    assert sorts_by_code(target) == sorts_by_code(study)
+    imported = [p for p in target.participants]
+    assert {p.source for p in imported} == {"import"} and {p.sort.state for p in imported} == {"submitted"}
+
+
+def test_pqmethod_export_is_a_zip_with_dat_and_sta(session, study):
+    export = exchange.export_study(session, study, "pqmethod")
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        names = sorted(archive.namelist())
+        assert [Path(n).suffix for n in names] == [".DAT", ".STA"]
+        sta = archive.read(names[1]).decode()
+    assert sta.splitlines()[0] == "Lowest price"
+
+
+def test_dat_with_separate_sta_upload(session, study, tmp_path):
+    export = exchange.export_study(session, study, "pqmethod")
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        archive.extractall(folder)
+    target = empty_copy(session, study)
+    data, shown = exchange.read_upload(folder, sorted(p.name for p in folder.iterdir()))
+    assert shown.endswith(".DAT") and data.statement_texts[0] == "Lowest price"
+    exchange.import_sorts(session, target, data, shown)
+    session.expire_all()
+    assert sorts_by_code(target) == sorts_by_code(study)
+
+
+def test_eq_web_sort_json_import(session, study, tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    records = {"-Nx1": {"randomId": "W1", "sort": "|".join(f"{v:+d}" for v in SORT_A)},
+               "-Nx2": {"randomId": "W2", "sort": "|".join(f"{v:+d}" for v in SORT_B)}}
+    (folder / "firebase.json").write_text(json.dumps(records))
+    data, shown = exchange.read_upload(folder, ["firebase.json"])
+    report = exchange.import_sorts(session, study, data, shown)
+    assert report.matched_by == "position" and report.participants == ["W1", "W2"]
+    session.expire_all()
+    assert sorts_by_code(study)["W2"] == sorts_by_code(study)["C02"]
+
+
+def import_problem(session, study, tmp_path, name, content) -> str:
+    folder = tmp_path / name.replace(".", "_")
+    folder.mkdir()
+    (folder / name).write_text(content)
+    before = session.scalars(select(Participant.id)).all()
+    with pytest.raises(Exception) as caught:
+        data, shown = exchange.read_upload(folder, [name])
+        exchange.import_sorts(session, study, data, shown)
+    session.rollback()
+    session.expire_all()
+    assert session.scalars(select(Participant.id)).all() == before, "an import error saved something"
+    return str(caught.value)
+
+
+def test_import_errors_are_all_or_nothing_and_say_where(session, study, tmp_path):
+    codes = ",".join(f"S{k:02d}" for k in range(1, 10))
+    good = ",".join(map(str, SORT_A))
+    # A Ken-Q file: the second sort has a typo (a score outside the grid), the first is fine.
+    message = import_problem(session, study, tmp_path, "typo.csv",
+                             f"ID,{codes}\nN1,{good}\nN2,{good.replace('-2', '-7')}\n")
+    assert "participant 'N2'" in message and "-7" in message
+    # An id that is already a participant code in the study (compared without case).
+    message = import_problem(session, study, tmp_path, "taken.csv", f"ID,{codes}\nc01,{good}\n")
+    assert "'c01'" in message and "already has a participant" in message
+    # A sort that does not fill the grid: too many +2 cards.
+    message = import_problem(session, study, tmp_path, "shape.csv",
+                             f"ID,{codes}\nN3,{','.join(['2'] * 2 + ['0'] * 7)}\n")
+    assert "column +2 has 2 cards" in message
+    # Wrong number of statements.
+    message = import_problem(session, study, tmp_path, "short.csv", "ID,a,b,c\nN4,1,0,-1\n")
+    assert "3 statements, the study has 9" in message
+    # Some ids are codes and some are not: ambiguous.
+    mixed = codes.replace("S03", "X3")
+    message = import_problem(session, study, tmp_path, "mixed.csv", f"ID,{mixed}\nN5,{good}\n")
+    assert "'X3'" in message
+    # A reader error names file, line and field.
+    message = import_problem(session, study, tmp_path, "bad.csv", f"ID,{codes}\nN6,{good.replace('1', 'x', 1)}\n")
+    assert "bad.csv:2: column" in message and "'x' is not a number" in message
+
+
+def test_free_distribution_import_checks_the_range(session, study, tmp_path):
+    target = empty_copy(session, study)
+    target.free_distribution = True
+    session.commit()
+    codes = ",".join(f"S{k:02d}" for k in range(1, 10))
+    message = import_problem(session, target, tmp_path, "range.csv", f"ID,{codes}\nF1,3,0,0,0,0,0,0,0,0\n")
+    assert "outside the grid's range -2..2" in message
+    folder = tmp_path / "ok"
+    folder.mkdir()
+    (folder / "ok.csv").write_text(f"ID,{codes}\nF1,2,2,2,0,0,0,0,0,-1\n")
+    data, shown = exchange.read_upload(folder, ["ok.csv"])
+    exchange.import_sorts(session, target, data, shown)
+    session.expire_all()
+    assert sorts_by_code(target)["F1"]["S01"] == 2
+
+
+def test_xlsx_has_the_sheets_and_rows(session, study):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(exchange.export_study(session, study, "xlsx").content))
+    assert book.sheetnames == ["sorts", "statements", "comments", "answers", "notes", "timings", "participants"]
+    rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    assert rows["sorts"][0] == ("statement", "text", "C01", "C02", "C03")
+    assert [r[2] for r in rows["sorts"][1:]] == SORT_A and len(rows["sorts"]) == 10
+    assert rows["statements"][0] == ("position", "code", "text", "tags", "text_nl")
+    assert rows["statements"][1] == (1, "S01", "Lowest price", "price", "Lowest price (nl)")
+    # Comments: each complete sort has one top and one bottom card commented.
+    assert len(rows["comments"]) == 1 + 3 * 2
+    assert ("C01", "S01", "Lowest price", 2, "C01 needs lowest price", "yes") in rows["comments"]
+    assert ("C01", "Your role?", "pre", "single", "buyer") in rows["answers"]
+    assert len(rows["answers"]) == 1 + 3 * 2
+    assert len(rows["notes"]) == 1 + 3
+    assert rows["timings"][0][:5] == ("participant", "state", "started", "submitted", "total_seconds")
+    assert "seconds_grid" in rows["timings"][0]
+    c01 = next(r for r in rows["timings"] if r[0] == "C01")
+    assert c01[1] == "submitted" and c01[4] == pytest.approx(12 * 60)
+    assert rows["participants"][0] == ("participant", "code", "name", "email", "source", "language", "account",
+                                       "region")
+    assert rows["participants"][1][6:] == ("Acme", "North")
+    assert len(rows["participants"]) == 4
+
+
+def test_no_complete_sorts_is_a_clear_error(session):
+    study = make_study(session, make_user(session))
+    with pytest.raises(exchange.ExchangeError, match="no complete sorts"):
+        exchange.export_study(session, study, "csv")
+    assert exchange.export_study(session, study, "json").content  # the study itself can always be exported
+
+
+def test_pqmethod_refuses_long_codes_with_a_reason(session, study):
+    make_participant(session, study, "A-VERY-LONG-CODE", state="submitted", scores=SORT_A)
+    with pytest.raises(exchange.ExchangeError, match="at most 10 characters"):
+        exchange.export_study(session, study, "pqmethod")
+
+
+# -- the whole study through `qsort export` and `qsort import` into a fresh database ---------------------
+
+def snapshot(study: Study) -> dict:
+    """Everything that must survive a move, without database ids (statements by position)."""
+    pos = {s.id: s.position for s in study.statements}
+    questions = {q.id: q.position for q in study.questions}
+    people = {}
+    for p in study.participants:
+        if p.source == "preview":
+            continue
+        sort = p.sort
+        people[p.code] = {
+            "name": p.name, "email": p.email, "attributes": p.attributes, "source": p.source,
+            "sort": None if sort is None else {
+                "state": sort.state, "step": sort.step, "step_seconds": sort.step_seconds,
+                "started_at": sort.started_at, "submitted_at": sort.submitted_at,
+                "placements": sorted((pos[pl.statement_id], pl.score, pl.slot) for pl in sort.placements),
+                "comments": sorted((pos[c.statement_id], c.text, c.would_pay) for c in sort.comments),
+                "answers": sorted((questions[a.question_id], json.dumps(a.value)) for a in sort.answers),
+                "notes": sorted(n.text for n in sort.notes),
+                "moves": [(pos[m.statement_id], m.from_place, m.to_place, m.client_seq) for m in sort.moves]}}
+    return {
+        "study": {name: getattr(study, name) for name in exchange.STUDY_FIELDS if name != "open_link_token"},
+        "statements": [(s.position, s.code, s.text, s.tags, s.translations) for s in study.statements],
+        "questions": [(q.position, q.phase, q.kind, q.prompt, q.options, q.required) for q in study.questions],
+        "participants": people,
+    }
+
+
+def test_whole_study_json_through_the_cli_into_a_fresh_database(session, study, app, tmp_path, monkeypatch):
+    # Export with the CLI from the test database.
+    env_old = {"QSORT_DATABASE_URL": app.config["DATABASE_URL"], "QSORT_SECRET_KEY": "x"}
+    runner = CliRunner()
+    exported = tmp_path / "study.json"
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["export", str(study.id), "--format", "json", "-o", str(exported)], env=env_old)
+    assert result.exit_code == 0, result.output
+    document = json.loads(exported.read_text())
+    assert [p["code"] for p in document["participants"]] == ["C01", "C02", "C03", "DRAFT", "NEW"]  # no preview
+
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    env_new = {"QSORT_DATABASE_URL": fresh_url, "QSORT_SECRET_KEY": "x"}
+    assert runner.invoke(cli, ["init-db"], env=env_new).exit_code == 0
+    assert runner.invoke(cli, ["create-user", "new@example.com", "--password", PASSWORD],
+                         env=env_new).exit_code == 0
+    result = runner.invoke(cli, ["import", str(exported), "--owner", "new@example.com"], env=env_new)
+    assert result.exit_code == 0, result.output
+    assert "5 participants, 4 sorts; 0 links got new tokens" in result.output
+
+    session.expire_all()
+    original = session.get(Study, study.id)
+    engine = create_engine(fresh_url)
+    try:
+        with Session(engine) as fresh:
+            [copy] = fresh.scalars(select(Study)).all()
+            assert copy.owner.email == "new@example.com"
+            assert snapshot(copy) == snapshot(original)
+            # Tokens were free in the fresh database, so the links sent out keep working.
+            assert copy.open_link_token == original.open_link_token
+            assert {p.code: p.token for p in copy.participants} == \
+                   {p.code: p.token for p in original.participants if p.source != "preview"}
+    finally:
+        engine.dispose()
+
+    # Importing the same file again into the same database: new tokens, because the old ones are taken.
+    result = runner.invoke(cli, ["import", str(exported)], env=env_new)  # the only researcher owns it
+    assert result.exit_code == 0, result.output
+    assert "6 links got new tokens" in result.output
+
+
+def test_study_json_import_errors_name_the_place_and_save_nothing(session, study):
+    document = exchange.study_to_json(session, study)
+    document["participants"][1]["sort"]["placements"][3]["statement"] = 99
+    before = session.scalars(select(Study.id)).all()
+    with pytest.raises(exchange.ExchangeError, match=r"participants\[1\]\.sort\.placements\[3\]\.statement"):
+        exchange.study_from_json(session, document, study.owner, source="moved.json")
+    assert session.scalars(select(Study.id)).all() == before
+    with pytest.raises(exchange.ExchangeError, match="format: expected 'qsort-study'"):
+        exchange.study_from_json(session, {"format": "other"}, study.owner)
+
+
+def test_cli_import_sorts_into_an_existing_study(session, study, app, tmp_path):
+    target = empty_copy(session, study)
+    export = exchange.export_study(session, study, "kade")
+    path = tmp_path / export.filename
+    path.write_bytes(export.content)
+    env = {"QSORT_DATABASE_URL": app.config["DATABASE_URL"], "QSORT_SECRET_KEY": "x"}
+    result = CliRunner().invoke(cli, ["import", str(path), "--study", str(target.id)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 sorts" in result.output and "by position" in result.output
+    result = CliRunner().invoke(cli, ["import", str(path), "--study", str(target.id)], env=env)
+    assert result.exit_code == 1 and "already has a participant" in result.output
+    session.expire_all()
+    assert sorts_by_code(session.get(Study, target.id)) == sorts_by_code(study)
+
+
+def test_sorts_matrix_matches_placements(session, study):
+    data = exchange.study_qdata(session, study)
+    assert np.array_equal(data.sorts, np.array([SORT_A, SORT_B, SORT_C]).T)
