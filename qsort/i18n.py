@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 TRANSLATIONS_DIR = str(Path(__file__).resolve().parent / "translations")
 
@@ -27,3 +27,5 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel does not give templates get_locale(); base.html's <html lang> needs it.
+    app.jinja_env.globals["get_locale"] = get_locale
