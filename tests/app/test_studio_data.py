@@ -1,0 +1,141 @@
+"""The studio's data page: downloads of every export, uploads of sorts (all or nothing), access rules."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from sqlalchemy import select
+
+from qsort.models import Participant, Study
+
+from .studio_data_helpers import SORT_A, SORT_B, SORT_C, csrf_from, login, make_participant, make_study, make_user
+
+MIMETYPES = {"csv": "text/csv", "pqmethod": "application/zip", "kenq": "application/zip", "kade": "application/zip",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "json": "application/json"}
+
+
+@pytest.fixture
+def study(session):
+    study = make_study(session, make_user(session))
+    make_participant(session, study, "C01", state="submitted", scores=SORT_A)
+    make_participant(session, study, "C02", state="submitted", scores=SORT_B)
+    make_participant(session, study, "C03", state="sorted", scores=SORT_C)
+    make_participant(session, study, "PV", state="submitted", scores=SORT_A, source="preview")
+    return study
+
+
+@pytest.fixture
+def target(session, study):
+    """An empty study with the same statements and grid, to import into."""
+    return make_study(session, study.owner, title="Target")
+
+
+@pytest.fixture
+def ana(client, study):
+    login(client, "ana@example.com")
+    return client
+
+
+def upload(client, study, files: list[tuple[bytes, str]], with_csrf=True):
+    token = csrf_from(client.get(f"/studio/{study.id}/data/import"))
+    data = {"files": [(io.BytesIO(content), name) for content, name in files]}
+    if with_csrf:
+        data["csrf_token"] = token
+    return client.post(f"/studio/{study.id}/data/import", data=data, content_type="multipart/form-data")
+
+
+def imported_codes(session, study):
+    session.expire_all()
+    return sorted(session.scalars(select(Participant.code).where(Participant.study_id == study.id)))
+
+
+def test_data_page_counts_complete_sorts(ana, study):
+    page = ana.get(f"/studio/{study.id}/data").get_data(as_text=True)
+    assert '<strong>3</strong><span>Complete sorts' in page.replace("\n", "")
+    for fmt in MIMETYPES:
+        assert f"/studio/{study.id}/data/export/{fmt}" in page
+
+
+@pytest.mark.parametrize("fmt", list(MIMETYPES))
+def test_every_export_downloads(ana, study, fmt):
+    response = ana.get(f"/studio/{study.id}/data/export/{fmt}")
+    assert response.status_code == 200
+    assert response.mimetype == MIMETYPES[fmt]
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data()
+    if fmt == "csv":
+        assert body.decode().splitlines()[0] == '"statement","C01","C02","C03"'
+    elif fmt == "json":
+        assert [p["code"] for p in json.loads(body)["participants"]] == ["C01", "C02", "C03"]
+    elif MIMETYPES[fmt] == "application/zip":
+        assert zipfile.ZipFile(io.BytesIO(body)).namelist()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "pqmethod", "kenq", "kade"])
+def test_export_then_upload_gives_the_same_sorts(ana, study, target, session, fmt):
+    response = ana.get(f"/studio/{study.id}/data/export/{fmt}")
+    name = response.headers["Content-Disposition"].split('filename="')[1].rstrip('"')
+    result = upload(ana, target, [(response.get_data(), name)])
+    assert result.status_code == 302, result.get_data(as_text=True)[-2000:]
+    assert imported_codes(session, target) == ["C01", "C02", "C03"]
+    session.expire_all()
+    scores = {p.code: sorted((pl.statement.code, pl.score) for pl in p.sort.placements)
+              for p in session.get(Study, target.id).participants}
+    original = {p.code: sorted((pl.statement.code, pl.score) for pl in p.sort.placements)
+                for p in session.get(Study, study.id).participants if p.source != "preview"}
+    assert scores == original
+    page = ana.get(f"/studio/{target.id}/participants?status=completed").get_data(as_text=True)
+    assert "Imported 3 sorts" in page and page.count('data-status="completed"') == 3
+
+
+def test_upload_errors_are_listed_and_nothing_is_saved(ana, target, session):
+    codes = ",".join(f"S{k:02d}" for k in range(1, 10))
+    good = ",".join(map(str, SORT_A))
+    bad = ",".join(map(str, [2, 2] + SORT_A[2:]))
+    response = upload(ana, target, [(f"ID,{codes}\nN1,{good}\nN2,{bad}\n".encode(), "sorts.csv")])
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported" in page and "participant &#39;N2&#39;" in page and "column +2 has 2 cards" in page
+    assert imported_codes(session, target) == []
+    response = upload(ana, target, [(b"not a zip", "project.zip")])
+    assert response.status_code == 400 and imported_codes(session, target) == []
+    response = upload(ana, target, [(b"\x00\x01", "picture.png")])
+    assert response.status_code == 400 and "not a file type" in response.get_data(as_text=True)
+    response = upload(ana, target, [])
+    assert response.status_code == 400
+
+
+def test_upload_needs_csrf(ana, target, session):
+    codes = ",".join(f"S{k:02d}" for k in range(1, 10))
+    response = upload(ana, target, [(f"ID,{codes}\nN1,{','.join(map(str, SORT_A))}\n".encode(), "s.csv")],
+                      with_csrf=False)
+    assert response.status_code == 400 and imported_codes(session, target) == []
+
+
+def test_export_problem_is_explained(ana, study, session):
+    make_participant(session, study, "A-VERY-LONG-CODE", state="submitted", scores=SORT_A)
+    response = ana.get(f"/studio/{study.id}/data/export/pqmethod", follow_redirects=True)
+    assert "could not be made" in response.get_data(as_text=True)
+    assert "10 characters" in response.get_data(as_text=True)
+    assert ana.get(f"/studio/{study.id}/data/export/nonsense").status_code == 404
+
+
+def test_another_researchers_study_is_404(ana, session):
+    theirs = make_study(session, make_user(session, "bob@example.com", "Bob"), title="Bob's")
+    make_participant(session, theirs, "B1", state="submitted", scores=SORT_A)
+    for url in (f"/studio/{theirs.id}/data", f"/studio/{theirs.id}/data/export/json",
+                f"/studio/{theirs.id}/data/export/xlsx", f"/studio/{theirs.id}/data/import"):
+        assert ana.get(url).status_code == 404, url
+    token = csrf_from(ana.get("/studio/"))
+    response = ana.post(f"/studio/{theirs.id}/data/import", data={"csrf_token": token},
+                        content_type="multipart/form-data")
+    assert response.status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, study):
+    for url in (f"/studio/{study.id}/data", f"/studio/{study.id}/data/export/csv", f"/studio/{study.id}/data/import"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
