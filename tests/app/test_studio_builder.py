@@ -1,0 +1,523 @@
+"""The study builder: studies, texts, statements (paste, CSV, reorder), grid, questions, settings, preview,
+locking once responses exist, copying, the lifecycle, sharing and deleting."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from qsort.accounts import create_account
+from qsort.models import Participant, Placement, Question, Sort, Statement, Study
+from tests.app.test_auth import PASSWORD, csrf_from, login
+
+
+@pytest.fixture
+def ana(session):
+    return create_account(session, email="ana@example.com", password=PASSWORD, name="Ana")
+
+
+@pytest.fixture
+def bob(session):
+    return create_account(session, email="bob@example.com", password=PASSWORD, name="Bob")
+
+
+@pytest.fixture
+def logged_in(client, ana):
+    assert login(client, "ana@example.com", PASSWORD).status_code == 302
+    return client
+
+
+class Studio:
+    """A logged-in test client that knows the CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = csrf_from(client.get("/studio/"))
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kwargs)
+
+    def new_study(self, title="Value study", languages=("en",), default="en") -> int:
+        response = self.post("/studio/new", {"title": title, "languages": list(languages), "default_language": default})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return int(re.search(r"/studio/(\d+)/", response.headers["Location"]).group(1))
+
+    def paste(self, study_id, lines) -> None:
+        response = self.post(f"/studio/{study_id}/statements/bulk", {"bulk": "\n".join(lines)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def studio(logged_in):
+    return Studio(logged_in)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def statements_of(session, study_id):
+    session.expire_all()
+    return session.get(Study, study_id).statements
+
+
+def add_response(session, study_id, *, source="invite", state="started", placed=False):
+    """A participant of the study with a sort in ``state`` (and one placement when ``placed``)."""
+    study = session.get(Study, study_id)
+    participant = Participant(study=study, source=source)
+    session.add(participant)
+    sort = Sort(participant=participant, state=state)
+    if placed:
+        sort.placements.append(Placement(statement_id=study.statements[0].id, score=0))
+    session.add(participant)
+    session.commit()
+    return participant
+
+
+# --------------------------------------------------------------------------------------------- studies
+
+def test_new_study_and_list_with_counts(studio, session):
+    study_id = studio.new_study("Supplier value 2026", languages=("en", "nl"), default="nl")
+    study = session.get(Study, study_id)
+    assert (study.title, study.languages, study.default_language, study.status) == (
+        "Supplier value 2026", ["en", "nl"], "nl", "draft")
+    studio.paste(study_id, ["Low price", "Fast delivery", "Account manager"])
+    add_response(session, study_id, state="submitted")
+    add_response(session, study_id, source="preview", state="submitted")
+    page = text(studio.get("/studio/"))
+    assert "Supplier value 2026" in page and "Draft" in page
+    row = re.search(r"Supplier value 2026.*?</tr>", page, re.S).group(0)
+    # statements 3, participants 1 (preview left out), completed 1
+    assert re.findall(r'class="num[^"]*">(\d+)</td>', row) == ["3", "1", "1"]
+
+
+def test_new_study_validation_names_the_field(studio):
+    response = studio.post("/studio/new", {"title": "", "languages": ["en"], "default_language": "en"})
+    assert response.status_code == 400 and "field-error" in text(response)
+    response = studio.post("/studio/new", {"title": "X", "languages": ["en"], "default_language": "nb"})
+    assert response.status_code == 400
+    assert "default language must be one of the study&#39;s languages" in text(response)
+    response = studio.post("/studio/new", {"title": "X", "default_language": "en"})
+    assert response.status_code == 400 and "at least one language" in text(response)
+
+
+def test_forms_need_csrf(studio):
+    study_id = studio.new_study()
+    response = studio.client.post(f"/studio/{study_id}/statements/bulk", data={"bulk": "A\nB"})
+    assert response.status_code == 400
+    response = studio.client.post(f"/studio/{study_id}/statements/reorder", json={"order": []})
+    assert response.status_code == 400
+
+
+def test_overview_pages_render(studio):
+    study_id = studio.new_study()
+    for page in ("", "/texts", "/statements", "/grid", "/questions", "/settings", "/share", "/delete"):
+        response = studio.get(f"/studio/{study_id}{page}")
+        assert response.status_code == 200, page
+        assert 'aria-current="page"' in text(response)
+    assert "Add at least 3 statements" in text(studio.get(f"/studio/{study_id}"))
+
+
+# --------------------------------------------------------------------------------------------- texts and settings
+
+def test_texts_per_language(studio, session):
+    study_id = studio.new_study(languages=("en", "nb"))
+    response = studio.post(f"/studio/{study_id}/texts", {
+        "welcome_en": "Welcome!", "welcome_nb": "Velkommen!", "consent_en": "I agree", "thank_you_nb": " Takk ",
+        "label_most_en": "Most important", "label_least_nb": "Minst viktig", "instruction_nl": "ignored",
+    })
+    assert response.status_code == 302
+    session.expire_all()
+    study = session.get(Study, study_id)
+    assert study.texts["welcome"] == {"en": "Welcome!", "nb": "Velkommen!"}
+    assert study.texts["thank_you"] == {"nb": "Takk"}
+    assert study.texts["instruction"] == {}
+    assert study.labels["most"] == {"en": "Most important"} and study.labels["least"] == {"nb": "Minst viktig"}
+    assert study.text("welcome", "nb") == "Velkommen!"
+    assert 'Velkommen!' in text(studio.get(f"/studio/{study_id}/texts"))
+
+
+def test_settings_and_redirect_url_validation(studio, session):
+    study_id = studio.new_study()
+    base = {"title": "Renamed", "languages": ["en", "nl"], "default_language": "en", "extreme_comments": "required"}
+    response = studio.post(f"/studio/{study_id}/settings", {**base, "redirect_url": "javascript:alert(1)"})
+    assert response.status_code == 400 and "redirect URL must start with http" in text(response)
+    session.expire_all()
+    assert session.get(Study, study_id).title == "Value study"  # nothing saved
+    response = studio.post(f"/studio/{study_id}/settings", {**base, "redirect_url": "https://panel.example.com/done"})
+    assert response.status_code == 302
+    session.expire_all()
+    study = session.get(Study, study_id)
+    assert (study.title, study.languages, study.extreme_comments, study.ask_would_pay, study.redirect_url) == (
+        "Renamed", ["en", "nl"], "required", False, "https://panel.example.com/done")
+    response = studio.post(f"/studio/{study_id}/settings", {**base, "extreme_comments": "sometimes"})
+    assert response.status_code == 400
+
+
+# --------------------------------------------------------------------------------------------- statements
+
+def test_bulk_paste_with_codes_and_auto_codes(studio, session):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["P07\tLowest price", "", "Q2;Delivery on time; every time", "Price; and more words",
+                            "A supplier that thinks along"])
+    statements = statements_of(session, study_id)
+    assert [(s.code, s.text) for s in statements] == [
+        ("P07", "Lowest price"), ("Q2", "Delivery on time; every time"), ("S01", "Price; and more words"),
+        ("S02", "A supplier that thinks along")]
+    assert [s.position for s in statements] == [0, 1, 2, 3]
+
+
+def test_bulk_paste_is_all_or_nothing(studio, session):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["P01\tLow price"])
+    response = studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "Good service\nP01\tDuplicate code"})
+    assert response.status_code == 400
+    assert "Line 2" in text(response) and "P01" in text(response) and "already used" in text(response)
+    assert len(statements_of(session, study_id)) == 1
+
+
+def test_add_edit_delete_statement_with_tags_and_translations(studio, session):
+    study_id = studio.new_study(languages=("en", "nl"))
+    response = studio.post(f"/studio/{study_id}/statements", {
+        "text": "Low price", "code": "", "tags": ["price"], "other_tags": "Cost, price", "text_nl": "Lage prijs"})
+    assert response.status_code == 302
+    statement = statements_of(session, study_id)[0]
+    assert (statement.code, statement.tags, statement.translations) == ("S01", ["price", "cost"], {"nl": "Lage prijs"})
+    assert statement.text_in("nl") == "Lage prijs"
+    url = f"/studio/{study_id}/statements/{statement.id}"
+    assert "Lage prijs" in text(studio.get(url))
+    response = studio.post(url, {"text": "Lowest price", "code": "P1", "tags": ["strategy"], "text_nl": ""})
+    assert response.status_code == 302
+    statement = statements_of(session, study_id)[0]
+    assert (statement.text, statement.code, statement.tags, statement.translations) == (
+        "Lowest price", "P1", ["strategy"], {})
+    response = studio.post(url, {"text": "  ", "code": "P1"})
+    assert response.status_code == 400 and "field-error" in text(response)
+    response = studio.post(url, {"text": "x", "code": "bad code!"})
+    assert response.status_code == 400 and "may only hold letters" in text(response)
+    assert studio.post(url + "/delete").status_code == 302
+    assert statements_of(session, study_id) == []
+
+
+def test_statement_of_another_study_is_404(studio, session):
+    first = studio.new_study("A")
+    second = studio.new_study("B")
+    studio.paste(first, ["One"])
+    statement_id = statements_of(session, first)[0].id
+    assert studio.get(f"/studio/{second}/statements/{statement_id}").status_code == 404
+    assert studio.post(f"/studio/{second}/statements/{statement_id}/delete").status_code == 404
+
+
+def test_reorder_with_buttons_and_json(studio, session):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["A", "B", "C"])
+    a, b, c = statements_of(session, study_id)
+    assert studio.post(f"/studio/{study_id}/statements/{c.id}/move", {"direction": "up"}).status_code == 302
+    assert [s.text for s in statements_of(session, study_id)] == ["A", "C", "B"]
+    studio.post(f"/studio/{study_id}/statements/{a.id}/move", {"direction": "up"})  # already first: no change
+    assert [s.text for s in statements_of(session, study_id)] == ["A", "C", "B"]
+    response = studio.client.post(f"/studio/{study_id}/statements/reorder", json={"order": [b.id, a.id, c.id]},
+                                  headers={"X-CSRFToken": studio.token})
+    assert response.status_code == 200 and response.json["order"] == [b.id, a.id, c.id]
+    assert [s.text for s in statements_of(session, study_id)] == ["B", "A", "C"]
+    response = studio.client.post(f"/studio/{study_id}/statements/reorder", json={"order": [b.id, a.id]},
+                                  headers={"X-CSRFToken": studio.token})
+    assert response.status_code == 400 and response.json["field"] == "order"
+
+
+def test_csv_import(studio, session):
+    study_id = studio.new_study(languages=("en", "nl"))
+    csv_text = "code;text;tags;text_nl\nP01;Low price;price;Lage prijs\n;Good advice;added-value, strategy;\n"
+    response = studio.post(f"/studio/{study_id}/statements/import",
+                           {"file": (io.BytesIO(csv_text.encode("utf-8-sig")), "statements.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, text(response)
+    statements = statements_of(session, study_id)
+    assert [(s.code, s.text, s.tags, s.translations) for s in statements] == [
+        ("P01", "Low price", ["price"], {"nl": "Lage prijs"}),
+        ("S01", "Good advice", ["added-value", "strategy"], {})]
+
+
+@pytest.mark.parametrize("csv_text, message", [
+    ("code,text\nX1,Fine\nX2,\n", "Line 3, column 2 (text)"),
+    ("code,text\nX1,Fine\nX1,Again\n", "Line 3, column 1 (code)"),
+    ("words\nA\n", "Line 1: the header has no"),
+    ("text,colour\nA,red\n", "Line 1, column 2: unknown column"),
+    ("text,text_nb\nA,B\n", "language this study does not use"),
+    ("text\n", "no statements"),
+])
+def test_csv_import_errors_are_all_or_nothing(studio, session, csv_text, message):
+    study_id = studio.new_study(languages=("en", "nl"))
+    response = studio.post(f"/studio/{study_id}/statements/import",
+                           {"file": (io.BytesIO(csv_text.encode()), "s.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert message in text(response).replace("&#34;", '"')
+    assert statements_of(session, study_id) == []
+
+
+# --------------------------------------------------------------------------------------------- grid
+
+def test_grid_must_sum_to_the_statements(studio, session):
+    study_id = studio.new_study()
+    studio.paste(study_id, [f"Statement {i}" for i in range(9)])
+    heights = {"height_-2": 1, "height_-1": 2, "height_0": 3, "height_1": 2, "height_2": 2}
+    response = studio.post(f"/studio/{study_id}/grid", {"action": "save", "min_score": -2, "max_score": 2, **heights})
+    assert response.status_code == 400
+    assert "add up to 10, but the study has 9 statements" in text(response)
+    session.expire_all()
+    assert session.get(Study, study_id).grid_scores == []
+    heights["height_2"] = 1
+    response = studio.post(f"/studio/{study_id}/grid", {"action": "save", "min_score": -2, "max_score": 2, **heights})
+    assert response.status_code == 302
+    session.expire_all()
+    study = session.get(Study, study_id)
+    assert (study.grid_scores, study.grid_heights) == ([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
+    page = text(studio.get(f"/studio/{study_id}/grid"))
+    assert page.count('class="cell"') == 9  # the picture without JavaScript
+
+
+def test_grid_validation_messages(studio):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["A", "B", "C"])
+    url = f"/studio/{study_id}/grid"
+    response = studio.post(url, {"action": "save", "min_score": 2, "max_score": 1})
+    assert response.status_code == 400 and "lowest first" in text(response)
+    response = studio.post(url, {"action": "save", "min_score": -1, "max_score": 1, "height_-1": "x",
+                                 "height_0": 1, "height_1": 1})
+    assert response.status_code == 400 and "Column -1: the height must be a whole number" in text(response)
+    response = studio.post(url, {"action": "save", "min_score": -1, "max_score": 1, "height_-1": 0,
+                                 "height_0": 3, "height_1": 0})
+    assert response.status_code == 400 and "at least one card" in text(response)
+    # Update columns only re-renders with the new range, keeping typed heights.
+    response = studio.post(url, {"action": "columns", "min_score": -3, "max_score": 3, "height_0": 5})
+    assert response.status_code == 200 and 'name="height_-3" value="1"' in text(response)
+    assert 'name="height_0" value="5"' in text(response)
+
+
+def test_free_distribution_needs_no_exact_sum(studio, session):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["A", "B", "C", "D"])
+    response = studio.post(f"/studio/{study_id}/grid", {"action": "save", "min_score": -1, "max_score": 1,
+                                                        "height_-1": 4, "height_0": 4, "height_1": 4,
+                                                        "free_distribution": "y"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Study, study_id).free_distribution is True
+
+
+def test_quasi_normal_suggestion(studio, session):
+    study_id = studio.new_study()
+    studio.paste(study_id, [f"Statement {i}" for i in range(33)])
+    page = text(studio.get(f"/studio/{study_id}/grid"))
+    assert "2, 3, 4, 5, 5, 5, 4, 3, 2" in page
+    assert studio.post(f"/studio/{study_id}/grid", {"action": "suggest"}).status_code == 302
+    session.expire_all()
+    study = session.get(Study, study_id)
+    assert study.grid_scores == list(range(-4, 5)) and sum(study.grid_heights) == 33
+
+
+# --------------------------------------------------------------------------------------------- questions
+
+def test_questions_each_kind(studio, session):
+    study_id = studio.new_study(languages=("en", "nl"))
+    url = f"/studio/{study_id}/questions"
+    assert studio.post(url, {"phase": "pre", "kind": "text", "prompt_en": "Your role?", "prompt_nl": "Uw rol?",
+                             "required": "y"}).status_code == 302
+    assert studio.post(url, {"phase": "post", "kind": "single", "prompt_en": "Size?",
+                             "options_en": "Small\nLarge", "options_nl": "Klein\nGroot"}).status_code == 302
+    assert studio.post(url, {"phase": "post", "kind": "number", "prompt_en": "Years?", "min": "0",
+                             "max": "80"}).status_code == 302
+    assert studio.post(url, {"phase": "post", "kind": "likert", "prompt_en": "Satisfied?",
+                             "points": "7"}).status_code == 302
+    assert studio.post(url, {"phase": "post", "kind": "multiple", "prompt_en": "Channels?",
+                             "options_en": "Web\nPhone\nVisit"}).status_code == 302
+    session.expire_all()
+    questions = session.get(Study, study_id).questions
+    assert [(q.phase, q.kind, q.required) for q in questions] == [
+        ("pre", "text", True), ("post", "single", False), ("post", "number", False), ("post", "likert", False),
+        ("post", "multiple", False)]
+    assert questions[0].prompt == {"en": "Your role?", "nl": "Uw rol?"}
+    assert questions[1].options == [{"value": "1", "label": {"en": "Small", "nl": "Klein"}},
+                                    {"value": "2", "label": {"en": "Large", "nl": "Groot"}}]
+    assert questions[2].settings == {"min": 0, "max": 80}
+    assert questions[3].settings == {"points": 7} and len(questions[3].options) == 7
+    page = text(studio.get(url))
+    assert "Your role?" in page and "Small · Large" in page
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"phase": "post", "kind": "text", "prompt_en": ""}, "default language"),
+    ({"phase": "post", "kind": "single", "prompt_en": "Q", "options_en": "Only one"}, "at least two options"),
+    ({"phase": "post", "kind": "single", "prompt_en": "Q", "options_en": "A\nB", "options_nl": "A"},
+     "same number and order"),
+    ({"phase": "post", "kind": "number", "prompt_en": "Q", "min": "9", "max": "1"}, "below the largest"),
+    ({"phase": "post", "kind": "number", "prompt_en": "Q", "min": "one"}, "whole number"),
+    ({"phase": "post", "kind": "likert", "prompt_en": "Q", "points": "2"}, "3 to 11"),
+])
+def test_question_validation(studio, session, data, message):
+    study_id = studio.new_study(languages=("en", "nl"))
+    response = studio.post(f"/studio/{study_id}/questions", data)
+    assert response.status_code == 400 and message in text(response)
+    session.expire_all()
+    assert session.get(Study, study_id).questions == []
+
+
+def test_edit_move_and_delete_question(studio, session):
+    study_id = studio.new_study()
+    url = f"/studio/{study_id}/questions"
+    studio.post(url, {"phase": "post", "kind": "text", "prompt_en": "First"})
+    studio.post(url, {"phase": "post", "kind": "text", "prompt_en": "Second"})
+    session.expire_all()
+    first, second = session.get(Study, study_id).questions
+    assert "First" in text(studio.get(f"{url}/{first.id}"))
+    assert studio.post(f"{url}/{first.id}", {"phase": "pre", "kind": "text", "prompt_en": "Changed"}).status_code == 302
+    studio.post(f"{url}/{second.id}/move", {"direction": "up"})
+    session.expire_all()
+    assert [q.prompt["en"] for q in session.get(Study, study_id).questions] == ["Second", "Changed"]
+    assert studio.post(f"{url}/{first.id}/delete").status_code == 302
+    session.expire_all()
+    assert [q.prompt["en"] for q in session.get(Study, study_id).questions] == ["Second"]
+
+
+# --------------------------------------------------------------------------------------------- locking and copy
+
+def ready_study(studio, session, n=5) -> int:
+    study_id = studio.new_study()
+    studio.paste(study_id, [f"Statement {i}" for i in range(n)])
+    assert studio.post(f"/studio/{study_id}/grid", {"action": "suggest"}).status_code == 302
+    return study_id
+
+
+@pytest.mark.parametrize("source, state, placed, locked", [
+    ("invite", "started", False, False),
+    ("invite", "started", True, True),
+    ("open", "presorted", False, True),
+    ("invite", "submitted", False, True),
+    ("preview", "submitted", True, False),
+])
+def test_lock_once_real_responses_exist(studio, session, source, state, placed, locked):
+    study_id = ready_study(studio, session)
+    add_response(session, study_id, source=source, state=state, placed=placed)
+    first = statements_of(session, study_id)[0]
+    responses = [
+        studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "New one"}),
+        studio.post(f"/studio/{study_id}/statements/{first.id}", {"text": "Changed", "code": first.code}),
+        studio.post(f"/studio/{study_id}/statements/{first.id}/delete"),
+        studio.post(f"/studio/{study_id}/grid", {"action": "suggest"}),
+    ]
+    if locked:
+        assert [r.status_code for r in responses] == [400, 400, 400, 400]
+        assert all("locked because this study has responses" in text(r) for r in responses)
+        assert len(statements_of(session, study_id)) == 5
+        assert statements_of(session, study_id)[0].text == "Statement 0"
+        page = text(studio.get(f"/studio/{study_id}/statements"))
+        assert 'id="locked-notice"' in page and "Add statements" not in page
+        assert 'id="locked-notice"' in text(studio.get(f"/studio/{study_id}/grid"))
+        response = studio.client.post(f"/studio/{study_id}/statements/reorder",
+                                      json={"order": [s.id for s in statements_of(session, study_id)][::-1]},
+                                      headers={"X-CSRFToken": studio.token})
+        assert response.status_code == 409
+    else:
+        assert [r.status_code for r in responses] == [302, 302, 302, 302]
+
+
+def test_copy_makes_an_editable_draft(studio, session):
+    study_id = ready_study(studio, session)
+    studio.post(f"/studio/{study_id}/texts", {"welcome_en": "Hello"})
+    studio.post(f"/studio/{study_id}/questions", {"phase": "post", "kind": "single", "prompt_en": "Size?",
+                                                  "options_en": "S\nL"})
+    studio.post(f"/studio/{study_id}/status", {"status": "open"})
+    add_response(session, study_id, state="submitted")
+    response = studio.post(f"/studio/{study_id}/copy")
+    assert response.status_code == 302
+    copy_id = int(re.search(r"/studio/(\d+)", response.headers["Location"]).group(1))
+    session.expire_all()
+    original, copy = session.get(Study, study_id), session.get(Study, copy_id)
+    assert copy.title == "Copy of Value study" and copy.status == "draft"
+    assert [(s.code, s.text) for s in copy.statements] == [(s.code, s.text) for s in original.statements]
+    assert {s.id for s in copy.statements}.isdisjoint({s.id for s in original.statements})
+    assert (copy.grid_scores, copy.grid_heights) == (original.grid_scores, original.grid_heights)
+    assert copy.texts["welcome"] == {"en": "Hello"} and copy.questions[0].options == original.questions[0].options
+    assert copy.participants == [] and copy.open_link_token != original.open_link_token
+    studio.paste(copy_id, ["Editable again"])  # the copy is not locked
+    assert len(statements_of(session, copy_id)) == 6
+
+
+# --------------------------------------------------------------------------------------------- lifecycle, preview
+
+def test_lifecycle(studio, session):
+    study_id = studio.new_study()
+    response = studio.post(f"/studio/{study_id}/status", {"status": "open"}, follow_redirects=True)
+    assert "cannot open yet" in text(response) and "Add at least 3 statements" in text(response)
+    session.expire_all()
+    assert session.get(Study, study_id).status == "draft"
+    studio.paste(study_id, ["A", "B", "C", "D"])
+    response = studio.post(f"/studio/{study_id}/status", {"status": "open"}, follow_redirects=True)
+    assert "The grid has no columns yet" in text(response)
+    studio.post(f"/studio/{study_id}/grid", {"action": "suggest"})
+    for status in ("open", "closed", "open"):
+        studio.post(f"/studio/{study_id}/status", {"status": status})
+        session.expire_all()
+        assert session.get(Study, study_id).status == status
+    studio.post(f"/studio/{study_id}/status", {"status": "draft"})
+    session.expire_all()
+    assert session.get(Study, study_id).status == "open"
+
+
+def test_preview_creates_reuses_and_resets(studio, session):
+    study_id = ready_study(studio, session)
+    first = studio.post(f"/studio/{study_id}/preview")
+    assert first.status_code == 302 and re.fullmatch(r"/s/[\w-]+", first.headers["Location"])
+    again = studio.post(f"/studio/{study_id}/preview")
+    assert again.headers["Location"] == first.headers["Location"]
+    session.expire_all()
+    previews = session.get(Study, study_id).participants
+    assert [p.source for p in previews] == ["preview"]
+    assert studio.post(f"/studio/{study_id}/preview/reset").status_code == 302
+    session.expire_all()
+    assert session.get(Study, study_id).participants == []
+    assert studio.post(f"/studio/{study_id}/preview").headers["Location"] != first.headers["Location"]
+
+
+# --------------------------------------------------------------------------------------------- sharing, deleting
+
+def test_sharing_lets_a_colleague_see_and_edit(studio, session, bob, app):
+    study_id = studio.new_study("Shared study")
+    response = studio.post(f"/studio/{study_id}/share", {"email": "nobody@example.com"})
+    assert response.status_code == 400 and "No researcher account" in text(response)
+    assert studio.post(f"/studio/{study_id}/share", {"email": "BOB@example.com"}).status_code == 302
+    response = studio.post(f"/studio/{study_id}/share", {"email": "bob@example.com"})
+    assert response.status_code == 400 and "already shared" in text(response)
+
+    colleague = app.test_client()
+    login(colleague, "bob@example.com", PASSWORD)
+    bob_studio = Studio(colleague)
+    assert "Shared study" in text(bob_studio.get("/studio/"))
+    bob_studio.paste(study_id, ["Added by Bob"])
+    assert [s.text for s in statements_of(session, study_id)] == ["Added by Bob"]
+    assert bob_studio.get(f"/studio/{study_id}/delete").status_code == 403
+    assert bob_studio.post(f"/studio/{study_id}/share", {"email": "ana@example.com"}).status_code == 403
+
+    session.expire_all()
+    share_id = session.get(Study, study_id).shares[0].id
+    assert studio.post(f"/studio/{study_id}/share/{share_id}/remove").status_code == 302
+    assert bob_studio.get(f"/studio/{study_id}").status_code == 404
+
+
+def test_delete_needs_the_title_and_offers_export(studio, session):
+    study_id = ready_study(studio, session)
+    page = text(studio.get(f"/studio/{study_id}/delete"))
+    assert f"/studio/{study_id}/data" in page
+    response = studio.post(f"/studio/{study_id}/delete", {"confirm_title": "Value"})
+    assert response.status_code == 400 and "Type the study" in text(response)
+    assert session.get(Study, study_id) is not None
+    assert studio.post(f"/studio/{study_id}/delete", {"confirm_title": "Value study"}).status_code == 302
+    session.expire_all()
+    assert session.get(Study, study_id) is None
+    assert session.query(Statement).count() == 0 and session.query(Question).count() == 0
