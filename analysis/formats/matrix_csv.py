@@ -1,7 +1,7 @@
 """Our CSV layout (what ``qsort analyze`` and the studio export use).
 
 First row ``statement`` then the participant ids; then one row per statement: its id, then the
-score each participant gave it. Statement texts, when known, live beside it in
+score each participant gave it (``;`` between fields is accepted too). Statement texts, when known, live beside it in
 ``<name>_statements.csv`` (``statement,text``).
 
 ::
@@ -35,7 +35,10 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
     """Read our CSV layout; picks up ``<name>_statements.csv`` beside it when present."""
     file = str(path)
     content = read_text(path) if text is None else text
-    rows = list(csv.reader(io.StringIO(content)))
+    # Excel in Dutch or Norwegian locales saves CSV with ';' between fields.
+    first_line = content.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    rows = list(csv.reader(io.StringIO(content), delimiter=delimiter))
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
@@ -49,7 +52,7 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
         raise FormatError(file, "no participant columns after 'statement'", 1, "header")
     participant_where = [Where(1, f"column {k + 2} (participant)") for k in range(len(participant_ids))]
     # csv.reader has consumed the lines already; recover each row's line number for messages.
-    line_numbers = _row_line_numbers(content)
+    line_numbers = _row_line_numbers(content, delimiter)
     statement_ids, statement_where, scores = [], [], []
     width = len(header)
     for k, row in enumerate(rows[1:], start=1):
@@ -74,9 +77,9 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
                        statement_where=statement_where, statement_texts=texts)
 
 
-def _row_line_numbers(content: str) -> list[int]:
+def _row_line_numbers(content: str, delimiter: str) -> list[int]:
     """1-based line on which each CSV record starts (records may span lines inside quotes)."""
-    reader = csv.reader(io.StringIO(content))
+    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
     starts, previous_end = [], 0
     for _ in reader:
         starts.append(previous_end + 1)

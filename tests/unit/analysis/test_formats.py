@@ -185,6 +185,14 @@ def test_csv_errors_name_line_and_field(tmp_path, body, line, field, words):
     assert str(err).startswith(f"{err.file}:{line}: ")
 
 
+def test_csv_with_semicolons_as_excel_writes_it_in_nl_and_nb(tmp_path):
+    p = write(tmp_path, "nl.csv", "statement;a;b\ns1;1;-1\ns2;0;0\ns3;-1;1\n")
+    data = read_sorts(p)
+    assert data.participant_ids == ["a", "b"] and data.sorts[:, 1].tolist() == [-1, 0, 1]
+    err = error_of(write(tmp_path, "nl2.csv", "statement;a;b\ns1;1;-1\ns2;0\n"))
+    assert err.line == 3 and "expected 3 fields" in err.message
+
+
 def test_csv_duplicate_participant_empty_file_and_wrong_header(tmp_path):
     err = error_of(write(tmp_path, "dup.csv", '"statement","a","b","a"\n"s1",1,0,-1\n'))
     assert err.line == 1 and "duplicate participant id 'a'" in err.message and err.field == "column 4 (participant)"
