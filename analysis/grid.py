@@ -166,12 +166,8 @@ class Grid:
             return (f"score{'s' if len(unknown) > 1 else ''} {listed} "
                     f"{'are' if len(unknown) > 1 else 'is'} not a column of the grid "
                     f"({_signed(self.min_score)}..{_signed(self.max_score)})")
-        counts = dict(zip(*np.unique(ints, return_counts=True)))
         too_many, too_few = [], []
-        for score, height in zip(self.scores, self.heights):
-            have = int(counts.get(score, 0))
-            if have == height:
-                continue
+        for score, have, height in self.column_differences(ints):
             cards = f"{have} card{'s' if have != 1 else ''}"
             text = f"column {_signed(score)} has {cards}, the grid holds {height}"
             if have > height:
@@ -180,6 +176,20 @@ class Grid:
                 too_few.append(f"{text} ({height - have} too few)")
         problems = too_many + too_few
         return "; ".join(problems) if problems else None
+
+    def column_differences(self, sort: Iterable[int]) -> list[tuple[int, int, int]]:
+        """``(score, cards held, height)`` for every grid column the sort does not fill exactly.
+
+        For messages in the participant's language (the web app words them itself). Scores
+        outside the grid are not listed here; :meth:`mismatch` reports them.
+
+        >>> Grid((-1, 0, 1), (1, 2, 1)).column_differences([1, 1, -1, 0])
+        [(0, 1, 2), (1, 2, 1)]
+        """
+        ints = np.asarray(list(sort) if not isinstance(sort, np.ndarray) else sort).astype(int)
+        counts = dict(zip(*np.unique(ints, return_counts=True)))
+        return [(score, int(counts.get(score, 0)), height) for score, height in zip(self.scores, self.heights)
+                if int(counts.get(score, 0)) != height]
 
     def __str__(self) -> str:
         consecutive = list(self.scores) == list(range(self.min_score, self.max_score + 1))

@@ -41,6 +41,8 @@ def test_fits_and_mismatch_messages():
     assert "column +4 has 0 cards, the grid holds 2 (2 too few)" in msg
     assert msg.index("too many") < msg.index("too few")
     assert not LIPSET.fits(moved)
+    assert LIPSET.column_differences(moved) == [(3, 5, 3), (4, 0, 2)]
+    assert LIPSET.column_differences(sort) == []
     assert "32 scores" in LIPSET.mismatch(sort[:-1])
     assert "+5 is not a column" in LIPSET.mismatch(np.r_[sort[:-1], 5])
     assert "not a whole number" in LIPSET.mismatch(np.r_[sort[:-1], 0.5])
