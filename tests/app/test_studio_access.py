@@ -1,0 +1,132 @@
+"""Every URL of the studio blueprint, found in app.url_map (so new pages are covered without editing this file):
+anonymous visitors are sent to the login page, another researcher gets 404 for a study they neither own nor
+share, an interviewer gets 403 or 404, and none of those requests changes anything."""
+from __future__ import annotations
+
+import pytest
+
+from qsort.accounts import create_account
+from qsort.models import Participant, Question, Sort, Statement, Study, StudyShare
+from tests.app.test_auth import PASSWORD, csrf_from, login
+
+# A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
+STRING_ARGUMENTS = {"fmt": "csv"}
+
+
+@pytest.fixture
+def world(session):
+    """Ana owns a study with one of everything; Bob is another researcher; Ivan an interviewer."""
+    ana = create_account(session, email="ana@example.com", password=PASSWORD, name="Ana")
+    create_account(session, email="bob@example.com", password=PASSWORD, name="Bob")
+    carol = create_account(session, email="carol@example.com", password=PASSWORD, name="Carol")
+    create_account(session, email="ivan@example.com", password=PASSWORD, name="Ivan", role="interviewer")
+    study = Study(owner=ana, title="Ana's study", status="open", grid_scores=[-1, 0, 1], grid_heights=[1, 1, 1])
+    study.statements = [Statement(code=f"S0{i}", text=f"Statement {i}", position=i) for i in range(3)]
+    study.questions = [Question(phase="post", kind="text", prompt={"en": "Why?"})]
+    participant = Participant(code="P1", source="invite")
+    participant.sort = Sort(state="started")
+    study.participants = [participant]
+    study.shares = [StudyShare(user=carol)]
+    session.add(study)
+    session.commit()
+    return study
+
+
+def studio_rules(app):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("studio.")]
+    assert len(rules) > 20  # the builder's own pages alone are more than that
+    return rules
+
+
+def url_arguments(rule, study) -> dict:
+    """Fill the rule's arguments with the ids of ``study``'s own objects (so only the study decides access)."""
+    ids = {
+        "study_id": study.id, "statement_id": study.statements[0].id, "question_id": study.questions[0].id,
+        "participant_id": study.participants[0].id, "share_id": study.shares[0].id,
+    }
+    values = {}
+    for name in rule.arguments:
+        if name in ids:
+            values[name] = ids[name]
+        elif name in STRING_ARGUMENTS:
+            values[name] = STRING_ARGUMENTS[name]
+        else:
+            values[name] = 1  # an argument this test does not know yet: any id will do, the study is checked first
+    return values
+
+
+def requests_for(app, study):
+    """(method, url, rule) for every studio rule and each of its methods."""
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in studio_rules(app):
+            url = url_for(rule.endpoint, **url_arguments(rule, study))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, url, rule
+
+
+def send(client, method, url, token):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": token})
+
+
+def snapshot(session, study_id):
+    session.expire_all()
+    study = session.get(Study, study_id)
+    return (study.title, study.status, [(s.id, s.text, s.position) for s in study.statements],
+            [q.id for q in study.questions], [p.id for p in study.participants], [s.user_id for s in study.shares],
+            study.grid_heights, study.open_link_enabled)
+
+
+def test_anonymous_is_sent_to_login(client, app, world, session):
+    before = snapshot(session, world.id)
+    token = csrf_from(client.get("/auth/login"))
+    for method, url, _rule in requests_for(app, world):
+        response = send(client, method, url, token)
+        assert response.status_code == 302, (method, url, response.status_code)
+        assert response.headers["Location"].startswith("/auth/login"), (method, url)
+    assert snapshot(session, world.id) == before
+
+
+def test_another_researcher_gets_404_for_every_url_of_the_study(client, app, world, session):
+    before = snapshot(session, world.id)
+    login(client, "bob@example.com", PASSWORD)
+    token = csrf_from(client.get("/studio/"))
+    checked = 0
+    for method, url, rule in requests_for(app, world):
+        if "study_id" not in rule.arguments:
+            continue
+        response = send(client, method, url, token)
+        assert response.status_code == 404, (method, url, response.status_code)
+        checked += 1
+    assert checked > 25
+    assert snapshot(session, world.id) == before
+    assert "Ana&#39;s study" not in client.get("/studio/").get_data(as_text=True)
+
+
+def test_interviewer_is_refused_everywhere(client, app, world, session):
+    before = snapshot(session, world.id)
+    login(client, "ivan@example.com", PASSWORD)
+    token = csrf_from(client.get("/auth/login"))
+    for method, url, _rule in requests_for(app, world):
+        response = send(client, method, url, token)
+        assert response.status_code in (403, 404), (method, url, response.status_code)
+    assert snapshot(session, world.id) == before
+
+
+def test_owner_and_colleague_reach_every_page(app, world):
+    """The same URLs work for the owner and for the colleague the study is shared with (so the 404s above
+    come from the access rule, not from wrongly filled URLs)."""
+    for email in ("ana@example.com", "carol@example.com"):
+        client = app.test_client()
+        login(client, email, PASSWORD)
+        for method, url, rule in requests_for(app, world):
+            if method != "GET":
+                continue
+            response = client.get(url)
+            assert response.status_code < 500, (email, url, response.status_code)
+            if set(rule.arguments) <= {"study_id", "statement_id", "question_id", "participant_id", "share_id"}:
+                expected = (403,) if email == "carol@example.com" and rule.endpoint == "studio.delete" else (200,)
+                assert response.status_code in expected, (email, url, response.status_code)
