@@ -10,7 +10,7 @@ import numpy as np
 
 from ..grid import Grid, infer_grid
 
-__all__ = ["QData", "FormatError", "Where", "check_study", "parse_score", "read_text"]
+__all__ = ["QData", "FormatError", "Where", "check_study", "parse_score", "parse_scores", "read_text"]
 
 
 class FormatError(ValueError):
@@ -105,6 +105,21 @@ def parse_score(text: str, file: str, line: int | None, field: str) -> int:
     if not np.isfinite(value) or value != round(value):
         raise FormatError(file, f"score {cell!r} is not a whole number", line, field)
     return int(value)
+
+
+def parse_scores(cells: Sequence[str], file: str, line: int | None, field_of) -> np.ndarray:
+    """A row of score cells as an int array; ``field_of(i)`` names cell i in an error message.
+
+    numpy converts the whole row at once (fast for 100,000 Q-sorts); only a row that fails is
+    parsed cell by cell, to name the first bad cell.
+    """
+    try:
+        values = np.array(cells, dtype=float)
+    except ValueError:
+        values = None
+    if values is None or not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+        return np.array([parse_score(cell, file, line, field_of(i)) for i, cell in enumerate(cells)], dtype=int)
+    return values.astype(int)
 
 
 def read_text(path: str | os.PathLike, data: bytes | None = None) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..grid import Grid
-from ._common import FormatError, QData, Where, check_study, parse_score, read_text
+from ._common import FormatError, QData, Where, check_study, parse_scores, read_text
 from .statements import read_statement_texts, statement_lines
 
 __all__ = ["read_kenq_csv", "write_kenq", "read_kade_zip", "write_kade_zip", "kenq_texts_path_for"]
@@ -94,8 +94,7 @@ def _participant_rows(file: str, text: str, *, header: bool | None) -> tuple[lis
         pid = row[0].strip()
         participant_ids.append(pid)
         line_numbers.append(line)
-        scores.append([parse_score(cell, file, line, f"column {c + 2} ({statement_ids[c]})")
-                       for c, cell in enumerate(row[1:])])
+        scores.append(parse_scores(row[1:], file, line, lambda c: f"column {c + 2} ({statement_ids[c]})"))
     if not scores:
         raise FormatError(file, "no Q-sorts after the header", 1)
     return statement_ids, participant_ids, np.array(scores, dtype=int).T, line_numbers

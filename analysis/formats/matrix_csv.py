@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, parse_score, read_text
+from ._common import FormatError, QData, Where, check_study, parse_scores, read_text
 from .statements import read_statement_texts
 
 __all__ = ["read_matrix_csv", "write_csv", "texts_path_for"]
@@ -38,7 +38,12 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
     # Excel in Dutch or Norwegian locales saves CSV with ';' between fields.
     first_line = content.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = list(csv.reader(io.StringIO(content), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
+    rows, line_numbers, previous_end = [], [], 0
+    for row in reader:              # remember the line each record starts on (quotes may span lines)
+        rows.append(row)
+        line_numbers.append(previous_end + 1)
+        previous_end = reader.line_num
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
@@ -51,8 +56,6 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
     if not participant_ids:
         raise FormatError(file, "no participant columns after 'statement'", 1, "header")
     participant_where = [Where(1, f"column {k + 2} (participant)") for k in range(len(participant_ids))]
-    # csv.reader has consumed the lines already; recover each row's line number for messages.
-    line_numbers = _row_line_numbers(content, delimiter)
     statement_ids, statement_where, scores = [], [], []
     width = len(header)
     for k, row in enumerate(rows[1:], start=1):
@@ -64,8 +67,7 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
                                     f"found {len(row)}", line)
         statement_ids.append(row[0].strip())
         statement_where.append(Where(line, "column 1 (statement)"))
-        scores.append([parse_score(cell, file, line, f"column {c + 2} ({participant_ids[c]})")
-                       for c, cell in enumerate(row[1:])])
+        scores.append(parse_scores(row[1:], file, line, lambda c: f"column {c + 2} ({participant_ids[c]})"))
     if not statement_ids:
         raise FormatError(file, "no statement rows after the header", 1)
     sorts = np.array(scores, dtype=int)
@@ -75,16 +77,6 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
         texts = read_statement_texts(texts_file, statement_ids)
     return check_study(file, sorts, participant_ids, statement_ids, participant_where=participant_where,
                        statement_where=statement_where, statement_texts=texts)
-
-
-def _row_line_numbers(content: str, delimiter: str) -> list[int]:
-    """1-based line on which each CSV record starts (records may span lines inside quotes)."""
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    starts, previous_end = [], 0
-    for _ in reader:
-        starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts
 
 
 def write_csv(path: str | os.PathLike, data: QData) -> list[Path]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, parse_score, read_text
+from ._common import FormatError, QData, Where, check_study, parse_scores, read_text
 from .kenq import kenq_texts_path_for
 from .statements import read_statement_texts
 
@@ -85,7 +85,7 @@ def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | No
             n_statements = len(cells)
         elif len(cells) != n_statements:
             raise FormatError(file, f"{len(cells)} scores, the first record has {n_statements}", None, field)
-        columns.append([parse_score(c, file, None, f"{field}, statement {i + 1}") for i, c in enumerate(cells)])
+        columns.append(parse_scores(cells, file, None, lambda i: f"{field}, statement {i + 1}"))
         where.append(Where(None, f"participant {pid!r} (record {key!r})"))
     statement_ids = [f"s{i}" for i in range(1, n_statements + 1)]
     texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
