@@ -124,23 +124,26 @@ def _reflect_to_positive_manifold(r: np.ndarray) -> tuple[np.ndarray, np.ndarray
     n = r.shape[0]
     signs = np.ones(n)
     colsum = r.sum(axis=0)
+    # The reflected matrix is D r D (D = diag(signs)); only the sign vector changes inside the loop and
+    # column sums are updated from row i (contiguous), which is far faster than negating a column of r.
     for _ in range(10 * n + 100):
         i = int(np.argmin(colsum))
         if colsum[i] >= -1e-12 * max(1.0, float(np.abs(colsum).max())):
-            colsum = r.sum(axis=0)          # exact sums, free of incremental rounding
+            colsum = signs * (r @ signs)    # exact sums, free of incremental rounding
             i = int(np.argmin(colsum))
             if colsum[i] >= -1e-12 * max(1.0, float(np.abs(colsum).max())):
                 break
-        r[i, :] *= -1.0
-        r[:, i] *= -1.0
-        signs[i] = -signs[i]
         old = colsum[i]
-        colsum += 2.0 * r[:, i]            # column j loses 2 r_old[i, j] = gains 2 r_new[j, i]
+        colsum -= (2.0 * signs[i]) * signs * r[i]     # column j loses 2 r'_ij (r symmetric, r_ii = 0)
         colsum[i] = -old
+        signs[i] = -signs[i]
+    r *= signs[:, None]
+    r *= signs[None, :]
     return signs, colsum
 
 
-def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: int = 10_000) -> np.ndarray:
+def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: int = 10_000,
+             overwrite: bool = False, validate: bool = True) -> np.ndarray:
     """Brown's centroid extraction, as qmethod's ``centroid()`` (F. Hermans 2021, after Brown 1980).
 
     For each factor: set the diagonal to 0; reflect variables until every column sum is positive; start
@@ -152,10 +155,14 @@ def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: 
     Parameters
     ----------
     r : array-like, shape (n_participants, n_participants)
-        Correlation matrix (this function builds no other N x N matrix than a working copy of it).
+        Correlation matrix. The only other N x N matrix built is a working copy of it, and not even that
+        with ``overwrite=True`` (``r`` is then used as the work space and destroyed: for large N).
     nfactors : int
     start : "mean" or float
     tolerance : float
+    overwrite : bool
+    validate : bool
+        Check that ``r`` is symmetric (skip it when ``r`` is known to be, e.g. Z'Z: it costs an N x N pass).
 
     Returns
     -------
@@ -167,9 +174,9 @@ def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: 
     >>> centroid(r, 1).round(3).ravel().tolist()
     [0.866, 0.693, 0.577]
     """
-    work = np.array(r, dtype=float, copy=True)
+    work = r if overwrite and isinstance(r, np.ndarray) and r.dtype == float else np.array(r, dtype=float)
     n = work.shape[0]
-    if work.shape != (n, n) or not np.allclose(work, work.T):
+    if work.shape != (n, n) or (validate and not _is_symmetric(work)):
         raise ValueError("centroid needs a square, symmetric correlation matrix")
     if not 1 <= nfactors <= n:
         raise ValueError(f"cannot extract {nfactors} centroid factors from {n} Q-sorts")
@@ -187,10 +194,19 @@ def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: 
             h = f * f
             f = _centroid_step(colsum, h)
         loadings[:, k] = f * signs
-        work -= np.outer(f, f)              # residual in the reflected frame ...
+        for lo in range(0, n, _BLOCK):      # residual in the reflected frame, in row blocks (no N x N
+            work[lo:lo + _BLOCK] -= np.outer(f[lo:lo + _BLOCK], f)   # temporary) ...
         work *= signs[:, None]              # ... then reflected back
         work *= signs[None, :]
     return loadings
+
+
+_BLOCK = 1024
+
+
+def _is_symmetric(a: np.ndarray) -> bool:
+    """Symmetric within rounding, checked in row blocks (no N x N temporary)."""
+    return all(np.allclose(a[lo:lo + _BLOCK], a[:, lo:lo + _BLOCK].T) for lo in range(0, a.shape[0], _BLOCK))
 
 
 def _centroid_step(colsum: np.ndarray, h: np.ndarray) -> np.ndarray:

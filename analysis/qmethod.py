@@ -42,7 +42,7 @@ EXTRACTIONS = ("pca", "centroid")
 ROTATIONS = ("varimax", "none")
 # Brown's centroid works on the N x N correlation matrix (a few copies of it): refuse sizes where that
 # alone would need gigabytes, and point to PCA, which never builds it.
-CENTROID_MAX_PARTICIPANTS = 12_000
+CENTROID_MAX_PARTICIPANTS = 10_000      # one 10,000 x 10,000 matrix is 800 MB
 
 
 @dataclass
@@ -78,6 +78,11 @@ class QResult:
     def explained_variance(self) -> np.ndarray:
         """Percent of the sorts' variance per (rotated) factor: 100 x SS loadings / n_participants."""
         return self.characteristics.explained_variance
+
+    @property
+    def qdc(self) -> QDC:
+        """The pairwise comparison table (same object as ``table``)."""
+        return self.table
 
     @property
     def distinguishing(self) -> list[np.ndarray]:
@@ -272,7 +277,8 @@ def _extract(z: np.ndarray, nfactors: int, extraction: str, start, tolerance: fl
                          f"{CENTROID_MAX_PARTICIPANTS} Q-sorts use extraction='pca', which does not")
     r = z.T @ z / (z.shape[0] - 1)
     np.fill_diagonal(r, 1.0)
-    return centroid(r, nfactors, start, tolerance), correlation_eigenvalues(z)
+    eigenvalues = correlation_eigenvalues(z)
+    return centroid(r, nfactors, start, tolerance, overwrite=True, validate=False), eigenvalues
 
 
 def _rotate(unrotated: np.ndarray, rotation: str, extraction: str) -> np.ndarray:
