@@ -1,0 +1,199 @@
+/**
+ * Never lose work: the sort goes to localStorage at once and to the server a moment later.
+ *
+ * Server saves are debounced (600 ms), strictly in order (one request in flight; changes made meanwhile
+ * are sent as one follow-up with the newest state), carry an increasing revision and the CSRF header.
+ * 409 (the server holds a newer revision): continue above it and send again. Network errors and 5xx:
+ * retry with backoff (1 s, 2 s, 4 s ... 30 s) and at once when the browser comes back online.
+ * The status ("saved", "saving", "offline", "error") is reported through `onStatus`.
+ */
+
+const DEBOUNCE_MS = 600;
+const MAX_BACKOFF_MS = 30000;
+
+export class LocalDraft {
+  constructor(key) {
+    this.key = key;
+  }
+
+  read() {
+    try {
+      const raw = window.localStorage.getItem(this.key);
+      return raw ? JSON.parse(raw) : null;
+    } catch {
+      return null; // private mode or a corrupt entry: the server copy still stands
+    }
+  }
+
+  write(value) {
+    try {
+      window.localStorage.setItem(this.key, JSON.stringify(value));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  clear() {
+    try {
+      window.localStorage.removeItem(this.key);
+    } catch {
+      /* nothing to clear */
+    }
+  }
+}
+
+/** POST JSON with the CSRF header; resolves to {status, body} (body null when it is not JSON). */
+export async function postJSON(url, payload, csrfToken, { keepalive = false } = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    keepalive,
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+    body: JSON.stringify(payload),
+  });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  return { status: response.status, body };
+}
+
+export class AutoSaver {
+  /**
+   * @param {object} options
+   * @param {string} options.url         POST /api/draft
+   * @param {() => string} options.csrf  the current CSRF token
+   * @param {SortStore} options.store
+   * @param {LocalDraft} options.local
+   * @param {(status: string, detail?: string) => void} options.onStatus
+   * @param {() => Promise<boolean>} [options.refreshCsrf]  fetch a fresh token after a CSRF failure
+   */
+  constructor({ url, csrf, store, local, onStatus, refreshCsrf = null }) {
+    this.url = url;
+    this.csrf = csrf;
+    this.store = store;
+    this.local = local;
+    this.onStatus = onStatus;
+    this.refreshCsrf = refreshCsrf;
+    this.timer = null;
+    this.inFlight = null; // the running request's promise
+    this.savedRevision = null; // the newest revision the server confirmed
+    this.failures = 0;
+    this.stopped = false;
+    this.idleWaiters = [];
+    window.addEventListener("online", () => this.saveNow());
+  }
+
+  /** Something changed: keep it locally now, send it to the server after the debounce. */
+  changed() {
+    this.local.write(this.store.snapshot());
+    this.onStatus("saving");
+    this.schedule(DEBOUNCE_MS);
+  }
+
+  /** Send without waiting for the debounce (phase change, leaving the page, before submit). */
+  saveNow() {
+    this.schedule(0);
+  }
+
+  isClean() {
+    return this.savedRevision !== null && this.savedRevision >= this.store.revision;
+  }
+
+  /** Resolves once nothing is waiting or in flight (or the last attempt failed). */
+  settle() {
+    if (!this.timer && !this.inFlight) return Promise.resolve(this.isClean());
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stop saving (the sort was submitted). */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Leaving the page: a last request that the browser finishes even as the page goes away. */
+  sendOnExit() {
+    if (this.stopped || this.isClean() || this.inFlight) return;
+    postJSON(this.url, this.store.draft(), this.csrf(), { keepalive: true }).catch(() => {});
+  }
+
+  schedule(delay) {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.send();
+    }, delay);
+  }
+
+  async send() {
+    if (this.stopped) return;
+    if (this.inFlight) return; // the follow-up after this request sends the newest state
+    const draft = this.store.draft();
+    this.onStatus("saving");
+    this.inFlight = this.attempt(draft);
+    let next;
+    try {
+      next = await this.inFlight;
+    } finally {
+      this.inFlight = null;
+    }
+    if (next === "again") this.schedule(0);
+    else if (next === "retry") this.schedule(Math.min(1000 * 2 ** (this.failures - 1), MAX_BACKOFF_MS));
+    else if (next === "done" && !this.isClean()) this.schedule(0); // changes made while it was in flight
+    if (!this.timer) this.notifyIdle();
+  }
+
+  /** One request; returns "done", "again" (send at once) or "retry" (after the backoff). */
+  async attempt(draft) {
+    let result;
+    try {
+      result = await postJSON(this.url, draft, this.csrf());
+    } catch {
+      this.failures += 1;
+      this.onStatus("offline");
+      return "retry";
+    }
+    const { status, body } = result;
+    const sentSeqs = draft.moves.map((m) => m.seq);
+    if (status === 200 && body && body.ok) {
+      this.failures = 0;
+      this.store.acknowledgeMoves(sentSeqs);
+      this.savedRevision = Math.max(this.savedRevision ?? -1, Number(body.revision ?? draft.revision));
+      this.local.write(this.store.snapshot());
+      this.onStatus(this.isClean() ? "saved" : "saving");
+      return "done";
+    }
+    if (status === 409 && body && typeof body.revision === "number") {
+      // Another tab or device saved a newer revision; our moves were logged anyway. Continue above it.
+      this.store.acknowledgeMoves(sentSeqs);
+      this.store.adoptRevision(body.revision);
+      this.local.write(this.store.snapshot());
+      return "again";
+    }
+    if (status === 400 && body && /csrf/i.test(body.error || "") && this.refreshCsrf && this.failures < 1) {
+      this.failures += 1;
+      if (await this.refreshCsrf()) return "again";
+    }
+    if (status >= 500 || status === 0 || status === 429) {
+      this.failures += 1;
+      this.onStatus("offline");
+      return "retry";
+    }
+    // 400/403/404/409 without revision: resending the same thing will not help. Keep it locally and say so.
+    this.failures += 1;
+    this.onStatus("error", (body && body.error) || `HTTP ${status}`);
+    return "done-failed";
+  }
+
+  notifyIdle() {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve(this.isClean());
+  }
+}

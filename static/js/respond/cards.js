@@ -1,0 +1,89 @@
+/** Card elements and the texts around them, shared by the presort and the grid views. */
+
+/** `t("placed", {card: "…"})`: a UI string from the server-rendered config with {placeholders} filled in. */
+export function makeTranslator(strings) {
+  return (key, params = {}) => {
+    const template = strings[key] ?? key;
+    return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  };
+}
+
+/** A column's score as people read it: "+3", "0", "-2". */
+export function scoreLabel(score) {
+  return score > 0 ? `+${score}` : String(score);
+}
+
+/** The first words of a statement, for announcements and the phone's selection bar. */
+export function shortText(statement, max = 70) {
+  const text = statement.text.trim();
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 15))}…`;
+}
+
+/**
+ * A card: its text (wrapped; clamped to a few lines in the grid) and a small button that opens it full size.
+ * The card itself is focusable so the keyboard path can pick it up.
+ */
+export function cardElement(statement, t, { tag = "li", describedBy = null } = {}) {
+  const card = document.createElement(tag);
+  card.className = "card";
+  card.dataset.id = String(statement.id);
+  card.tabIndex = 0;
+  if (describedBy) card.setAttribute("aria-describedby", describedBy);
+  const text = document.createElement("span");
+  text.className = "card-text";
+  text.textContent = statement.text;
+  const open = document.createElement("button");
+  open.type = "button";
+  open.className = "card-open";
+  open.tabIndex = -1; // keyboard users press "o" on the card instead (one tab stop per card)
+  open.title = t("openCard");
+  open.setAttribute("aria-label", t("openCard"));
+  open.textContent = "⤢";
+  card.append(text, open);
+  return card;
+}
+
+/** The full-size view of one card (a modal <dialog>). */
+export class CardDialog {
+  constructor(dialog) {
+    this.dialog = dialog;
+    this.text = dialog.querySelector(".dialog-text");
+    this.code = dialog.querySelector(".dialog-code");
+    dialog.querySelector(".dialog-close").addEventListener("click", () => this.close());
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) this.close(); // a click on the backdrop
+    });
+    this.returnFocus = null;
+  }
+
+  open(statement) {
+    this.returnFocus = document.activeElement;
+    this.text.textContent = statement.text;
+    this.code.textContent = statement.code || "";
+    this.dialog.showModal();
+  }
+
+  close() {
+    this.dialog.close();
+    if (this.returnFocus && this.returnFocus.isConnected) this.returnFocus.focus();
+  }
+}
+
+/** A polite live region: `announce("…")` is read by screen readers. */
+export class Announcer {
+  constructor(region) {
+    this.region = region;
+    this.timer = null;
+  }
+
+  announce(message) {
+    // Clear first so that the same message twice in a row is read twice.
+    this.region.textContent = "";
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.region.textContent = message;
+    }, 30);
+  }
+}

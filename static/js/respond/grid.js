@@ -1,0 +1,281 @@
+/**
+ * Phase 2, the grid: cards go from the pile trays into the forced quasi-normal grid.
+ *
+ * GridPhase owns the phase (footer, Continue, the keyboard) and shows one of two layouts:
+ * - DesktopGrid: trays above, all columns side by side; drag and drop with mouse and touch (SortableJS with
+ *   its pointer-based fallback, one shared group for trays and columns) and the keyboard path.
+ * - PhoneGrid (phone.js, viewports up to 700 px): one column at a time; tap a card, then "Place here".
+ * Both only read the store and call store/picker actions; after every change they render from the store.
+ */
+import Sortable from "../../vendor/sortablejs/sortable.esm.js";
+import { PILES } from "./store.js";
+import { cardElement, scoreLabel } from "./cards.js";
+import { CardPicker } from "./keyboard.js";
+import { PhoneGrid } from "./phone.js";
+
+export const PHONE_QUERY = "(max-width: 700px)";
+
+export class GridPhase {
+  /**
+   * @param {HTMLElement} root  #grid-phase
+   * @param {object} ctx        {store, t, announcer, dialog, pileName, labels, onSubmit}
+   */
+  constructor(root, ctx) {
+    this.root = root;
+    this.ctx = ctx;
+    this.status = root.querySelector("#grid-status");
+    this.continueButton = root.querySelector("#grid-continue");
+    this.undoButton = root.querySelector("#grid-undo");
+    this.picker = new CardPicker({ ...ctx, view: () => this.layout });
+    const layoutCtx = { ...ctx, picker: this.picker };
+    this.desktop = new DesktopGrid(root.querySelector("#grid-desktop"), layoutCtx);
+    this.phone = new PhoneGrid(root.querySelector("#grid-phone"), layoutCtx);
+    this.media = window.matchMedia(PHONE_QUERY);
+    this.layout = this.media.matches ? this.phone : this.desktop;
+    this.media.addEventListener("change", () => this.chooseLayout());
+    this.undoButton.addEventListener("click", () => this.picker.undo());
+    this.continueButton.addEventListener("click", () => ctx.onSubmit());
+    this.onKey = (event) => this.picker.handleKey(event);
+  }
+
+  activate() {
+    this.root.addEventListener("keydown", this.onKey);
+    this.chooseLayout();
+  }
+
+  deactivate() {
+    this.root.removeEventListener("keydown", this.onKey);
+  }
+
+  chooseLayout() {
+    this.layout = this.media.matches ? this.phone : this.desktop;
+    this.desktop.root.hidden = this.layout !== this.desktop;
+    this.phone.root.hidden = this.layout !== this.phone;
+    this.root.dataset.layout = this.layout === this.phone ? "phone" : "desktop";
+    this.render();
+  }
+
+  render() {
+    // Rendering replaces the card elements: keep the keyboard focus on the same card.
+    const active = document.activeElement;
+    const focusedCard = active && active.classList.contains("card") && this.root.contains(active) ? Number(active.dataset.id) : null;
+    this.layout.render();
+    this.renderFooter();
+    if (focusedCard !== null && !this.root.contains(document.activeElement)) this.layout.focusCard(focusedCard);
+  }
+
+  renderFooter() {
+    const { store, t } = this.ctx;
+    const left = store.statements.size - store.placedCount();
+    const problems = store.columnProblems().filter((p) => p.count > p.height || left === 0);
+    let message;
+    if (left > 0) message = t("cardsLeft", { count: left });
+    else if (problems.length) message = problems.map((p) => this.problemText(p)).join(" ");
+    else message = t("gridComplete");
+    const over = store.columnProblems().filter((p) => p.count > p.height);
+    if (left > 0 && over.length) message += ` ${over.map((p) => this.problemText(p)).join(" ")}`;
+    this.status.textContent = message;
+    this.status.classList.toggle("has-problem", over.length > 0 || (left === 0 && problems.length > 0));
+    this.continueButton.disabled = !store.isComplete();
+    this.undoButton.disabled = !store.canUndo();
+  }
+
+  problemText({ score, count, height }) {
+    const key = count > height ? "columnTooMany" : "columnTooFew";
+    return this.ctx.t(key, { column: scoreLabel(score), count, height });
+  }
+
+  /** The submit button shows it is busy (or not). */
+  setBusy(busy) {
+    this.continueButton.disabled = busy || !this.ctx.store.isComplete();
+    this.continueButton.classList.toggle("busy", busy);
+  }
+}
+
+/** Column classes shared by both layouts: full, over-full, the keyboard target. */
+export function columnState(store, score) {
+  const count = store.column(score).length;
+  const height = store.height(score);
+  return {
+    count,
+    height,
+    badge: `${count}/${height}`,
+    over: !store.freeDistribution && count > height,
+    full: count === height,
+  };
+}
+
+class DesktopGrid {
+  constructor(root, ctx) {
+    this.root = root;
+    this.ctx = ctx;
+    this.sortables = [];
+    this.build();
+  }
+
+  build() {
+    const { store, t } = this.ctx;
+    const trays = document.createElement("div");
+    trays.className = "trays";
+    this.trayParts = {};
+    for (const pile of PILES) {
+      const tray = document.createElement("section");
+      tray.className = `tray tray-${pile}`;
+      const head = document.createElement("h3");
+      head.className = "tray-head";
+      const name = document.createElement("span");
+      name.textContent = this.ctx.pileName(pile);
+      const count = document.createElement("span");
+      count.className = "tray-count";
+      head.append(name, count);
+      const list = document.createElement("ol");
+      list.className = "tray-cards card-list";
+      list.dataset.place = `pile:${pile}`;
+      list.setAttribute("aria-label", this.ctx.pileName(pile));
+      tray.append(head, list);
+      trays.append(tray);
+      this.trayParts[pile] = { tray, count, list };
+    }
+
+    const ends = document.createElement("div");
+    ends.className = "grid-ends";
+    const least = document.createElement("span");
+    least.className = "grid-end grid-end-least";
+    least.textContent = this.ctx.labels.least;
+    const most = document.createElement("span");
+    most.className = "grid-end grid-end-most";
+    most.textContent = this.ctx.labels.most;
+    ends.append(least, most);
+
+    const grid = document.createElement("div");
+    grid.className = "grid";
+    grid.style.setProperty("--columns", String(store.grid.length));
+    this.columnParts = new Map();
+    for (const { score, height } of store.grid) {
+      const column = document.createElement("section");
+      column.className = "column";
+      column.dataset.score = String(score);
+      const head = document.createElement("header");
+      head.className = "column-head";
+      const label = document.createElement("span");
+      label.className = "column-score";
+      label.textContent = scoreLabel(score);
+      const badge = document.createElement("span");
+      badge.className = "column-badge";
+      head.append(label, badge);
+      const body = document.createElement("div");
+      body.className = "column-body";
+      const slots = document.createElement("div");
+      slots.className = "column-slots";
+      slots.setAttribute("aria-hidden", "true");
+      for (let i = 0; i < height; i += 1) {
+        const slot = document.createElement("div");
+        slot.className = "slot";
+        slots.append(slot);
+      }
+      const list = document.createElement("ol");
+      list.className = "column-cards card-list";
+      list.dataset.place = `grid:${score}`;
+      list.setAttribute("aria-label", t("columnName", { column: scoreLabel(score) }));
+      body.append(slots, list);
+      column.append(head, body);
+      grid.append(column);
+      this.columnParts.set(score, { column, badge, list });
+    }
+    const scroller = document.createElement("div");
+    scroller.className = "grid-scroller";
+    scroller.append(ends, grid);
+    this.root.append(trays, scroller);
+
+    const lists = [...Object.values(this.trayParts).map((p) => p.list), ...[...this.columnParts.values()].map((p) => p.list)];
+    for (const list of lists) {
+      this.sortables.push(
+        Sortable.create(list, {
+          group: "qsort-cards",
+          draggable: ".card",
+          filter: ".card-open",
+          preventOnFilter: false,
+          // Sortable's own pointer-based drag for mouse and touch alike: one behaviour everywhere
+          forceFallback: true,
+          fallbackOnBody: true,
+          fallbackTolerance: 4,
+          delayOnTouchOnly: true,
+          delay: 150,
+          animation: 120,
+          ghostClass: "card-ghost",
+          chosenClass: "card-chosen",
+          dragClass: "card-dragging",
+          emptyInsertThreshold: 20,
+          scroll: true,
+          bubbleScroll: true,
+          onStart: () => this.root.classList.add("dragging"),
+          onEnd: (event) => this.dropped(event),
+        }),
+      );
+    }
+    this.root.addEventListener("click", (event) => {
+      const open = event.target.closest(".card-open");
+      if (open) this.ctx.dialog.open(store.statement(Number(open.closest(".card").dataset.id)));
+    });
+    this.root.addEventListener("dblclick", (event) => {
+      const card = event.target.closest(".card");
+      if (card) this.ctx.dialog.open(store.statement(Number(card.dataset.id)));
+    });
+  }
+
+  /** A card was dropped (SortableJS onEnd): tell the store, then render from the store. */
+  dropped(event) {
+    this.root.classList.remove("dragging");
+    const id = Number(event.item.dataset.id);
+    const to = event.to.dataset.place;
+    const { store, picker } = this.ctx;
+    const before = store.revision;
+    if (to.startsWith("grid:")) {
+      picker.picked = id;
+      picker.place(Number(to.slice(5)), event.newDraggableIndex);
+    } else if (to.startsWith("pile:")) {
+      picker.returnToPile(id, to.slice(5));
+    }
+    if (store.revision === before) this.render(); // nothing changed: put the DOM back in the store's order
+  }
+
+  render() {
+    const { store, t, picker } = this.ctx;
+    for (const pile of PILES) {
+      const { tray, count, list } = this.trayParts[pile];
+      const ids = store.tray(pile);
+      count.textContent = String(ids.length);
+      tray.classList.toggle("empty", ids.length === 0);
+      this.fill(list, ids);
+    }
+    for (const [score, { column, badge, list }] of this.columnParts) {
+      const state = columnState(store, score);
+      badge.textContent = state.badge;
+      badge.title = t("columnCount", { count: state.count, height: state.height });
+      column.classList.toggle("over", state.over);
+      column.classList.toggle("full", state.full);
+      column.classList.toggle("target", picker.picked !== null && picker.target === score);
+      this.fill(list, store.column(score));
+    }
+    this.root.classList.toggle("picking", picker.picked !== null);
+  }
+
+  fill(list, ids) {
+    const { store, t, picker } = this.ctx;
+    list.replaceChildren(
+      ...ids.map((id) => {
+        const card = cardElement(store.statement(id), t, { describedBy: "keyboard-help" });
+        if (picker.picked === id) card.classList.add("picked");
+        return card;
+      }),
+    );
+  }
+
+  focusCard(id) {
+    const card = this.root.querySelector(`.card[data-id="${id}"]`);
+    if (card) {
+      card.focus({ preventScroll: false });
+      card.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  }
+}

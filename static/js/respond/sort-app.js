@@ -1,0 +1,240 @@
+/**
+ * The sorting page (templates/respond/sort.html): loads the sort, shows the presort or the grid phase,
+ * saves every change (autosave.js) and submits the grid.
+ *
+ * Reads its settings from <script type="application/json" id="sort-config">: the URLs (stateUrl, draftUrl,
+ * submitUrl, nextUrl) and the UI strings, translated on the server.
+ */
+import { SortStore, dealingOrder } from "./store.js";
+import { AutoSaver, LocalDraft, postJSON } from "./autosave.js";
+import { Announcer, CardDialog, makeTranslator } from "./cards.js";
+import { PresortView } from "./presort.js";
+import { GridPhase } from "./grid.js";
+
+const TEXT_SIZES = [0.85, 1, 1.15, 1.3, 1.5, 1.75];
+const TEXT_SIZE_KEY = "qsort:text-size";
+
+const config = JSON.parse(document.getElementById("sort-config").textContent);
+const t = makeTranslator(config.strings || {});
+const app = document.getElementById("sort-app");
+const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+
+function csrfToken() {
+  return csrfMeta ? csrfMeta.content : "";
+}
+
+/** Show one message in the page's status line (saving indicator). */
+function showSaveStatus(status, detail = "") {
+  const indicator = document.getElementById("save-status");
+  indicator.dataset.status = status;
+  const key = { saved: "saved", saving: "saving", offline: "notSavedRetrying", error: "notSavedError" }[status];
+  indicator.textContent = t(key, { error: detail });
+}
+
+/** A+ / A- : the cards' text size, remembered in localStorage for every study. */
+function setUpTextSize() {
+  let index = TEXT_SIZES.indexOf(1);
+  try {
+    const saved = Number(window.localStorage.getItem(TEXT_SIZE_KEY));
+    if (TEXT_SIZES.includes(saved)) index = TEXT_SIZES.indexOf(saved);
+  } catch {
+    /* no storage: default size */
+  }
+  const smaller = document.getElementById("text-smaller");
+  const larger = document.getElementById("text-larger");
+  const apply = () => {
+    app.style.setProperty("--text-scale", String(TEXT_SIZES[index]));
+    app.dataset.textSize = String(TEXT_SIZES[index]);
+    smaller.disabled = index === 0;
+    larger.disabled = index === TEXT_SIZES.length - 1;
+    try {
+      window.localStorage.setItem(TEXT_SIZE_KEY, String(TEXT_SIZES[index]));
+    } catch {
+      /* not remembered, still applied */
+    }
+  };
+  smaller.addEventListener("click", () => {
+    index = Math.max(0, index - 1);
+    apply();
+  });
+  larger.addEventListener("click", () => {
+    index = Math.min(TEXT_SIZES.length - 1, index + 1);
+    apply();
+  });
+  apply();
+}
+
+async function fetchState() {
+  const response = await fetch(config.stateUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+/**
+ * Which saved state to continue from: the server's, unless this browser holds a newer revision (saved
+ * locally but not yet on the server, e.g. the connection dropped). Returns {saved, push}.
+ */
+export function chooseState(serverState, localState) {
+  if (localState && Number(localState.revision) > Number(serverState.revision || 0)) {
+    return { saved: localState, push: true };
+  }
+  // The server may not know the seconds of this browser's last unsaved moments: keep the larger totals.
+  const seconds = { ...(serverState.seconds || {}) };
+  for (const [step, value] of Object.entries((localState && localState.seconds) || {})) {
+    seconds[step] = Math.max(Number(seconds[step]) || 0, Number(value) || 0);
+  }
+  return { saved: { ...serverState, seconds, pendingMoves: [] }, push: false };
+}
+
+async function main() {
+  setUpTextSize();
+  const local = new LocalDraft(`qsort:sort:${config.stateUrl}`);
+  const cache = new LocalDraft(`qsort:study:${config.stateUrl}`);
+  let data;
+  try {
+    data = await fetchState();
+    cache.write({ study: data.study, statements: data.statements });
+  } catch (error) {
+    // Offline on reload: carry on from the copy of the study this browser kept, if any.
+    const cached = cache.read();
+    if (!cached) {
+      document.getElementById("load-error").hidden = false;
+      document.getElementById("sort-loading").hidden = true;
+      return;
+    }
+    data = { ...cached, state: { step: "presort", revision: 0, presort: {}, placements: [] } };
+  }
+
+  const { study, statements } = data;
+  const order = dealingOrder(statements.map((s) => s.id), config.stateUrl);
+  const store = new SortStore(study, statements, order);
+  const { saved, push } = chooseState(data.state, local.read());
+  store.load(saved);
+
+  const labels = {
+    most: study.labels?.most || t("mostImportant"),
+    least: study.labels?.least || t("leastImportant"),
+  };
+  const pileLabels = {
+    agree: study.labels?.agree || t("pileAgree"),
+    neutral: study.labels?.neutral || t("pileNeutral"),
+    disagree: study.labels?.disagree || t("pileDisagree"),
+  };
+  document.getElementById("presort-instruction").textContent = study.texts?.presort_instruction || "";
+  document.getElementById("grid-instruction").textContent = study.texts?.sort_instruction || "";
+
+  const announcer = new Announcer(document.getElementById("announcer"));
+  const dialog = new CardDialog(document.getElementById("card-dialog"));
+  const saver = new AutoSaver({
+    url: config.draftUrl,
+    csrf: csrfToken,
+    store,
+    local,
+    onStatus: showSaveStatus,
+    refreshCsrf: async () => {
+      try {
+        const fresh = await fetchState();
+        if (fresh.csrf_token && csrfMeta) csrfMeta.content = fresh.csrf_token;
+        return Boolean(fresh.csrf_token);
+      } catch {
+        return false;
+      }
+    },
+  });
+
+  const ctx = { store, t, announcer, dialog, labels, pileName: (pile) => pileLabels[pile] };
+  const presort = new PresortView(document.getElementById("presort-phase"), {
+    ...ctx,
+    onContinue: () => {
+      store.setStep("grid");
+      saver.saveNow();
+    },
+  });
+  const grid = new GridPhase(document.getElementById("grid-phase"), {
+    ...ctx,
+    onSubmit: () => submit(store, saver, grid, local),
+  });
+
+  let shown = null;
+  const showPhase = () => {
+    const phase = store.step === "grid" ? grid : presort;
+    if (shown !== phase) {
+      if (shown) shown.deactivate();
+      document.getElementById("presort-phase").hidden = phase !== presort;
+      document.getElementById("grid-phase").hidden = phase !== grid;
+      app.dataset.phase = store.step;
+      shown = phase;
+      phase.activate();
+      const heading = document.getElementById(phase === grid ? "grid-heading" : "presort-heading");
+      if (heading && document.activeElement && document.activeElement !== document.body) heading.focus();
+    } else {
+      phase.render();
+    }
+  };
+
+  store.subscribe((change) => {
+    if (change.type !== "load") saver.changed();
+    showPhase();
+  });
+
+  // Time per step counts while the page is visible.
+  store.setClockRunning(document.visibilityState === "visible");
+  document.addEventListener("visibilitychange", () => {
+    store.setClockRunning(document.visibilityState === "visible");
+    if (document.visibilityState === "hidden") {
+      local.write(store.snapshot());
+      saver.sendOnExit();
+    }
+  });
+  window.addEventListener("pagehide", () => {
+    local.write(store.snapshot());
+    saver.sendOnExit();
+  });
+
+  document.getElementById("sort-loading").hidden = true;
+  showPhase();
+  if (push) {
+    saver.changed();
+    saver.saveNow();
+  } else {
+    saver.savedRevision = store.revision;
+    showSaveStatus("saved");
+  }
+  app.dataset.ready = "true";
+}
+
+/** Continue: the server checks the grid again; 422 shows its message and keeps everything. */
+async function submit(store, saver, grid, local) {
+  const error = document.getElementById("submit-error");
+  error.hidden = true;
+  grid.setBusy(true);
+  // Let the last draft arrive first (but do not wait forever when offline).
+  await Promise.race([saver.settle(), new Promise((resolve) => setTimeout(resolve, 4000))]);
+  let result;
+  try {
+    result = await postJSON(config.submitUrl, { placements: store.placements(), revision: store.revision }, csrfToken());
+  } catch {
+    result = null;
+  }
+  if (result && result.status === 200 && result.body && result.body.ok) {
+    saver.stop();
+    local.clear();
+    window.location.assign(result.body.next || config.nextUrl);
+    return;
+  }
+  if (result && result.status === 409 && result.body && result.body.next) {
+    window.location.assign(result.body.next); // already submitted (another tab): carry on
+    return;
+  }
+  grid.setBusy(false);
+  const problems = result?.body?.problems;
+  let message = result?.body?.error || (result ? t("submitFailed") : t("submitOffline"));
+  if (Array.isArray(problems) && problems.length && !problems.every((p) => message.includes(String(p)))) {
+    message += ` ${problems.filter((p) => typeof p === "string").join(" ")}`;
+  }
+  error.textContent = message;
+  error.hidden = false;
+  error.focus();
+}
+
+main();

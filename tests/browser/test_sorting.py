@@ -1,0 +1,313 @@
+"""The sorting page in a real browser (Chromium through Playwright): presort and grid by mouse drag, by keyboard
+only, by touch on a 360 px phone, and a reload in the middle. Each test checks what the database stored
+against what the page showed, and saves a screenshot of every step (test-artifacts/screenshots/).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from qsort.models import Participant
+from tests.factories import make_study, valid_placements
+
+pytestmark = pytest.mark.browser
+
+READY = "#sort-app[data-ready='true']"
+
+
+# ----- helpers ----------------------------------------------------------------------------------------------------
+
+def start_sorting(page, base_url: str, token: str) -> None:
+    """Through the welcome (consent) and instructions pages, as a participant would, to the sorting page."""
+    page.goto(f"{base_url}/s/{token}")
+    page.locator("input[type=checkbox]").first.check()
+    page.locator("[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/instructions$"))
+    page.locator("[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/sort$"))
+    page.wait_for_selector(READY, state="attached")
+
+
+def wait_saved(page) -> None:
+    page.wait_for_selector("#save-status[data-status='saved']", state="attached", timeout=10000)
+    # the debounce may still hold a newer change: wait until nothing is scheduled
+    page.wait_for_timeout(50)
+    page.wait_for_selector("#save-status[data-status='saved']", state="attached", timeout=10000)
+
+
+def shown_grid(page) -> dict[int, list[int]]:
+    """What the desktop grid shows: column score -> statement ids top to bottom."""
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#grid-desktop .column')]
+        .map(c => [c.dataset.score, [...c.querySelectorAll('.card')].map(k => Number(k.dataset.id))]))""")
+
+
+def stored_sort(session, token: str):
+    session.expire_all()
+    participant = session.scalar(select(Participant).where(Participant.token == token))
+    return participant.sort
+
+
+def stored_columns(sort) -> dict[str, list[int]]:
+    columns: dict[str, list[tuple[int, int]]] = {}
+    for p in sort.placements:
+        columns.setdefault(str(p.score), []).append((p.slot, p.statement_id))
+    return {score: [sid for _, sid in sorted(items)] for score, items in columns.items()}
+
+
+def target_scores(study) -> dict[int, int]:
+    """A complete, valid sort of ``study``: statement id -> score."""
+    return {p["statement_id"]: p["score"] for p in valid_placements(study)}
+
+
+def pile_for(score: int) -> str:
+    return "agree" if score > 0 else "disagree" if score < 0 else "neutral"
+
+
+def presort_key(pile: str) -> str:
+    return {"agree": "1", "neutral": "2", "disagree": "3"}[pile]
+
+
+def current_card_id(page) -> int:
+    return int(page.locator("#deck-card .card").get_attribute("data-id"))
+
+
+def drag(page, source, target, *, to_bottom: bool = True) -> None:
+    """A real pointer drag: press on the card, move in steps, let go over the target (SortableJS follows the
+    pointer events, as it does for a person with a mouse)."""
+    target.scroll_into_view_if_needed()
+    source.scroll_into_view_if_needed()
+    s = source.bounding_box()
+    t = target.bounding_box()
+    assert s and t, "source or target not on screen"
+    page.mouse.move(s["x"] + s["width"] / 2, s["y"] + s["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(s["x"] + s["width"] / 2 + 8, s["y"] + s["height"] / 2 + 8, steps=3)
+    ty = t["y"] + (t["height"] - 12 if to_bottom else 12)
+    page.mouse.move(t["x"] + t["width"] / 2, ty, steps=15)
+    page.mouse.move(t["x"] + t["width"] / 2 + 2, ty, steps=2)
+    page.mouse.up()
+    page.wait_for_timeout(60)
+
+
+# ----- desktop: mouse ---------------------------------------------------------------------------------------------
+
+def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot):
+    page = desktop_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+    screenshot(page, "01-presort-start")
+
+    # Presort by clicking the pile buttons, each card on the pile that matches where it will go.
+    assert page.locator("#presort-count").inner_text() == "0 of 9 cards on a pile"
+    for n in range(9):
+        sid = current_card_id(page)
+        page.click(f".pile-btn[data-pile='{pile_for(targets[sid])}']")
+        if n == 3:
+            screenshot(page, "02-presort-halfway")
+    assert page.locator("#presort-count").inner_text() == "9 of 9 cards on a pile"
+    # Open a pile, move a card to another pile and back (piles can be revisited).
+    page.click(".pile-agree .pile-toggle")
+    first = page.locator("#pile-list-agree .pile-item").first
+    moved = int(first.get_attribute("data-id"))
+    first.locator(".move-to-neutral").click()
+    assert page.locator(f"#pile-list-neutral .pile-item[data-id='{moved}']").count() == 0  # neutral pile closed
+    assert page.locator(".pile-neutral .pile-count").inner_text() == "4"
+    screenshot(page, "03-presort-pile-open")
+    page.click(".pile-neutral .pile-toggle")
+    page.locator(f"#pile-list-neutral .pile-item[data-id='{moved}'] .move-to-agree").click()
+    wait_saved(page)
+    sort = stored_sort(session, token)
+    assert sort.presort == {str(sid): pile_for(score) for sid, score in targets.items()}
+
+    page.click("#presort-continue")
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    screenshot(page, "04-grid-start")
+
+    # Drag every card from its tray into its column.
+    for i, (sid, score) in enumerate(targets.items()):
+        drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
+        assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1, f"card {sid} not dropped in {score}"
+        if i == 4:
+            screenshot(page, "05-grid-halfway")
+
+    # One too many for a moment: drag a +1 card onto +2 (height 1): shown plainly, Continue disabled.
+    plus_one = next(sid for sid, score in targets.items() if score == 1)
+    drag(page, page.locator(f".column[data-score='1'] .card[data-id='{plus_one}']"), page.locator(".column[data-score='2'] .column-cards"))
+    column = page.locator(".column[data-score='2']")
+    assert "over" in column.get_attribute("class")
+    assert column.locator(".column-badge").inner_text() == "2/1"
+    assert page.locator("#grid-continue").is_disabled()
+    assert "Column +2 holds 2 cards; it takes 1." in page.locator("#grid-status").inner_text()
+    screenshot(page, "06-grid-overfull")
+    drag(page, page.locator(f".column[data-score='2'] .card[data-id='{plus_one}']"), page.locator(".column[data-score='1'] .column-cards"))
+    assert "over" not in column.get_attribute("class")
+
+    assert page.locator("#grid-continue").is_enabled()
+    shown = shown_grid(page)
+    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
+    wait_saved(page)
+    draft = stored_sort(session, token)
+    assert stored_columns(draft) == {k: v for k, v in shown.items() if v}
+    assert draft.step == "grid"
+    screenshot(page, "07-grid-complete")
+
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    sort = stored_sort(session, token)
+    assert sort.state == "sorted"
+    assert sort.scores() == targets
+    assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
+    # The move log: 9 presort moves + the revisit (2) + 9 drops + the over-full detour (2).
+    places = [(m.from_place, m.to_place) for m in sort.moves]
+    assert len(places) == 22, places
+    assert places[0][0] == "deck" and places[0][1].startswith("pile:")
+    assert ("pile:agree", "pile:neutral") in places
+    assert ("grid:1", "grid:2") in places and ("grid:2", "grid:1") in places
+    assert sort.step_seconds.get("presort", 0) > 0 and sort.step_seconds.get("grid", 0) > 0
+    screenshot(page, "08-after-submit")
+
+
+# ----- desktop: keyboard only ---------------------------------------------------------------------------------------
+
+def focused(page) -> dict:
+    return page.evaluate("""() => { const e = document.activeElement;
+        return {id: e.dataset ? e.dataset.id : null, card: e.classList.contains('card'),
+                tray: Boolean(e.closest('.tray-cards')), elid: e.id}; }""")
+
+
+def announcement(page) -> str:
+    page.wait_for_timeout(60)
+    return page.locator("#announcer").inner_text()
+
+
+def test_full_sort_by_keyboard_only(live_server, desktop_page, session, screenshot):
+    page = desktop_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+
+    # Presort with the keys 1/2/3, one wrong on purpose and undone with Backspace.
+    first = current_card_id(page)
+    page.keyboard.press(presort_key("neutral" if pile_for(targets[first]) != "neutral" else "agree"))
+    page.keyboard.press("Backspace")
+    assert current_card_id(page) == first
+    assert "back where it was" in announcement(page)
+    for _ in range(9):
+        page.keyboard.press(presort_key(pile_for(targets[current_card_id(page)])))
+    screenshot(page, "01-presorted")
+    # Continue by keyboard: Tab to the button, Enter.
+    for _ in range(30):
+        if focused(page)["elid"] == "presort-continue":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#grid-phase:not([hidden])")
+
+    # Each card: Tab into the trays, Enter picks it up, type the score, Enter places it.
+    for i in range(9):
+        for _ in range(40):
+            if focused(page)["tray"]:
+                break
+            page.keyboard.press("Shift+Tab" if i else "Tab")
+        now = focused(page)
+        assert now["card"] and now["tray"], now
+        sid = int(now["id"])
+        score = targets[sid]
+        page.keyboard.press("Enter")
+        assert "Picked up" in announcement(page)
+        if i == 0:
+            # arrows move the target column, announced
+            page.keyboard.press("ArrowLeft")
+            assert re.search(r"Column [-+]?\d: \d of \d\.", announcement(page))
+            screenshot(page, "02-picked")
+        for key in (f"-{-score}" if score < 0 else str(score)):
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        placed = announcement(page)
+        label = f"+{score}" if score > 0 else str(score)
+        count = page.locator(f".column[data-score='{score}'] .card").count()
+        height = dict(zip(study.grid_scores, study.grid_heights))[score]
+        assert f"placed in column {label}, {count} of {height}." in placed, placed
+        assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1
+        assert focused(page)["id"] == str(sid)  # focus follows the card
+        if i == 4:
+            screenshot(page, "03-halfway")
+
+    # Escape cancels a pick; Delete puts a card back on its pile; Ctrl+Z undoes that.
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Escape")
+    assert announcement(page) == "Move cancelled."
+    sid = int(focused(page)["id"])
+    page.keyboard.press("Delete")
+    assert "is back on the pile" in announcement(page)
+    assert page.locator(f".tray .card[data-id='{sid}']").count() == 1
+    assert page.locator("#grid-continue").is_disabled()
+    page.keyboard.press("Control+z")
+    assert page.locator(f".column .card[data-id='{sid}']").count() == 1
+
+    shown = shown_grid(page)
+    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
+    screenshot(page, "04-complete")
+    for _ in range(60):
+        if focused(page)["elid"] == "grid-continue":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    sort = stored_sort(session, token)
+    assert sort.state == "sorted"
+    assert sort.scores() == targets
+    assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
+
+
+# ----- phone: touch, 60 statements ---------------------------------------------------------------------------------
+
+def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, session, screenshot):
+    page = phone_page
+    study, token = make_study(session, n_statements=60, questions=[])
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+    screenshot(page, "01-presort")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the presort page scrolls sideways ({width}px)"
+
+    for n in range(60):
+        page.locator(f".pile-btn[data-pile='{pile_for(targets[current_card_id(page)])}']").tap()
+    page.locator("#presort-continue").tap()
+    page.wait_for_selector("#grid-phase[data-layout='phone']")
+    screenshot(page, "02-grid-start")
+    screenshot(page, "02-grid-start-viewport", full_page=False)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the grid scrolls sideways on a phone ({width}px)"
+
+    for i, (sid, score) in enumerate(targets.items()):
+        pile = pile_for(score)
+        page.locator(f".tray-tab[data-pile='{pile}']").tap()
+        page.locator(f".phone-tray-cards .card[data-id='{sid}']").tap()
+        assert page.locator(".phone-selection").is_visible()
+        if i == 0:
+            screenshot(page, "03-selected", full_page=False)
+        page.locator(f".overview-column[data-score='{score}']").tap()
+        page.locator(".bar-place").tap()
+        assert page.locator(f".phone-column-cards .card[data-id='{sid}']").count() == 1
+        if i == 30:
+            screenshot(page, "04-halfway", full_page=False)
+
+    # Every column at its height: the overview says so, Continue is enabled.
+    for score, height in zip(study.grid_scores, study.grid_heights):
+        label = page.locator(f".overview-column[data-score='{score}'] .overview-count").inner_text()
+        assert label == f"{height}/{height}"
+    shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.overview-column')].map(b => [b.dataset.score, 0]))""")
+    assert set(shown) == {str(s) for s in study.grid_scores}
+    screenshot(page, "05-complete")
+    wait_saved(page)
+    assert stored_sort(session, token).scores() == targets
+    page.locator("#grid-continue").tap()
+    page.wait_for_url(re.compile(r"/postsort$"))
+    sort = stored_sort(session, token)
+    assert sort.state == "sorted"
+    assert sort.scores() == targets
