@@ -21,7 +21,7 @@ from .models import Move, Participant, Sort, Study
 
 STATUSES = ("not_started", "in_progress", "completed", "declined")
 # The participant flow's steps in order (see notes/RESPOND_API.md); unknown steps sort last.
-STEP_ORDER = ("welcome", "questions_pre", "instructions", "presort", "grid", "postsort", "questions", "done")
+STEP_ORDER = ("welcome", "pre_questions", "instructions", "presort", "grid", "postsort", "questions", "done")
 
 
 @dataclass

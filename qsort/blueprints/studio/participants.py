@@ -51,7 +51,7 @@ def status_labels() -> dict[str, str]:
 
 
 def step_labels() -> dict[str, str]:
-    return {"welcome": _("Welcome"), "questions_pre": _("Questions before"), "instructions": _("Instructions"),
+    return {"welcome": _("Welcome"), "pre_questions": _("Questions before"), "instructions": _("Instructions"),
             "presort": _("Pre-sort"), "grid": _("Grid"), "postsort": _("Comments"), "questions": _("Questions"),
             "done": _("Done")}
 

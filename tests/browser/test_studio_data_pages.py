@@ -1,0 +1,110 @@
+"""The participants and data pages in a real browser, at desktop and phone size: they render without CSP
+violations or console errors, the copy button copies, the open link turns on, and screenshots are taken
+(test-artifacts/screenshots/) to look at."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.app.studio_data_helpers import PASSWORD, SORT_A, SORT_B, SORT_C, make_participant, make_study, make_user
+
+
+@pytest.fixture
+def filled_study(session):
+    study = make_study(session, make_user(session))
+    make_participant(session, study, "C01", name="Ann Smith", state="submitted", scores=SORT_A,
+                     attributes={"account": "Acme Ltd", "revenue_band": "A", "region": "North"})
+    make_participant(session, study, "C02", name="Bo Jensen", state="submitted", scores=SORT_B, minutes=25)
+    make_participant(session, study, "C03", name="Cy Doe", state="presorted", scores=SORT_C, with_extras=False)
+    make_participant(session, study, "C04", name="Di Long-Name-Of-A-Contact", state="started")
+    make_participant(session, study, "C05", name="Ed Park")
+    return study
+
+
+def log_in(page, base_url):
+    page.goto(base_url + "/auth/login")
+    page.fill("input[name=email]", "ana@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/studio/**")
+
+
+def watch(page) -> list[str]:
+    """Collect console errors (a CSP violation shows up as one)."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # Missing files, except the favicon browsers ask for on their own.
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    return problems
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_participants_and_data_pages(live_server, filled_study, request, screenshot, size):
+    page = request.getfixturevalue(f"{size}_page")
+    problems = watch(page)
+    log_in(page, live_server.url)
+    base = f"{live_server.url}/studio/{filled_study.id}"
+
+    page.goto(base + "/participants")
+    assert page.locator("tr[data-status]").count() == 5
+    screenshot(page, f"{size}-participants")
+
+    page.goto(base + "/participants?status=completed")
+    assert page.locator("tr[data-status]").count() == 2
+
+    c01 = next(p for p in filled_study.participants if p.code == "C01")
+    page.goto(f"{base}/participants/{c01.id}")
+    assert page.locator(".sort-column").count() == 5
+    screenshot(page, f"{size}-participant")
+
+    page.goto(base + "/participants/import")
+    screenshot(page, f"{size}-invite-import")
+    page.goto(base + "/data")
+    screenshot(page, f"{size}-data")
+    page.goto(base + "/data/import")
+    screenshot(page, f"{size}-import")
+    assert problems == []
+
+
+def test_invite_copy_and_open_link(live_server, filled_study, desktop_page, screenshot):
+    page = desktop_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    problems = watch(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/studio/{filled_study.id}/participants")
+    page.fill("#name", "Fay Olsen")
+    page.fill("#email", "fay@example.com")
+    page.fill("#account", "Fjord AS")
+    page.click("text=Create invite link")
+    row = page.locator("tr[data-status]", has_text="Fay Olsen")
+    assert row.count() == 1
+    button = row.locator("button[data-copy]")
+    link = button.get_attribute("data-copy")
+    assert link.startswith(live_server.url + "/s/")
+    button.click()
+    expect(button).to_have_text("Copied")
+    # 127.0.0.1 is a secure context, so the clipboard API was used.
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    page.click("text=Turn the open link on")
+    assert page.locator("#open-link-url").input_value().endswith(f"/s/open/{filled_study.open_link_token}")
+    screenshot(page, "after-invite")
+    assert problems == []
+
+
+def test_pages_fit_a_phone_width(live_server, filled_study, phone_page):
+    """No page is wider than the 360 px phone (wide tables and the grid scroll inside their own box)."""
+    page = phone_page
+    log_in(page, live_server.url)
+    base = f"{live_server.url}/studio/{filled_study.id}"
+    c01 = next(p for p in filled_study.participants if p.code == "C01")
+    for path in ("/participants", f"/participants/{c01.id}", "/participants/import", "/data", "/data/import"):
+        page.goto(base + path)
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .filter(e => !e.parentElement.closest('.table-wrap, .sort-grid, .tabs, pre'))
+            .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, (path, wide)
