@@ -10,7 +10,8 @@ import numpy as np
 
 from ..grid import Grid, infer_grid
 
-__all__ = ["QData", "FormatError", "Where", "check_study", "parse_score", "parse_scores", "read_text"]
+__all__ = ["QData", "FormatError", "Where", "check_study", "parse_score", "parse_scores", "parse_score_block",
+           "read_text"]
 
 
 class FormatError(ValueError):
@@ -119,6 +120,19 @@ def parse_scores(cells: Sequence[str], file: str, line: int | None, field_of) ->
         values = None
     if values is None or not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
         return np.array([parse_score(cell, file, line, field_of(i)) for i, cell in enumerate(cells)], dtype=int)
+    return values.astype(int)
+
+
+def parse_score_block(rows: Sequence[Sequence[str]], file: str, lines: Sequence[int | None],
+                      field_of) -> np.ndarray:
+    """Equal-length rows of score cells as an int array (n_rows, n_cells), converted in one go;
+    a block that fails is parsed row by row (:func:`parse_scores`) to name the first bad cell."""
+    try:
+        values = np.array(rows, dtype=float)
+    except ValueError:
+        values = None
+    if values is None or not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+        return np.array([parse_scores(row, file, line, field_of) for row, line in zip(rows, lines)], dtype=int)
     return values.astype(int)
 
 

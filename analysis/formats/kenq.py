@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..grid import Grid
-from ._common import FormatError, QData, Where, check_study, parse_scores, read_text
+from ._common import FormatError, QData, Where, check_study, parse_score_block, read_text
 from .statements import read_statement_texts, statement_lines
 
 __all__ = ["read_kenq_csv", "write_kenq", "read_kade_zip", "write_kade_zip", "kenq_texts_path_for"]
@@ -84,20 +84,20 @@ def _participant_rows(file: str, text: str, *, header: bool | None) -> tuple[lis
         statement_ids = [f"s{i}" for i in range(1, len(first))]
         body, first_line = rows, 1
     width = len(statement_ids) + 1
-    participant_ids, scores, line_numbers = [], [], []
+    participant_ids, cells = [], []
     for k, row in enumerate(body):
-        line = first_line + k
-        if not any(cell.strip() for cell in row):
-            raise FormatError(file, "empty line between Q-sorts", line)
         if len(row) != width:
+            line = first_line + k
+            if not any(cell.strip() for cell in row):
+                raise FormatError(file, "empty line between Q-sorts", line)
             raise FormatError(file, f"expected {width} fields (id + {width - 1} scores), found {len(row)}", line)
-        pid = row[0].strip()
-        participant_ids.append(pid)
-        line_numbers.append(line)
-        scores.append(parse_scores(row[1:], file, line, lambda c: f"column {c + 2} ({statement_ids[c]})"))
-    if not scores:
+        participant_ids.append(row[0].strip())
+        cells.append(row[1:])
+    if not cells:
         raise FormatError(file, "no Q-sorts after the header", 1)
-    return statement_ids, participant_ids, np.array(scores, dtype=int).T, line_numbers
+    line_numbers = list(range(first_line, first_line + len(cells)))   # one record per line
+    scores = parse_score_block(cells, file, line_numbers, lambda c: f"column {c + 2} ({statement_ids[c]})")
+    return statement_ids, participant_ids, scores.T, line_numbers
 
 
 def read_kenq_csv(path: str | os.PathLike, *, statements: str | os.PathLike | None = None) -> QData:
