@@ -284,3 +284,14 @@ def test_explicit_statements_file_for_csv(tmp_path):
     assert data.statement_texts[1] == "Delivery on time"
     err = error_of(tmp_path / "k.csv", statements=LIPSET / "pqmethod/LIPSET.STA")
     assert "33 statement texts for 5 statements" in err.message
+
+
+# -- the IO modules' docstring examples run ---------------------------------------------------------
+@pytest.mark.parametrize("name", ["analysis.grid", "analysis.nfactors", "analysis.bootstrap", "analysis.report",
+                                  "analysis.formats.statements"])
+def test_docstring_examples_of_io_modules(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
