@@ -139,3 +139,44 @@ def test_anonymous_is_sent_to_login(client, study):
     for url in (f"/studio/{study.id}/data", f"/studio/{study.id}/data/export/csv", f"/studio/{study.id}/data/import"):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_real_participant_flow_shows_up_in_progress_and_exports(client, session):
+    """Invite in the studio, sort through the respond flow (separate browser session), see it in the studio."""
+    from tests.app.conftest import Respondent
+    from tests.factories import valid_placements
+
+    study = make_study(session, make_user(session))
+    researcher = client.application.test_client()
+    login(researcher, "ana@example.com")
+    token = csrf_from(researcher.get(f"/studio/{study.id}/participants"))
+    researcher.post(f"/studio/{study.id}/participants/invite", data={"csrf_token": token, "code": "R1",
+                                                                     "name": "Real Person"})
+    session.expire_all()
+    person = session.scalar(select(Participant).where(Participant.code == "R1"))
+
+    walker = Respondent(client, person.token)
+    walker.consent()
+    pre, post = study.questions
+    assert walker.post("/questions/pre", {f"q{pre.id}": "engineer"}).status_code == 302
+    walker.get("/instructions")
+    walker.post("/instructions", {"submit": "Continue"})
+    page = researcher.get(f"/studio/{study.id}/participants").get_data(as_text=True)
+    assert f'id="p-{person.id}" data-status="in_progress"' in page and "at: Pre-sort" in page
+
+    presort = {str(s.id): "neutral" for s in study.statements}
+    assert walker.post_json("/api/draft", {"revision": 1, "step": "presort", "presort": presort}).status_code == 200
+    assert walker.post_json("/api/submit", {"revision": 2, "placements": valid_placements(study)}).status_code == 200
+    top = study.statements[-1]  # valid_placements puts the last statement at +2
+    walker.get("/postsort")
+    walker.post("/postsort", {f"comment_{top.id}": "Green matters", f"would_pay_{top.id}": "depends"})
+    walker.get("/questions")
+    assert walker.post("/questions", {f"q{post.id}": "Nothing else"}).status_code == 302
+
+    page = researcher.get(f"/studio/{study.id}/participants?status=completed").get_data(as_text=True)
+    assert f'id="p-{person.id}" data-status="completed"' in page
+    page = researcher.get(f"/studio/{study.id}/participants/{person.id}").get_data(as_text=True)
+    assert "Green matters" in page and "Would pay more:" in page and "Engineer" in page and "Nothing else" in page
+    csv_text = researcher.get(f"/studio/{study.id}/data/export/csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0] == '"statement","R1"'
+    assert csv_text.splitlines()[1] == '"S01",-2'
