@@ -78,9 +78,12 @@ def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | No
     for (key, record), pid in zip(records, participant_ids):
         field = f"'sort' of participant {pid!r}"
         raw = record["sort"]
-        if not isinstance(raw, str):
+        if isinstance(raw, list) and all(isinstance(v, (int, float, str)) for v in raw):
+            cells = [str(v) for v in raw]         # some exports store the scores as a JSON list
+        elif isinstance(raw, str):
+            cells = raw.split("|")
+        else:
             raise FormatError(file, "'sort' must be a string of scores separated by '|'", None, field)
-        cells = raw.split("|")
         if n_statements is None:
             n_statements = len(cells)
         elif len(cells) != n_statements:

@@ -295,3 +295,47 @@ def test_docstring_examples_of_io_modules(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+# -- property: any study survives every writer and its reader -----------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from analysis.grid import quasi_normal_grid  # noqa: E402
+
+IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", min_size=1, max_size=10)
+WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzæøåéü'\"-,;", min_size=1, max_size=8),
+                 min_size=1, max_size=6).map(" ".join)
+
+
+@st.composite
+def studies(draw):
+    n = draw(st.integers(3, 40))
+    grid = quasi_normal_grid(n)
+    pids = draw(st.lists(IDS, min_size=1, max_size=12, unique=True))
+    sids = draw(st.lists(IDS, min_size=n, max_size=n, unique=True))
+    texts = draw(st.none() | st.lists(WORDS, min_size=n, max_size=n))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    sorts = np.column_stack([rng.permutation(grid.distribution()) for _ in pids])
+    return QData(sorts, pids, sids, texts, grid, "A study")
+
+
+@settings(max_examples=40, deadline=None)
+@given(studies())
+def test_every_writer_round_trips(data):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_csv(tmp / "s.csv", data)
+        assert_same_study(read_sorts(tmp / "s.csv"), data)
+        write_kenq(tmp / "k.csv", data)
+        assert_same_study(read_sorts(tmp / "k.csv"), data)
+        write_kade_zip(tmp / "k.zip", data)
+        kade = read_sorts(tmp / "k.zip")
+        assert kade.title == "A study"
+        assert_same_study(kade, data, statement_ids=False,
+                          texts=data.statement_texts is not None)
+        write_pqmethod(tmp / "S.DAT", data)
+        dat = read_sorts(tmp / "S.DAT")
+        assert dat.title == "A study"
+        assert_same_study(dat, data, statement_ids=False)
