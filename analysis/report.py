@@ -56,7 +56,8 @@ def _signed(value) -> str:
 
 
 def text_report(result, statement_texts: Sequence[str] | None = None, *, title: str | None = None,
-                source: str | None = None, grid=None, max_eigenvalues: int = 8) -> str:
+                source: str | None = None, grid=None, max_eigenvalues: int = 8, advice: dict | None = None,
+                boot=None) -> str:
     """Render a :class:`analysis.QResult` as text.
 
     Parameters
@@ -70,6 +71,10 @@ def text_report(result, statement_texts: Sequence[str] | None = None, *, title: 
         Shown in the header.
     max_eigenvalues : int
         How many eigenvalues to list.
+    advice : dict, optional
+        :func:`analysis.nfactors.suggest_nfactors` output, shown after the eigenvalues.
+    boot : BootstrapResult, optional
+        :func:`analysis.bootstrap.bootstrap` output: z-score intervals and flag frequencies.
 
     Returns
     -------
@@ -82,6 +87,8 @@ def text_report(result, statement_texts: Sequence[str] | None = None, *, title: 
     lines: list[str] = []
     lines += _header(result, title, source, grid)
     lines += _eigenvalues(result, max_eigenvalues)
+    if advice is not None:
+        lines += _advice(advice)
     lines += _characteristics(result, factors)
     lines += _loadings(result, factors)
     lines += _arrays(result, ids, texts, factors)
@@ -89,6 +96,8 @@ def text_report(result, statement_texts: Sequence[str] | None = None, *, title: 
         lines += _descending(result, ids, texts, j)
     lines += _distinguishing(result, ids, texts, factors)
     lines += _consensus(result, ids, texts, factors)
+    if boot is not None:
+        lines += _bootstrap(boot, ids, texts, factors)
     if result.warnings:
         lines += _heading("Warnings")
         lines += [f"- {w}" for w in result.warnings]
@@ -218,4 +227,38 @@ def _consensus(result, ids, texts, factors) -> list[str]:
     for i in consensus:
         cells = "  ".join(f"{z[i, m]:6.2f}/{_signed(arrays[i, m]).strip():>2s}" for m in range(len(factors)))
         lines.append(f"  {_statement_label(ids, texts, i, 40)}      {cells}")
+    return lines
+
+
+def _advice(advice: dict) -> list[str]:
+    parallel = advice["parallel"]
+    lines = _heading("How many factors")
+    lines.append(f"Kaiser (eigenvalue > 1):          {advice['kaiser']}")
+    lines.append(f"Humphrey's rule:                  {advice['humphrey']['n_factors']}"
+                 f"   (two highest loadings' product > {advice['humphrey']['threshold']:.3f})")
+    lines.append(f"Parallel analysis:                {parallel['n_factors']}   ({parallel['n_iter']} random "
+                 f"studies from grid {parallel['grid']}, {parallel['percentile']:g}th percentile)")
+    shown = min(8, len(parallel["thresholds"]))
+    lines.append("  observed   " + "".join(f"{e:8.3f}" for e in parallel["eigenvalues"][:shown]))
+    lines.append("  random     " + "".join(f"{t:8.3f}" for t in parallel["thresholds"][:shown]))
+    lines.append(f"Suggested:                        {advice['suggested']}")
+    return lines
+
+
+def _bootstrap(boot, ids, texts, factors) -> list[str]:
+    level = int(round(boot.level * 100))
+    lines = _heading(f"Bootstrap ({boot.n_resamples} resamples, seed {boot.seed}): z-scores, "
+                     f"mean [{level}% interval]")
+    lines.append(f"{'Statement':11s}" + "".join(f"{f:>24s}" for f in factors))
+    for i in range(len(ids)):
+        cells = "".join(
+            f"{_num(boot.zscores_mean[i, j], '{:6.2f}', 6)} [{_num(boot.zscores_lower[i, j], '{:5.2f}', 5)},"
+            f"{_num(boot.zscores_upper[i, j], '{:5.2f}', 5)}]".rjust(24) for j in range(len(factors)))
+        lines.append(f"{_clip(ids[i], 10):11s}{cells}")
+    lines += _heading("Bootstrap: share of resamples in which each Q-sort flags on each factor")
+    width = max([10] + [len(p) for p in boot.participant_ids]) + 2
+    lines.append(f"{'Q-sort':{width}s}" + "".join(f"{f:>8s}" for f in factors) + "   in resamples")
+    for p, pid in enumerate(boot.participant_ids):
+        lines.append(f"{pid:{width}s}" + "".join(_num(boot.flag_frequency[p, j], "{:8.2f}", 8)
+                                                 for j in range(len(factors))) + f"   {int(boot.n_present[p]):>6d}")
     return lines

@@ -136,3 +136,30 @@ def test_subprocess_no_traceback_and_help_is_light():
     # `qsort --help` must not import the analysis engine (numpy/scipy)
     code = "import sys; from qsort.cli import main; assert 'analysis' not in sys.modules; assert 'numpy' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_factors_auto_and_bootstrap_json():
+    result = run(LIPSET / "lipset.csv", "--factors", "auto", "--bootstrap", 50, "--seed", 3)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    advice = out["nfactors_advice"]
+    assert advice["kaiser"] == 4 and advice["suggested"] == advice["parallel"]["n_factors"] == 2
+    assert out["params"]["nfactors"] == 2 and np.array(out["loadings"]).shape == (9, 2)
+    boot = out["bootstrap"]
+    assert boot["n_resamples"] == 50 and boot["seed"] == 3
+    assert np.array(boot["zscores_lower"]).shape == (33, 2) and np.array(boot["flag_frequency"]).shape == (9, 2)
+
+
+def test_factors_auto_and_bootstrap_text():
+    result = run(LIPSET / "pqmethod/LIPSET.DAT", "--factors", "auto", "--bootstrap", 30, "--format", "text")
+    assert result.exit_code == 0, result.output
+    assert "Parallel analysis:" in result.output and "Suggested:" in result.output
+    assert "Bootstrap (30 resamples, seed 0)" in result.output and "in resamples" in result.output
+
+
+@pytest.mark.parametrize("args, words", [(["--factors", "many"], "neither a number of factors"),
+                                         (["--factors", "0"], "neither a number of factors"),
+                                         (["--factors", "2", "--bootstrap", "1"], "at least 2 resamples")])
+def test_bad_options_exit_2(args, words):
+    result = run(LIPSET / "lipset.csv", *args)
+    assert result.exit_code == 2 and words in result.output
