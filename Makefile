@@ -19,7 +19,7 @@ install-test: $(BIN)/python
 
 # Install, create the SQLite database with a demo study, print a link, serve.
 run: install
-	$(BIN)/qsort init-db --demo
+	QSORT_PUBLIC_URL="$${QSORT_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(BIN)/qsort init-db --demo
 	$(BIN)/qsort serve --host $(HOST) --port $(PORT)
 
 # Install and run every test: unit, app and browser (needs /usr/bin/chromium: .ci/run installs it).
