@@ -606,21 +606,26 @@ def _number_settings(settings: dict) -> dict:
 
 
 def _likert(study: Study, settings: dict, options: dict[str, str]) -> tuple[dict, list[dict]]:
-    """A Likert item: ``points`` (3-11) answers 1..points; option lines, when given, label every point."""
+    """A Likert item: answers 1..``points`` (3-11); option lines, when given, label every point.
+
+    Stored as the respond pages read it: ``settings = {"points": n, "labels": [{language: text}, ...]}``
+    (labels only when given) and no options.
+    """
     points = _int_setting(settings, "points") or 5
     if not 3 <= points <= 11:
         raise StudyError(_("A Likert scale has 3 to 11 points."), "points")
-    result = [{"value": str(value), "label": {}} for value in range(1, points + 1)]
+    labels: list[dict] = [{} for _point in range(points)]
     for language in study.languages:
-        labels = _lines(options.get(language))
-        if labels and len(labels) != points:
+        lines = _lines(options.get(language))
+        if lines and len(lines) != points:
             raise StudyError(_("Give one label per point (%(n)s lines) or leave the labels empty.", n=points),
                              f"options_{language}")
-        for option, label in zip(result, labels):
-            option["label"][language] = label
-    for option in result:
-        option["label"].setdefault(study.default_language, option["value"])
-    return {"points": points}, result
+        for label, line in zip(labels, lines):
+            label[language] = line
+    stored = {"points": points}
+    if any(labels):
+        stored["labels"] = labels
+    return stored, []
 
 
 def question_has_answers(db: Session, question: Question) -> bool:

@@ -335,18 +335,22 @@ def test_questions_each_kind(studio, session):
                              "max": "80"}).status_code == 302
     assert studio.post(url, {"phase": "post", "kind": "likert", "prompt_en": "Satisfied?",
                              "points": "7"}).status_code == 302
+    assert studio.post(url, {"phase": "post", "kind": "likert", "prompt_en": "Agree?", "points": "3",
+                             "options_en": "No\nMaybe\nYes"}).status_code == 302
     assert studio.post(url, {"phase": "post", "kind": "multiple", "prompt_en": "Channels?",
                              "options_en": "Web\nPhone\nVisit"}).status_code == 302
     session.expire_all()
     questions = session.get(Study, study_id).questions
     assert [(q.phase, q.kind, q.required) for q in questions] == [
         ("pre", "text", True), ("post", "single", False), ("post", "number", False), ("post", "likert", False),
-        ("post", "multiple", False)]
+        ("post", "likert", False), ("post", "multiple", False)]
     assert questions[0].prompt == {"en": "Your role?", "nl": "Uw rol?"}
     assert questions[1].options == [{"value": "1", "label": {"en": "Small", "nl": "Klein"}},
                                     {"value": "2", "label": {"en": "Large", "nl": "Groot"}}]
     assert questions[2].settings == {"min": 0, "max": 80}
-    assert questions[3].settings == {"points": 7} and len(questions[3].options) == 7
+    assert questions[3].settings == {"points": 7} and questions[3].options == []
+    assert questions[4].settings == {"points": 3, "labels": [{"en": "No"}, {"en": "Maybe"}, {"en": "Yes"}]}
+    assert "Maybe" in text(studio.get(f"{url}/{questions[4].id}"))
     page = text(studio.get(url))
     assert "Your role?" in page and "Small · Large" in page
 

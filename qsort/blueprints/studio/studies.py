@@ -67,7 +67,8 @@ def text_titles() -> dict[str, str]:
 
 def label_titles() -> dict[str, str]:
     return {"most": _("Most important end of the grid"), "least": _("Least important end of the grid"),
-            "agree": _("Pile: important"), "neutral": _("Pile: neutral"), "disagree": _("Pile: less important")}
+            "agree": _("Pile: more important"), "neutral": _("Pile: neutral"),
+            "disagree": _("Pile: less important")}
 
 
 def kind_labels() -> dict[str, str]:
@@ -674,10 +675,10 @@ def question_edit(study_id: int, question_id: int):
         form.points.data = str((question.settings or {}).get("points", 5))
         for language in study.languages:
             form[f"prompt_{language}"].data = (question.prompt or {}).get(language, "")
-            labels = [option["label"].get(language, "") for option in question.options or []]
-            if question.kind == "likert" and all(label == option["value"] for label, option
-                                                 in zip(labels, question.options or [])):
-                labels = []
+            if question.kind == "likert":
+                labels = [label.get(language, "") for label in (question.settings or {}).get("labels", [])]
+            else:
+                labels = [option["label"].get(language, "") for option in question.options or []]
             form[f"options_{language}"].data = "\n".join(labels) if any(labels) else ""
     elif form.validate_on_submit():
         try:
