@@ -39,6 +39,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from .i18n import text as _
 from .models import (Answer, CardComment, Move, Note, Participant, Placement, Question, Sort, Statement, Study,
                      User, new_token, utcnow)
 from .progress import STEP_ORDER
@@ -51,7 +52,13 @@ STUDY_JSON_VERSION = 1
 
 
 class ExchangeError(ValueError):
-    """An export or import that cannot be done; the message says what and where (file, line, field)."""
+    """An export or import that cannot be done; the message says what and where (file, line, field).
+
+    ``problems`` lists each problem on its own (the message joins them with "; ")."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 # -- the sorts matrix --------------------------------------------------------------------------------
@@ -109,7 +116,7 @@ def study_qdata(session: Session, study: Study):
 
     sorts = complete_sorts(session, study)
     if not sorts:
-        raise ExchangeError("There are no complete sorts to export yet.")
+        raise ExchangeError(_("There are no complete sorts to export yet."))
     statements = list(study.statements)
     matrix = np.zeros((len(statements), len(sorts)), dtype=int)
     row_of = {s.id: i for i, s in enumerate(statements)}
@@ -118,8 +125,8 @@ def study_qdata(session: Session, study: Study):
         scores = sort.scores()
         missing = [s for s in statements if s.id not in scores]
         if missing:
-            raise ExchangeError(f"The sort of {ids[j]} has no score for statement "
-                                f"{missing[0].code or missing[0].position + 1}.")
+            raise ExchangeError(_("The sort of %(participant)s has no score for statement %(statement)s.",
+                                  participant=ids[j], statement=missing[0].code or missing[0].position + 1))
         for statement_id, score in scores.items():
             if statement_id in row_of:
                 matrix[row_of[statement_id], j] = score
@@ -157,7 +164,7 @@ def export_study(session: Session, study: Study, fmt: str) -> ExportFile:
         return ExportFile(f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           study_xlsx(session, study))
     if fmt not in ("csv", "pqmethod", "kenq", "kade"):
-        raise ExchangeError(f"Unknown export format {fmt!r}.")
+        raise ExchangeError(_("Unknown export format %(format)r.", format=fmt))
     from analysis import formats
 
     data = study_qdata(session, study)
@@ -316,8 +323,8 @@ def read_upload(folder: Path, names: list[str]):
         shown_prefix = ""
     main = _main_file(paths)
     if main is None:
-        raise ExchangeError("No data file found: upload a .csv, a .DAT (with its .STA), a KADE .zip or a .json "
-                            "file.")
+        raise ExchangeError(_("No data file found: upload a .csv, a .DAT (with its .STA), a KADE .zip or a "
+                              ".json file."))
     return read_sorts(main), shown_prefix + main.name
 
 
@@ -334,17 +341,17 @@ def match_statements(study: Study, file_ids: list[str], file_name: str) -> tuple
     """The study statement for each row of the file, and how they were matched ("code" or "position")."""
     statements = list(study.statements)
     if len(file_ids) != len(statements):
-        raise ExchangeError(f"{file_name}: the file has {len(file_ids)} statements, the study has "
-                            f"{len(statements)}.")
+        raise ExchangeError(_("%(file)s: the file has %(n)d statements, the study has %(m)d.", file=file_name,
+                              n=len(file_ids), m=len(statements)))
     by_code = {s.code.strip().lower(): s for s in statements if s.code and s.code.strip()}
     known = [sid for sid in file_ids if sid.strip().lower() in by_code]
     if known and len(known) == len(file_ids) and len(by_code) == len(statements):
         return [by_code[sid.strip().lower()] for sid in file_ids], "code"
     if known:
         unknown = [sid for sid in file_ids if sid.strip().lower() not in by_code]
-        raise ExchangeError(f"{file_name}: statements {', '.join(repr(u) for u in unknown[:5])} are not codes of "
-                            "this study's statements, while others are; rename them to the study's codes, or "
-                            "number all statements to match them by position.")
+        raise ExchangeError(_("%(file)s: statements %(ids)s are not codes of this study's statements, while "
+                              "others are; rename them to the study's codes, or number all statements to match "
+                              "them by position.", file=file_name, ids=", ".join(repr(u) for u in unknown[:5])))
     return statements, "position"
 
 
@@ -358,27 +365,29 @@ def import_sorts(session: Session, study: Study, data, file_name: str) -> Import
     seen: set[str] = set()
     for j, pid in enumerate(data.participant_ids):
         pid = str(pid).strip()
-        where = f"{file_name}: participant {pid!r}"
+        where = _("%(file)s: participant %(id)r", file=file_name, id=pid)
         if not pid or len(pid) > 100:
-            problems.append(f"{where}: the id must have 1 to 100 characters")
+            problems.append(where + ": " + _("the id must have 1 to 100 characters"))
         elif pid.lower() in taken:
-            problems.append(f"{where}: the study already has a participant with this code")
+            problems.append(where + ": " + _("the study already has a participant with this code"))
         elif pid.lower() in seen:
-            problems.append(f"{where}: appears twice (ids are compared without case)")
+            problems.append(where + ": " + _("appears twice (ids are compared without case)"))
         seen.add(pid.lower())
         ordered = _in_study_order(data.sorts[:, j], matched, study)
         if grid is not None:
             mismatch = grid.mismatch(ordered)
             if mismatch:
-                problems.append(f"{where}: does not fit the study's grid {grid}: {mismatch}")
+                problems.append(where + ": " + _("does not fit the study's grid %(grid)s: %(problem)s",
+                                                 grid=str(grid), problem=mismatch))
         elif study.grid_scores:
             low, high = min(study.grid_scores), max(study.grid_scores)
             outside = sorted({int(v) for v in ordered if not low <= v <= high})
             if outside:
-                problems.append(f"{where}: scores {outside} are outside the grid's range {low}..{high}")
+                problems.append(where + ": " + _("scores %(scores)s are outside the grid's range %(low)d..%(high)d",
+                                                 scores=outside, low=low, high=high))
     if problems:
-        raise ExchangeError("; ".join(problems[:20]) + (f"; ... and {len(problems) - 20} more"
-                                                         if len(problems) > 20 else ""))
+        more = "; " + _("... and %(n)d more", n=len(problems) - 20) if len(problems) > 20 else ""
+        raise ExchangeError("; ".join(problems[:20]) + more, problems[:20] + ([more[2:]] if more else []))
     now = utcnow()
     for j, pid in enumerate(data.participant_ids):
         participant = Participant(study=study, code=str(pid).strip(), source="import")

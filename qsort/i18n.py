@@ -29,3 +29,17 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     # Flask-Babel does not give templates get_locale(); base.html's <html lang> needs it.
     app.jinja_env.globals["get_locale"] = get_locale
+
+
+def text(message: str, **values) -> str:
+    """``gettext`` inside a web request (the user's language); outside one (the CLI) the English text.
+
+    For modules used by both the web app and the ``qsort`` command. Import it as ``_`` so that
+    ``pybabel extract`` finds the messages: ``from .i18n import text as _``.
+    """
+    from flask import has_request_context
+    from flask_babel import gettext
+
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message

@@ -21,6 +21,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .i18n import text as _
 from .models import Participant, Study
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -58,7 +59,7 @@ class InviteError(ValueError):
         self.problems = problems
         shown = problems[:MAX_ERRORS_SHOWN]
         more = len(problems) - len(shown)
-        super().__init__("; ".join(shown) + (f"; ... and {more} more" if more > 0 else ""))
+        super().__init__("; ".join(shown) + ("; " + _("... and %(n)d more", n=more) if more > 0 else ""))
 
 
 @dataclass
@@ -73,26 +74,29 @@ class Invitee:
 
 
 def _where(line: int | None, column: str) -> str:
-    return f"line {line}, column {column}" if line is not None else column
+    return _("line %(line)d, column %(column)s", line=line, column=column) if line is not None else column
 
 
 def check_invitee(invitee: Invitee, taken_codes: set[str]) -> list[str]:
     """The problems with one invitee (empty when it can be saved); ``taken_codes`` are lower-cased."""
     problems = []
     if invitee.code and not CODE_PATTERN.match(invitee.code):
-        problems.append(f"{_where(invitee.line, 'code')}: {invitee.code!r} is not a valid participant code "
-                        "(letters, digits, '.', '_' or '-', at most 100, starting with a letter or digit)")
+        problems.append(_where(invitee.line, "code") + ": " + _(
+            "%(code)r is not a valid participant code (letters, digits, '.', '_' or '-', at most 100, "
+            "starting with a letter or digit)", code=invitee.code))
     elif invitee.code and invitee.code.lower() in taken_codes:
-        problems.append(f"{_where(invitee.line, 'code')}: participant code {invitee.code!r} is already used")
+        problems.append(_where(invitee.line, "code") + ": " + _("participant code %(code)r is already used",
+                                                                code=invitee.code))
     if invitee.email and not EMAIL_PATTERN.match(invitee.email):
-        problems.append(f"{_where(invitee.line, 'email')}: {invitee.email!r} is not an email address")
+        problems.append(_where(invitee.line, "email") + ": " + _("%(email)r is not an email address",
+                                                                 email=invitee.email))
     if len(invitee.name) > 200:
-        problems.append(f"{_where(invitee.line, 'name')}: longer than 200 characters")
+        problems.append(_where(invitee.line, "name") + ": " + _("longer than %(n)d characters", n=200))
     if len(invitee.email) > 254:
-        problems.append(f"{_where(invitee.line, 'email')}: longer than 254 characters")
+        problems.append(_where(invitee.line, "email") + ": " + _("longer than %(n)d characters", n=254))
     for key, value in invitee.attributes.items():
         if len(str(value)) > MAX_FIELD:
-            problems.append(f"{_where(invitee.line, key)}: longer than {MAX_FIELD} characters")
+            problems.append(_where(invitee.line, key) + ": " + _("longer than %(n)d characters", n=MAX_FIELD))
     return problems
 
 
@@ -156,8 +160,8 @@ def import_invite_csv(session: Session, study: Study, data: bytes | str) -> list
 
 
 def _line_number(problem: str) -> int:
-    match = re.match(r"line (\d+)", problem)
-    return int(match.group(1)) if match else 0
+    match = re.search(r"\d+", problem)  # the line number comes first in every language
+    return int(match.group(0)) if match else 0
 
 
 def read_invite_csv(data: bytes | str) -> list[Invitee]:
@@ -181,18 +185,19 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
-            raise InviteError([f"line {line}: the file is not UTF-8 text (save it as 'CSV UTF-8')"]) from None
+            raise InviteError([_("line %(line)d: the file is not UTF-8 text (save it as 'CSV UTF-8')",
+                                 line=line)]) from None
     else:
         text = data.lstrip("\ufeff")
     if not text.strip():
-        raise InviteError(["the file is empty: the first line must name the columns, e.g. code,name,email"])
+        raise InviteError([_("the file is empty: the first line must name the columns, e.g. code,name,email")])
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as error:
-        raise InviteError([f"line 1: {error}"]) from None
+        raise InviteError([_("line %(line)d: %(error)s", line=1, error=error)]) from None
     columns, problems = _columns(header)
     if problems:
         raise InviteError(problems)
@@ -203,7 +208,8 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(columns):
-                problems.append(f"line {line}: {len(row)} fields, but the header names {len(columns)} columns")
+                problems.append(_("line %(line)d: %(n)d fields, but the header names %(columns)d columns",
+                                  line=line, n=len(row), columns=len(columns)))
                 continue
             invitee = Invitee(line=line)
             for (name, target), cell in zip(columns, row + [""] * (len(columns) - len(row))):
@@ -214,11 +220,12 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
                     invitee.attributes[target] = value
             invitees.append(invitee)
             if len(invitees) > MAX_ROWS:
-                raise InviteError([f"line {line}: more than {MAX_ROWS} participants in one file"])
+                raise InviteError([_("line %(line)d: more than %(n)d participants in one file", line=line,
+                                     n=MAX_ROWS)])
     except csv.Error as error:
-        problems.append(f"line {reader.line_num}: {error}")
+        problems.append(_("line %(line)d: %(error)s", line=reader.line_num, error=error))
     if not invitees and not problems:
-        raise InviteError(["the file has a header but no participants"])
+        raise InviteError([_("the file has a header but no participants")])
     return invitees, problems
 
 
@@ -228,18 +235,20 @@ def _columns(header: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
     for index, raw in enumerate(header, start=1):
         name = raw.strip()
         if not name:
-            problems.append(f"line 1, column {index}: the header is empty (name every column)")
+            problems.append(_("line %(line)d, column %(column)s: the header is empty (name every column)",
+                              line=1, column=index))
             continue
         key = re.sub(r"[\s_\-]+", "", name.lower())
         target = HEADER_ALIASES.get(key, name)
         if target in seen:
-            problems.append(f"line 1, column {name}: the same column as column {seen[target]}")
+            problems.append(_("line %(line)d, column %(column)s: the same column as column %(other)s",
+                              line=1, column=name, other=seen[target]))
             continue
         seen[target] = name
         columns.append((name, target))
     if not problems and not ({"code", "name", "email"} & set(seen)):
-        problems.append("line 1: no code, name or email column; the first line must name the columns, "
-                        "e.g. code,name,email,account")
+        problems.append(_("line %(line)d: no code, name or email column; the first line must name the "
+                          "columns, e.g. code,name,email,account", line=1))
     return columns, problems
 
 

@@ -108,3 +108,26 @@ def test_pages_fit_a_phone_width(live_server, filled_study, phone_page):
             .filter(e => !e.parentElement.closest('.table-wrap, .sort-grid, .tabs, pre'))
             .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, (path, wide)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_import_errors_are_shown(live_server, filled_study, request, screenshot, tmp_path, size):
+    page = request.getfixturevalue(f"{size}_page")
+    log_in(page, live_server.url)
+    codes = ",".join(f"S{k:02d}" for k in range(1, 10))
+    bad = tmp_path / "sorts-with-typos.csv"
+    bad.write_text(f"ID,{codes}\nC01,{','.join(map(str, SORT_A))}\nN2,2,2,1,0,0,0,-1,-1,-2\n"
+                   f"N3,{','.join(map(str, SORT_B))}\n")
+    page.goto(f"{live_server.url}/studio/{filled_study.id}/data/import")
+    page.set_input_files("#files", str(bad))
+    page.click("main button[type=submit]")
+    assert page.locator(".problems li").count() == 2  # C01 is taken, N2 does not fit the grid
+    screenshot(page, f"{size}-import-errors")
+
+    invites = tmp_path / "invites.csv"
+    invites.write_text("code,name,email\nC01,Ann,ann@example.com\nX2,Bo,not-an-email\n")
+    page.goto(f"{live_server.url}/studio/{filled_study.id}/participants/import")
+    page.set_input_files("#file", str(invites))
+    page.click("main button[type=submit]")
+    assert page.locator(".problems li").count() == 2
+    screenshot(page, f"{size}-invite-errors")

@@ -106,7 +106,8 @@ def _import_uploads(study, uploads) -> list[str]:
             report = exchange.import_sorts(get_session(), study, data, shown)
         except (FormatError, exchange.ExchangeError) as error:
             get_session().rollback()
-            return [part for part in str(error).replace(folder + "/", "").split("; ") if part]
+            problems = error.problems if isinstance(error, exchange.ExchangeError) else [str(error)]
+            return [problem.replace(folder + "/unzipped/", "").replace(folder + "/", "") for problem in problems]
         except Exception as error:  # a ZIP that is not one, a file we cannot decode: say so, save nothing
             get_session().rollback()
             if isinstance(error, (OSError, ValueError)) or error.__class__.__name__ == "BadZipFile":

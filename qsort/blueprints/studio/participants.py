@@ -95,8 +95,7 @@ def participants_invite(study_id: int):
     try:
         [participant] = invites.create_participants(get_session(), study, [invitee])
     except invites.InviteError as error:
-        form.code.errors = [_("This participant code is already used in this study.")] \
-            if "already used" in str(error) else [str(error)]
+        form.code.errors = [problem.split(": ", 1)[-1] for problem in error.problems]
         flash(_("The invite was not created: check the marked fields."), "error")
         return _page(study, form=form, code=400)
     flash(_("Invited %(who)s. Copy the link from the table below.", who=participant.name or participant.code),
