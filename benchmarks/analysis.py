@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/analysis.py --quick    # skip the 100,000-sort cases
 
 Every case runs in a fresh subprocess, so its peak resident memory (ru_maxrss from os.wait4) and its time
-are its own, start-up and imports included:
+(wall and CPU seconds) are its own, start-up and imports included:
 
 * ``qsort analyze`` (the whole command: read the CSV, analyse, print the JSON), random forced sorts of 40
   statements (grid -4..+4, heights 2,3,4,5,12,5,4,3,2), PCA + varimax, 3 factors;
@@ -46,13 +46,19 @@ def write_csv(path: Path, sorts: np.ndarray) -> None:
             handle.write(f"s{s + 1}," + ",".join(map(str, sorts[s].tolist())) + "\n")
 
 
+# Figures of the last run_measured call: CPU seconds (user + system) of the child. When other work shares the
+# machine, wall time rises but CPU time does not; report() prints both.
+LAST_CPU_SECONDS = [0.0]
+
+
 def run_measured(argv: list[str]) -> tuple[float, float, str]:
-    """Run a command; return (wall seconds, peak RSS in MB, its stderr)."""
+    """Run a command; return (wall seconds, peak RSS in MB, its stderr). Its CPU seconds: LAST_CPU_SECONDS."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        LAST_CPU_SECONDS[0] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         message = err.read().decode(errors="replace")
@@ -92,7 +98,7 @@ print((time.perf_counter() - start) / {calls} * 1000, file=sys.stderr)
 
 
 def report(case: str, n: int, seconds: float, peak_mb: float, note: str = "") -> None:
-    print(f"{case:<38} {n:>8,} {seconds:>9.2f} {peak_mb:>9.0f}  {note}", flush=True)
+    print(f"{case:<38} {n:>8,} {seconds:>9.2f} {LAST_CPU_SECONDS[0]:>9.2f} {peak_mb:>9.0f}  {note}", flush=True)
 
 
 def bench_analyze(n: int, workdir: Path) -> None:
@@ -144,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-sort cases")
     args = parser.parse_args(argv)
     sizes = [200, 1_000, 3_000] + ([] if args.quick else [100_000])
-    print(f"{'case':<38} {'N':>8} {'seconds':>9} {'peak MB':>9}")
+    print(f"load average (1 min) before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"{'case':<38} {'N':>8} {'seconds':>9} {'CPU s':>9} {'peak MB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             bench_analyze(n, Path(tmp))
