@@ -524,6 +524,26 @@ def _token_if_free(session: Session, column, token: Any, used: set[str]) -> tupl
     return fresh, token is not None
 
 
+def _check_settings(settings: dict) -> None:
+    """The study's own fields have the types the app relies on."""
+    from .models import COMMENT_MODES, STUDY_STATES
+
+    _need(settings.get("title"), str, "study.title")
+    if settings.get("status", "draft") not in STUDY_STATES:
+        raise ExchangeError(f"study.status: {settings.get('status')!r} is not one of {', '.join(STUDY_STATES)}")
+    if settings.get("extreme_comments", "optional") not in COMMENT_MODES:
+        raise ExchangeError(f"study.extreme_comments: {settings.get('extreme_comments')!r} is not one of "
+                            f"{', '.join(COMMENT_MODES)}")
+    for name in ("languages", "grid_scores", "grid_heights"):
+        _need(settings.get(name, []), list, f"study.{name}")
+    for name in ("texts", "labels"):
+        _need(settings.get(name, {}), dict, f"study.{name}")
+    scores, heights = settings.get("grid_scores", []), settings.get("grid_heights", [])
+    if len(scores) != len(heights) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                              for v in scores + heights):
+        raise ExchangeError("study.grid_scores, study.grid_heights: two lists of whole numbers of the same length")
+
+
 def _study_from_json(session: Session, document: Any, owner: User) -> StudyImportReport:
     _need(document, dict, "the document")
     if document.get("format") != STUDY_JSON_FORMAT:
@@ -533,7 +553,7 @@ def _study_from_json(session: Session, document: Any, owner: User) -> StudyImpor
         raise ExchangeError(f"version: this installation reads version {STUDY_JSON_VERSION}, "
                             f"the file is version {document.get('version')!r}")
     settings = _need(document.get("study"), dict, "study")
-    _need(settings.get("title"), str, "study.title")
+    _check_settings(settings)
     used_tokens: set[str] = set()
     # Tokens first: the look-ups flush the session, and the study must not be in it half made.
     open_token, renewed = _token_if_free(session, Study.open_link_token, settings.get("open_link_token"),

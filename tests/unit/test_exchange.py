@@ -314,3 +314,53 @@ def test_cli_import_sorts_into_an_existing_study(session, study, app, tmp_path):
 def test_sorts_matrix_matches_placements(session, study):
     data = exchange.study_qdata(session, study)
     assert np.array_equal(data.sorts, np.array([SORT_A, SORT_B, SORT_C]).T)
+
+
+# -- real data -----------------------------------------------------------------------------------------
+
+KOC = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "koc"
+
+
+def koc_study(session, codes: bool) -> Study:
+    """A study holding the koc Q-set (36 statements, grid -5..5), with or without the file's codes."""
+    import csv
+
+    from qsort.models import Statement
+
+    with open(KOC / "koc_statements.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    study = Study(owner=make_user(session), title="koc", status="open", grid_scores=list(range(-5, 6)),
+                  grid_heights=[1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1])
+    for k, row in enumerate(rows):
+        study.statements.append(Statement(position=k, code=row["statement"] if codes else "", text=row["text"]))
+    session.add(study)
+    session.commit()
+    return study
+
+
+@pytest.mark.skipif(not KOC.exists(), reason="shared datasets not present")
+@pytest.mark.parametrize("codes", [True, False])
+def test_real_study_imports_and_exports_unchanged(session, tmp_path, codes):
+    from analysis.formats import read_sorts
+
+    study = koc_study(session, codes)
+    original = read_sorts(KOC / "koc.csv")
+    report = exchange.import_sorts(session, study, original, "koc.csv")
+    assert report.matched_by == ("code" if codes else "position")
+    assert len(report.participants) == 38
+    session.expire_all()
+    again = exchange.study_qdata(session, session.get(Study, study.id))
+    assert again.participant_ids == original.participant_ids
+    assert np.array_equal(again.sorts, original.sorts)
+    assert str(again.grid) == "-5..+5: 1,2,3,4,5,6,5,4,3,2,1"
+
+
+def test_study_json_settings_are_checked(session, study):
+    document = exchange.study_to_json(session, study)
+    document["study"]["grid_heights"] = [1, 2]
+    with pytest.raises(exchange.ExchangeError, match="study.grid_scores, study.grid_heights"):
+        exchange.study_from_json(session, document, study.owner)
+    document = exchange.study_to_json(session, study)
+    document["study"]["status"] = "archived"
+    with pytest.raises(exchange.ExchangeError, match="study.status: 'archived'"):
+        exchange.study_from_json(session, document, study.owner)
