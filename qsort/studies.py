@@ -35,7 +35,7 @@ from .models import (
 LANGUAGES = ("en", "nl", "nb")
 # The study texts a researcher writes per language, in the order the participant meets them.
 TEXT_NAMES = ("welcome", "consent", "instruction", "presort_instruction", "sort_instruction",
-              "postsort_instruction", "thank_you")
+              "postsort_instruction", "thank_you", "declined")
 # Labels of the grid's two ends and of the three pre-sort piles.
 LABEL_NAMES = ("most", "least", "agree", "neutral", "disagree")
 SUGGESTED_TAGS = ("price", "added-value", "strategy")

@@ -478,6 +478,9 @@ def test_preview_creates_reuses_and_resets(studio, session):
     study_id = ready_study(studio, session)
     first = studio.post(f"/studio/{study_id}/preview")
     assert first.status_code == 302 and re.fullmatch(r"/s/[\w-]+", first.headers["Location"])
+    # The participant's own pages, although the study is still a draft.
+    welcome = studio.get(first.headers["Location"], follow_redirects=True)
+    assert welcome.status_code == 200 and "not accepting responses" not in text(welcome)
     again = studio.post(f"/studio/{study_id}/preview")
     assert again.headers["Location"] == first.headers["Location"]
     session.expire_all()

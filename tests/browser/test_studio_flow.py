@@ -92,3 +92,133 @@ def test_builder_pages_render_cleanly(live_server, desktop_page, phone_page, scr
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (suffix, overflow)
     assert errors == []
+
+
+FLOW_STATEMENTS = [
+    "P01\tThe lowest price on the market", "P02\tDelivery exactly on the promised day",
+    "An account manager who knows our business", "Advice on how to use the product better",
+    "Long-term partnership and shared planning", "Clear, simple invoices", "Discounts for larger orders",
+    "Innovations we can offer our own customers", "Fast answers to technical questions",
+]
+
+
+def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, desktop_page, session, researcher,
+                                                          screenshot):
+    page = desktop_page
+    errors = watch_errors(page)
+    base = live_server.url
+    log_in(page, base)
+    screenshot(page, "01-no-studies", full_page=False)
+
+    # A new study, its statements pasted in one go.
+    page.click("text=New study")
+    page.fill("#title", "Why customers stay")
+    page.click("button:has-text('Create study')")
+    page.wait_for_url(re.compile(r"/studio/\d+/statements$"))
+    study_id = int(re.search(r"/studio/(\d+)/", page.url).group(1))
+    page.fill("#bulk", "\n".join(FLOW_STATEMENTS))
+    page.click("button:has-text('Add these statements')")
+    assert page.locator(".statements-table tbody tr").count() == 9
+    assert page.locator(".statements-table tbody tr").first.locator(".code").inner_text() == "P01"
+    screenshot(page, "02-statements")
+
+    # Drag the third statement to the top (SortableJS), the order is saved on the server.
+    rows = page.locator("#statement-rows tr")
+    rows.nth(0).scroll_into_view_if_needed()
+    first_box = rows.nth(0).bounding_box()
+    handle_box = rows.nth(2).locator(".drag-handle").bounding_box()
+    page.mouse.move(handle_box["x"] + handle_box["width"] / 2, handle_box["y"] + handle_box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(handle_box["x"] + 6, handle_box["y"] - 6, steps=4)
+    page.mouse.move(first_box["x"] + 20, first_box["y"] + 6, steps=15)
+    page.mouse.up()
+    page.wait_for_selector("#reorder-status:has-text('New order saved.')")
+    assert page.locator("#statement-rows .position").all_inner_texts()[:3] == ["1", "2", "3"]
+    session.expire_all()
+    assert [s.text for s in session.get(Study, study_id).statements][:3] == [
+        "An account manager who knows our business", "The lowest price on the market",
+        "Delivery exactly on the promised day"]
+
+    # The grid: the live picture follows the numbers, then the one-click quasi-normal grid.
+    page.click(".tabs >> text=Grid")
+    page.fill("#min_score", "-3")
+    page.locator("#min_score").dispatch_event("input")
+    assert page.locator("#grid-picture .column").count() == 6  # -3..+2: the suggestion was -2..+2
+    assert "but the study has 9 statements" in page.locator("#grid-sum").inner_text()
+    screenshot(page, "03-grid-live")
+    page.click("button:has-text('Use the quasi-normal grid')")
+    assert "applied" in page.locator(".flash").inner_text()
+    assert "one place for every statement" in page.locator("#grid-sum").inner_text()
+    screenshot(page, "04-grid-saved")
+
+    # Open it.
+    page.click(".tabs >> text=Overview")
+    page.click("button:has-text('Open study')")
+    assert page.locator(".study-title .badge").inner_text() == "Open"
+    screenshot(page, "05-opened")
+
+    # An invite through the participants page (the data engineer's), its link opened by a participant.
+    page.click(".tabs >> text=Participants")
+    page.fill("#name", "Kari Nordmann")
+    page.click("button:has-text('Create invite link')")
+    link = page.locator("[data-copy*='/s/']").first.get_attribute("data-copy")
+    token = link.rsplit("/s/", 1)[1]
+    participant_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        respondent = participant_context.new_page()
+        respondent_errors = watch_errors(respondent)
+        complete_sort_by_keyboard(respondent, f"{base}/s/{token}", screenshot)
+        assert respondent_errors == []
+    finally:
+        participant_context.close()
+
+    # Back in the studio: completed, and the statements and grid are now locked.
+    page.goto(f"{base}/studio/{study_id}/participants")
+    assert page.locator("tr[data-status='completed']").count() == 1
+    screenshot(page, "08-participants-completed")
+    page.goto(f"{base}/studio/")
+    row = page.locator("tr:has-text('Why customers stay')")
+    assert row.locator("td.num").all_inner_texts() == ["9", "1", "1"]
+    page.goto(f"{base}/studio/{study_id}/statements")
+    assert page.locator("#locked-notice").is_visible()
+    screenshot(page, "09-locked")
+    assert errors == []
+
+
+def complete_sort_by_keyboard(page, link: str, screenshot) -> None:
+    """Welcome (consent), instructions, presort with the keys 1/2/3, the grid with the keyboard alone
+    (focus a card, Enter, type its column, Enter), the comments page, and done."""
+    page.goto(link)
+    page.locator("input[type=checkbox]").first.check()
+    page.locator("[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/instructions$"))
+    page.locator("[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/sort$"))
+    page.wait_for_selector("#sort-app[data-ready='true']", state="attached")
+    for n in range(9):
+        page.keyboard.press(str(n % 3 + 1))
+    page.click("#presort-continue")
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    capacity = {int(column.get_attribute("data-score")): int(column.get_attribute("data-height") or 0)
+                for column in page.locator("#grid-desktop .column").all()}
+    if not any(capacity.values()):  # the height is not on the column: count from the study grid instead
+        capacity = dict(zip(range(-2, 3), (1, 2, 3, 2, 1)))
+    for _ in range(9):
+        card = page.locator(".tray .card").first
+        card.focus()
+        page.keyboard.press("Enter")
+        score = next(score for score, left in sorted(capacity.items()) if left > 0)
+        capacity[score] -= 1
+        for key in (f"-{-score}" if score < 0 else str(score)):
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+    screenshot(page, "06-participant-grid")
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    screenshot(page, "07-participant-postsort")
+    for _ in range(3):  # postsort, then any questions, up to the thank-you page
+        if re.search(r"/done$", page.url):
+            break
+        page.locator("[type=submit]").last.click()
+        page.wait_for_load_state()
+    assert re.search(r"/done$", page.url), page.url

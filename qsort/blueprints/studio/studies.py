@@ -62,6 +62,7 @@ def text_titles() -> dict[str, str]:
         "welcome": _("Welcome"), "consent": _("Consent"), "instruction": _("Instruction (condition of instruction)"),
         "presort_instruction": _("Pre-sort instruction"), "sort_instruction": _("Sorting instruction"),
         "postsort_instruction": _("Comment instruction"), "thank_you": _("Thank you"),
+        "declined": _("When someone declines to take part"),
     }
 
 

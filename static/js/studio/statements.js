@@ -35,5 +35,9 @@ async function saveOrder() {
 }
 
 if (rows && rows.dataset.reorderUrl) {
-  Sortable.create(rows, { handle: ".drag-handle", animation: 150, ghostClass: "sortable-ghost", onEnd: saveOrder });
+  // forceFallback: pointer events instead of native HTML5 drag, the same for mouse and touch.
+  Sortable.create(rows, {
+    handle: ".drag-handle", animation: 150, ghostClass: "sortable-ghost", forceFallback: true, fallbackTolerance: 3,
+    onEnd: (event) => { if (event.oldIndex !== event.newIndex) saveOrder(); },
+  });
 }
