@@ -189,7 +189,7 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     effect_size : float, optional
         Minimum |z difference| for a difference to count in distinguishing/consensus tests.
     participant_ids, statement_ids : sequences of str, optional
-        Default "p1".., "s1"...
+        Default: a pandas DataFrame's column and index labels, else "p1".., "s1"...
 
     Returns
     -------
@@ -206,6 +206,10 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     >>> result.to_dict()["participants"][:3]
     ['p1', 'p2', 'p3']
     """
+    if participant_ids is None and hasattr(sorts, "columns"):        # a pandas DataFrame from a notebook
+        participant_ids = [str(c) for c in sorts.columns]
+    if statement_ids is None and hasattr(sorts, "columns") and hasattr(sorts, "index"):
+        statement_ids = [str(i) for i in sorts.index]
     x = as_sorts(sorts, participant_ids)
     n_statements, n_participants = x.shape
     participant_ids = _ids(participant_ids, n_participants, "p", "participant_ids")

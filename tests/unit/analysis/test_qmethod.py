@@ -163,3 +163,11 @@ def test_one_factor(sorts):
     assert result.flagged.sum() > 0
     assert any("one factor" in w.lower() for w in result.warnings)
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_dataframe_labels_become_ids(sorts):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(sorts, index=[f"st{i}" for i in range(sorts.shape[0])],
+                         columns=[f"person{j}" for j in range(sorts.shape[1])])
+    d = qmethod(frame, 2).to_dict()
+    assert d["participants"][0] == "person0" and d["statements"][-1] == f"st{sorts.shape[0] - 1}"
