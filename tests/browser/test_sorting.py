@@ -140,7 +140,7 @@ def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot)
     assert "over" in column.get_attribute("class")
     assert column.locator(".column-badge").inner_text() == "2/1"
     assert page.locator("#grid-continue").is_disabled()
-    assert "Column +2 holds 2 cards; it takes 1." in page.locator("#grid-status").inner_text()
+    assert "Column +2 is over-full: 2 cards where 1 fit." in page.locator("#grid-status").inner_text()
     screenshot(page, "06-grid-overfull")
     drag(page, page.locator(f".column[data-score='2'] .card[data-id='{plus_one}']"), page.locator(".column[data-score='1'] .column-cards"))
     assert "over" not in column.get_attribute("class")
@@ -311,3 +311,168 @@ def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, se
     sort = stored_sort(session, token)
     assert sort.state == "sorted"
     assert sort.scores() == targets
+
+
+# ----- never lose work: reload, offline ------------------------------------------------------------------------------
+
+def tray_ids(page) -> dict[str, list[int]]:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#grid-desktop .tray-cards')]
+        .map(l => [l.dataset.place, [...l.querySelectorAll('.card')].map(k => Number(k.dataset.id))]))""")
+
+
+def test_reload_in_the_middle_resumes_exactly(live_server, desktop_page, session, screenshot):
+    page = desktop_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+
+    # Presort four cards, reload: the same four on their piles, the same card on top of the deck.
+    for _ in range(4):
+        page.keyboard.press(presort_key(pile_for(targets[current_card_id(page)])))
+    on_top = current_card_id(page)
+    wait_saved(page)
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    assert page.locator("#presort-count").inner_text() == "4 of 9 cards on a pile"
+    assert current_card_id(page) == on_top
+    screenshot(page, "01-presort-after-reload")
+    for _ in range(5):
+        page.keyboard.press(presort_key(pile_for(targets[current_card_id(page)])))
+    page.click("#presort-continue")
+    page.wait_for_selector("#grid-phase:not([hidden])")
+
+    # Five cards into the grid (two into column 0, so the order within a column counts), then reload.
+    zero = [sid for sid, score in targets.items() if score == 0]
+    first_five = [zero[0], zero[1]] + [sid for sid, score in targets.items() if score != 0][:3]
+    for sid in first_five:
+        drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
+    # put the second zero card above the first: order within a column is kept too
+    drag(page, page.locator(f".column[data-score='0'] .card[data-id='{zero[1]}']"),
+         page.locator(f".column[data-score='0'] .card[data-id='{zero[0]}']"), to_bottom=False)
+    before_grid, before_trays = shown_grid(page), tray_ids(page)
+    assert before_grid["0"] == [zero[1], zero[0]]
+    wait_saved(page)
+    screenshot(page, "02-grid-before-reload")
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    assert page.locator("#grid-phase").is_visible()
+    assert shown_grid(page) == before_grid
+    assert tray_ids(page) == before_trays
+    screenshot(page, "03-grid-after-reload")
+
+    # The connection drops: a move is kept on this device, the page says it is not saved yet ...
+    page.route("**/api/draft", lambda route: route.abort())
+    offline_card = next(sid for sid in targets if sid not in first_five)
+    drag(page, page.locator(f".tray .card[data-id='{offline_card}']"), page.locator(f".column[data-score='{targets[offline_card]}'] .column-cards"))
+    page.wait_for_selector("#save-status[data-status='offline']", state="attached", timeout=10000)
+    assert "Not saved yet" in page.locator("#save-status").inner_text()
+    screenshot(page, "04-offline")
+    assert offline_card not in stored_sort(session, token).scores()
+    # ... and a reload (connection back) shows it and sends it: this browser's revision is newer than the server's.
+    unsaved_grid = shown_grid(page)
+    page.unroute("**/api/draft")
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    assert shown_grid(page) == unsaved_grid
+    wait_saved(page)
+    assert stored_sort(session, token).scores()[offline_card] == targets[offline_card]
+
+    for sid, score in targets.items():
+        if page.locator(f".tray .card[data-id='{sid}']").count():
+            drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
+    shown = shown_grid(page)
+    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    sort = stored_sort(session, token)
+    assert sort.state == "sorted"
+    assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
+    # nothing of this sort is left in localStorage once it is submitted
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('qsort:sort:'))") == []
+
+
+def test_server_refusal_shows_its_message_and_keeps_the_sort(live_server, desktop_page, session, screenshot):
+    """The researcher changes the grid while the participant sorts: the page thinks the sort is complete, the
+    server refuses it (422) with a message saying what is wrong, and nothing on the page is lost."""
+    page = desktop_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+    for _ in range(9):
+        page.keyboard.press(presort_key(pile_for(targets[current_card_id(page)])))
+    page.click("#presort-continue")
+    for sid, score in targets.items():
+        drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
+    shown = shown_grid(page)
+    study.grid_heights = [2, 1, 3, 1, 2]
+    session.commit()
+
+    page.click("#grid-continue")
+    error = page.locator("#submit-error")
+    error.wait_for(state="visible")
+    assert "Column -2 holds 1 cards; it takes 2." in error.inner_text()
+    assert shown_grid(page) == shown
+    assert page.url.endswith("/sort")
+    screenshot(page, "refused")
+    assert stored_sort(session, token).state != "sorted"
+
+
+# ----- long statements, text size, many cards --------------------------------------------------------------------------
+
+LONG = ("Our supplier takes the time to understand how our own customers use the product, and adapts delivery, "
+        "packaging and documentation so that our operations run without interruption, statement {n}.")
+
+
+def make_long_study(session, n_statements):
+    study, token = make_study(session, n_statements=n_statements, questions=[])
+    for statement in study.statements:
+        statement.text = LONG.format(n=statement.position)
+    session.commit()
+    return study, token
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_long_statements_stay_readable(live_server, desktop_page, phone_page, session, screenshot, size):
+    page = desktop_page if size == "desktop" else phone_page
+    study, token = make_long_study(session, 60)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+    # The deck shows the whole statement.
+    deck = page.locator("#deck-card .card-text")
+    assert deck.inner_text() == LONG.format(n=study.statements[0].position) or "statement" in deck.inner_text()
+    assert deck.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    screenshot(page, f"{size}-01-presort")
+    for _ in range(60):
+        page.locator(f".pile-btn[data-pile='{pile_for(targets[current_card_id(page)])}']").click()
+    page.locator("#presort-continue").click()
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    screenshot(page, f"{size}-02-grid")
+    if size == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # A+ enlarges the cards' text; it is remembered after a reload.
+    card = page.locator(".card-list .card").first
+    small = card.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    page.click("#text-larger")
+    page.click("#text-larger")
+    large = card.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert large > small * 1.25
+    screenshot(page, f"{size}-03-larger-text")
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    card = page.locator(".card-list .card").first
+    assert card.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") == pytest.approx(large)
+    if size == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # Any card opens full size, with the whole text.
+    sid = int(card.get_attribute("data-id"))
+    card.locator(".card-open").click()
+    dialog = page.locator("#card-dialog")
+    dialog.wait_for(state="visible")
+    assert dialog.locator(".dialog-text").inner_text() == next(s.text for s in study.statements if s.id == sid)
+    screenshot(page, f"{size}-04-full-card", full_page=False)
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    page.click("#text-smaller")
+    page.click("#text-smaller")

@@ -89,6 +89,7 @@ export class AutoSaver {
 
   /** Something changed: keep it locally now, send it to the server after the debounce. */
   changed() {
+    if (this.stopped) return;
     this.local.write(this.store.snapshot());
     this.onStatus("saving");
     this.schedule(DEBOUNCE_MS);

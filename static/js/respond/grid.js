@@ -186,6 +186,9 @@ class DesktopGrid {
     scroller.className = "grid-scroller";
     scroller.append(ends, grid);
     this.root.append(trays, scroller);
+    // Cards in the trays as wide as in the columns, so a card looks the same wherever it is.
+    this.firstColumnList = this.columnParts.values().next().value.list;
+    new ResizeObserver(() => this.matchCardWidth()).observe(grid);
 
     const lists = [...Object.values(this.trayParts).map((p) => p.list), ...[...this.columnParts.values()].map((p) => p.list)];
     for (const list of lists) {
@@ -217,10 +220,26 @@ class DesktopGrid {
       const open = event.target.closest(".card-open");
       if (open) this.ctx.dialog.open(store.statement(Number(open.closest(".card").dataset.id)));
     });
+    // The card under the pointer (or with the focus) in full in the footer: narrow columns show only the
+    // first lines of a long statement.
+    const preview = document.getElementById("card-preview");
+    const showPreview = (event) => {
+      const card = event.target.closest && event.target.closest(".card");
+      if (!card) return;
+      preview.textContent = store.statement(Number(card.dataset.id)).text;
+      preview.hidden = false;
+    };
+    this.root.addEventListener("pointerover", showPreview);
+    this.root.addEventListener("focusin", showPreview);
     this.root.addEventListener("dblclick", (event) => {
       const card = event.target.closest(".card");
       if (card) this.ctx.dialog.open(store.statement(Number(card.dataset.id)));
     });
+  }
+
+  matchCardWidth() {
+    const width = this.firstColumnList.clientWidth;
+    if (width > 0) this.root.style.setProperty("--card-w", `${width}px`);
   }
 
   /** A card was dropped (SortableJS onEnd): tell the store, then render from the store. */

@@ -132,10 +132,10 @@ export class PhoneGrid {
     barCancel.setAttribute("aria-label", t("cancelSelection"));
     barCancel.addEventListener("click", () => picker.cancel());
     barRow.append(barPrev, this.barColumn, barNext, this.barPlace);
-    const barRow2 = document.createElement("div");
-    barRow2.className = "phone-selection-row";
-    barRow2.append(this.barBack, barCancel);
-    this.bar.append(this.barText, barRow, barRow2);
+    const barTop = document.createElement("div");
+    barTop.className = "phone-selection-top";
+    barTop.append(this.barText, barCancel);
+    this.bar.append(barTop, barRow, this.barBack);
 
     this.root.append(this.overview, ends, column, tray, this.bar);
 
@@ -242,7 +242,7 @@ export class PhoneGrid {
     if (picker.picked !== null) {
       this.barText.textContent = shortText(store.statement(picker.picked), 90);
       this.barColumn.textContent = `${scoreLabel(this.current)} · ${state.badge}`;
-      this.barPlace.textContent = placeText;
+      this.barPlace.textContent = t("placeHereShort");
       this.barPlace.disabled = !canPlace;
       this.barBack.hidden = !selectedPlace.startsWith("grid:");
     }

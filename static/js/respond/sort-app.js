@@ -177,19 +177,20 @@ async function main() {
     showPhase();
   });
 
+  // Leaving or hiding the page: keep the newest state here and send it (not after the sort was submitted).
+  const keepOnExit = () => {
+    if (saver.stopped) return;
+    local.write(store.snapshot());
+    saver.sendOnExit();
+  };
+
   // Time per step counts while the page is visible.
   store.setClockRunning(document.visibilityState === "visible");
   document.addEventListener("visibilitychange", () => {
     store.setClockRunning(document.visibilityState === "visible");
-    if (document.visibilityState === "hidden") {
-      local.write(store.snapshot());
-      saver.sendOnExit();
-    }
+    if (document.visibilityState === "hidden") keepOnExit();
   });
-  window.addEventListener("pagehide", () => {
-    local.write(store.snapshot());
-    saver.sendOnExit();
-  });
+  window.addEventListener("pagehide", keepOnExit);
 
   document.getElementById("sort-loading").hidden = true;
   showPhase();
