@@ -13,6 +13,9 @@ from importlib import import_module
 
 from .qmethod import QResult, qmethod
 from .rotation import RotationStep
+# Imported eagerly (numpy only, like qmethod): the function shares its module's name, and a lazy export
+# would be shadowed by the submodule as soon as anyone imports ``analysis.bootstrap`` directly.
+from .bootstrap import BootstrapResult, bootstrap
 
 # name -> module that defines it, imported on first attribute access
 _LAZY = {
@@ -21,12 +24,11 @@ _LAZY = {
     "quasi_normal_grid": ".grid",
     "read_sorts": ".formats",
     "FormatError": ".formats",
-    "bootstrap": ".bootstrap",
     "parallel_analysis": ".nfactors",
     "suggest_nfactors": ".nfactors",
 }
 
-__all__ = ["QResult", "RotationStep", "qmethod", *_LAZY]
+__all__ = ["BootstrapResult", "QResult", "RotationStep", "bootstrap", "qmethod", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -99,3 +99,12 @@ def test_thousand_resamples_of_40_by_50_under_3_seconds():
     start = time.perf_counter()
     bootstrap(x, 3, n_resamples=1000, seed=0)
     assert time.perf_counter() - start < 3.0
+
+
+def test_package_exports_the_function_even_after_the_module_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import analysis.bootstrap; from analysis import bootstrap; import analysis; "
+            "assert callable(bootstrap) and callable(analysis.bootstrap)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
