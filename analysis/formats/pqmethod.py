@@ -187,6 +187,8 @@ def write_pqmethod(path: str | os.PathLike, data: QData, *, title: str | None = 
     if long_ids:
         raise ValueError(f"PQMethod labels hold at most {LABEL_WIDTH} characters: "
                          f"{', '.join(repr(p) for p in long_ids[:3])} {'...' if len(long_ids) > 3 else ''}")
+    if data.n_participants > 999 or data.n_statements > 999:
+        raise ValueError("PQMethod's header holds at most 999 Q-sorts and 999 statements")
     name = title if title is not None else (data.title or path.stem)
     slots = [0] * GRID_SLOTS
     for score in scores:

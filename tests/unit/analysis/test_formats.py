@@ -149,10 +149,18 @@ def test_pqmethod_writer_reproduces_lipset_dat(tmp_path):
     assert [line.rstrip() for line in written] == [line.rstrip() for line in expected]
 
 
-def test_pqmethod_writer_refuses_free_distributions(tmp_path):
+def test_pqmethod_writer_refuses_what_pqmethod_cannot_hold(tmp_path):
     data = QData(np.array([[1, 0], [0, 0], [-1, 0]]), ["a", "b"], ["s1", "s2", "s3"])
     with pytest.raises(ValueError, match="forced distribution"):
         write_pqmethod(tmp_path / "F.DAT", data)
+    grid = Grid.from_range(-1, [1, 1, 1])
+    many = QData(np.tile([[1], [0], [-1]], 1000), [f"p{i}" for i in range(1000)], ["s1", "s2", "s3"], grid=grid)
+    with pytest.raises(ValueError, match="999"):
+        write_pqmethod(tmp_path / "M.DAT", many)
+    wide = QData(np.array([[7], [0], [-7]]), ["a"], ["s1", "s2", "s3"], grid=Grid((-7, 0, 7), (1, 1, 1)))
+    with pytest.raises(ValueError, match="-6..\\+13"):
+        write_pqmethod(tmp_path / "W.DAT", wide)
+    assert not (tmp_path / "W.DAT").exists()
 
 
 # -- errors -----------------------------------------------------------------------------------------
