@@ -181,7 +181,10 @@ def check_study(file: str, sorts: np.ndarray, participant_ids: Sequence[str],
             at = grid_where or Where(None, "grid")
             raise FormatError(file, f"the grid holds {grid.n_statements} statements, "
                                     f"the sorts have {sorts.shape[0]}", at.line, at.field)
-        for j, pid in enumerate(participant_ids):
+        # Sorted, a fitting sort equals the grid's distribution: check all at once, word the first misfit.
+        fits = np.all(np.sort(sorts, axis=0) == grid.distribution()[:, None], axis=0)
+        for j in np.flatnonzero(~fits)[:1]:
+            pid = participant_ids[j]
             problem = grid.mismatch(sorts[:, j])
             if problem:
                 w = participant_where[j]
