@@ -195,13 +195,25 @@ def has_responses(db: Session, study: Study) -> bool:
     )))
 
 
-def ensure_editable(db: Session, study: Study, what: str = "statements") -> None:
-    """Refuse changes to statements or grid once responses exist."""
+def ensure_editable(db: Session, study: Study, what: str = "statements", *, changes_shape: bool = False) -> None:
+    """Refuse changes to statements or grid once responses exist.
+
+    ``changes_shape``: the change adds or removes statements or changes the grid. That is also refused while
+    the study is open (even without responses yet), because participants sorting at that moment would get a
+    grid that no longer fits the statements; close the study first.
+    """
     if has_responses(db, study):
         if what == "grid":
             message = _("The grid is locked because this study has responses. Copy the study to change it.")
         else:
             message = _("The statements are locked because this study has responses. Copy the study to change them.")
+        raise StudyLocked(message, what)
+    if changes_shape and study.status == "open":
+        if what == "grid":
+            message = _("The study is open: close it before changing the grid.")
+        else:
+            message = _("The study is open: close it before adding or removing statements "
+                        "(participants' grids must keep fitting the statements).")
         raise StudyLocked(message, what)
 
 
@@ -280,7 +292,7 @@ def _append(study: Study, items: list[dict]) -> list[Statement]:
 
 def add_statement(db: Session, study: Study, text: str, code: str = "", tags=None,
                   translations: dict[str, str] | None = None) -> Statement:
-    ensure_editable(db, study)
+    ensure_editable(db, study, changes_shape=True)
     _check_room(study, 1)
     item = {"text": _check_text(text), "tags": parse_tags(tags),
             "translations": _clean_translations(study, translations)}
@@ -315,7 +327,7 @@ def update_statement(db: Session, study: Study, statement: Statement, *, text: s
 
 
 def delete_statement(db: Session, study: Study, statement: Statement) -> None:
-    ensure_editable(db, study)
+    ensure_editable(db, study, changes_shape=True)
     study.statements.remove(statement)
     _renumber(study)
 
@@ -378,7 +390,7 @@ def parse_bulk(text: str) -> list[dict]:
 
 def add_bulk(db: Session, study: Study, text: str) -> list[Statement]:
     """Add every pasted statement, or none when one line is wrong (the error names the line)."""
-    ensure_editable(db, study)
+    ensure_editable(db, study, changes_shape=True)
     items = parse_bulk(text)
     if not items:
         raise StudyError(_("Paste at least one statement, one per line."), "bulk")
@@ -402,7 +414,7 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
     for translations. Comma, semicolon or tab separated; UTF-8. All rows or none: the first problem is raised
     with its line and column.
     """
-    ensure_editable(db, study)
+    ensure_editable(db, study, changes_shape=True)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -491,7 +503,7 @@ def grid_problems(study: Study, n_statements: int | None = None) -> list[str]:
 def set_grid(db: Session, study: Study, min_score: int, max_score: int, heights: list[int],
              free_distribution: bool) -> None:
     """Columns min_score..max_score with the given heights. Forced: heights must add up to the statements."""
-    ensure_editable(db, study, "grid")
+    ensure_editable(db, study, "grid", changes_shape=True)
     if not isinstance(min_score, int) or not isinstance(max_score, int):
         raise StudyError(_("The lowest and highest scores must be whole numbers."), "min_score")
     if not -MAX_SCORE <= min_score < max_score <= MAX_SCORE:
@@ -527,7 +539,7 @@ def suggest_grid(n_statements: int) -> tuple[list[int], list[int]]:
 
 
 def apply_suggested_grid(db: Session, study: Study) -> None:
-    ensure_editable(db, study, "grid")
+    ensure_editable(db, study, "grid", changes_shape=True)
     n = len(study.statements)
     if n < 3:
         raise StudyError(_("Add at least 3 statements before asking for a grid."), "heights")
@@ -676,6 +688,8 @@ def set_status(study: Study, status: str) -> None:
             raise StudyError(_("The study cannot open yet: %(problems)s", problems=" ".join(problems)), "status")
     elif status == "draft" and study.status != "draft":
         raise StudyError(_("An opened study cannot go back to draft; close it instead."), "status")
+    elif status == "closed" and study.status != "open":
+        raise StudyError(_("Only an open study can be closed."), "status")
     study.status = status
 
 

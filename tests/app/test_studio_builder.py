@@ -431,6 +431,31 @@ def test_lock_once_real_responses_exist(studio, session, source, state, placed, 
         assert [r.status_code for r in responses] == [302, 302, 302, 302]
 
 
+def test_open_study_keeps_its_shape_but_wording_can_change(studio, session):
+    study_id = ready_study(studio, session)
+    assert studio.post(f"/studio/{study_id}/status", {"status": "open"}).status_code == 302
+    first = statements_of(session, study_id)[0]
+    refused = [
+        studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "One more"}),
+        studio.post(f"/studio/{study_id}/statements/{first.id}/delete"),
+        studio.post(f"/studio/{study_id}/grid", {"action": "suggest"}),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert all("The study is open" in text(r) for r in refused)
+    assert 'id="open-notice"' in text(studio.get(f"/studio/{study_id}/statements"))
+    assert 'id="open-notice"' in text(studio.get(f"/studio/{study_id}/grid"))
+    # A typo may still be corrected, and the order changed.
+    response = studio.post(f"/studio/{study_id}/statements/{first.id}", {"text": "Statement zero", "code": first.code})
+    assert response.status_code == 302
+    assert studio.post(f"/studio/{study_id}/statements/{first.id}/move", {"direction": "down"}).status_code == 302
+    assert [s.text for s in statements_of(session, study_id)][:2] == ["Statement 1", "Statement zero"]
+    # Closed: the shape may change again (and opening checks it again).
+    studio.post(f"/studio/{study_id}/status", {"status": "closed"})
+    studio.paste(study_id, ["One more"])
+    response = studio.post(f"/studio/{study_id}/status", {"status": "open"}, follow_redirects=True)
+    assert "add up to 5, but the study has 6 statements" in text(response)
+
+
 def test_copy_makes_an_editable_draft(studio, session):
     study_id = ready_study(studio, session)
     studio.post(f"/studio/{study_id}/texts", {"welcome_en": "Hello"})
@@ -472,6 +497,9 @@ def test_lifecycle(studio, session):
     studio.post(f"/studio/{study_id}/status", {"status": "draft"})
     session.expire_all()
     assert session.get(Study, study_id).status == "open"
+    draft_id = studio.new_study("Another")
+    response = studio.post(f"/studio/{draft_id}/status", {"status": "closed"}, follow_redirects=True)
+    assert "Only an open study can be closed" in text(response)
 
 
 def test_preview_creates_reuses_and_resets(studio, session):

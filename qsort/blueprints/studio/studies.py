@@ -379,6 +379,7 @@ def _statements_page(study: Study, *, add_form=None, bulk_form=None, import_form
     db = get_session()
     return render_template(
         "studio/statements.html", study=study, locked=studies.has_responses(db, study),
+        open_lock=study.status == "open",
         add_form=add_form or statement_form_class(study)(formdata=None), bulk_form=bulk_form or BulkForm(formdata=None),
         import_form=import_form or ImportForm(formdata=None), suggested_tags=studies.SUGGESTED_TAGS,
         other_languages=[lang for lang in study.languages if lang != study.default_language],
@@ -493,7 +494,7 @@ def statement_edit(study_id: int, statement_id: int):
     else:
         _form_errors(form)
     return render_template("studio/statement_edit.html", study=study, statement=statement, form=form,
-                           locked=studies.has_responses(get_session(), study),
+                           locked=studies.has_responses(get_session(), study), open_lock=study.status == "open",
                            suggested_tags=studies.SUGGESTED_TAGS, delete_form=ConfirmForm(formdata=None),
                            other_languages=[l for l in study.languages if l != study.default_language]
                            ), 400 if request.method == "POST" else 200
@@ -615,7 +616,8 @@ def grid(study_id: int):
     return render_template(
         "studio/grid.html", study=study, form=form, scores=scores,
         heights={score: heights.get(score, 0) for score in scores}, n_statements=len(study.statements),
-        locked=studies.has_responses(db, study), problems=studies.grid_problems(study), suggestion=suggestion,
+        locked=studies.has_responses(db, study), open_lock=study.status == "open",
+        problems=studies.grid_problems(study), suggestion=suggestion,
         suggest_form=ConfirmForm(formdata=None),
     ), status
 
