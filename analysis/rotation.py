@@ -46,10 +46,14 @@ def varimax(loadings, normalize: bool = True, eps: float = 1e-5, max_iter: int =
         x /= scale[:, None]
     rotmat = np.eye(nc)
     d = 0.0
+    # R's update B = x' (z^3 - z diag(colSums(z^2))/p) with z = x T, computed on the contiguous transpose and
+    # with x' z = (x'x) T, so each iteration passes over the n x k data only a few times (fast at 100,000).
+    xt = np.ascontiguousarray(x.T)
+    gram = xt @ x
     for _ in range(max_iter):
-        z = x @ rotmat
-        z2 = z * z                                   # z * z * z: numpy's z ** 3 is ~7x slower
-        b = x.T @ (z2 * z - z * (z2.sum(axis=0) / n_rows))
+        zt = rotmat.T @ xt
+        z2 = zt * zt                                 # zt * zt * zt: numpy's zt ** 3 is ~7x slower
+        b = xt @ (z2 * zt).T - (gram @ rotmat) * (z2.sum(axis=1) / n_rows)
         u, s, vt = np.linalg.svd(b)
         rotmat = u @ vt
         d_past, d = d, float(s.sum())
