@@ -261,6 +261,9 @@ def decline_consent(session: Session, participant: Participant) -> None:
 def finish_simple_step(session: Session, participant: Participant, step: str, seconds: float) -> str:
     """A step with nothing to save but its time (the instructions): record it, advance, return the next step."""
     sort = _lock(session, participant)
+    if sort is None:  # declined in another tab meanwhile: nothing to save
+        session.rollback()
+        return "welcome"
     add_step_seconds(sort, step, seconds)
     following = complete_step(participant.study, sort, step)
     session.commit()
@@ -667,6 +670,9 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
                   seconds: float) -> str:
     """Store the post-sort answers ``{statement_id: {"text", "would_pay"}}`` (replacing earlier ones) and advance."""
     sort = _lock(session, participant)
+    if sort is None:  # declined in another tab meanwhile: nothing to save
+        session.rollback()
+        return "welcome"
     existing = {c.statement_id: c for c in session.scalars(
         select(CardComment).where(CardComment.sort_id == sort.id).execution_options(populate_existing=True))}
     for statement_id, entry in entries.items():
@@ -703,6 +709,9 @@ def save_answers(session: Session, participant: Participant, step: str, values: 
                  seconds: float) -> str:
     """Store answers ``{question_id: value}`` (None: unanswered) for ``step``, advance, return the next step."""
     sort = _lock(session, participant)
+    if sort is None:  # declined in another tab meanwhile: nothing to save
+        session.rollback()
+        return "welcome"
     existing = {a.question_id: a for a in session.scalars(
         select(Answer).where(Answer.sort_id == sort.id).execution_options(populate_existing=True))}
     for question_id, value in values.items():
