@@ -48,7 +48,7 @@ def as_sorts(sorts, participant_ids: Sequence[str] | None = None) -> np.ndarray:
 
 
 def _name(column: int, participant_ids: Sequence[str] | None) -> str:
-    if participant_ids is not None:
+    if participant_ids is not None and column < len(participant_ids):
         return f"participant {participant_ids[column]!r} (column {column + 1})"
     return f"participant in column {column + 1}"
 
