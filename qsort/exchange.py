@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from .i18n import text as _
@@ -63,14 +63,38 @@ class ExchangeError(ValueError):
 
 # -- the sorts matrix --------------------------------------------------------------------------------
 
-def complete_sorts(session: Session, study: Study) -> list[Sort]:
-    """The study's complete sorts (grid submitted), never preview ones, in participant order."""
-    return session.scalars(
-        select(Sort).join(Participant)
-        .where(Participant.study_id == study.id, Participant.source != "preview", Sort.state.in_(COMPLETE_STATES))
-        .options(selectinload(Sort.placements), selectinload(Sort.participant))
-        .order_by(Participant.created_at, Participant.id)
-    ).all()
+def _complete_query(study: Study):
+    return (select(Sort).join(Participant)
+            .where(Participant.study_id == study.id, Participant.source != "preview",
+                   Sort.state.in_(COMPLETE_STATES)))
+
+
+def complete_sorts(session: Session, study: Study, *, extras: bool = False) -> list[Sort]:
+    """The study's complete sorts (grid submitted), never preview ones, in participant order, with their
+    participants; ``extras`` also loads comments, answers and notes (a few queries instead of one per sort).
+    Scores are read separately and in bulk with :func:`score_maps`."""
+    options = [selectinload(Sort.participant)]
+    if extras:
+        options += [selectinload(Sort.comments), selectinload(Sort.answers), selectinload(Sort.notes)]
+    return session.scalars(_complete_query(study).options(*options)
+                           .order_by(Participant.created_at, Participant.id)).all()
+
+
+def count_complete_sorts(session: Session, study: Study) -> int:
+    return session.scalar(select(func.count()).select_from(_complete_query(study).subquery()))
+
+
+def score_maps(session: Session, sorts: list[Sort]) -> list[dict[int, int]]:
+    """statement id -> score for each sort (one query over all placements, no ORM objects: fast for
+    thousands of sorts)."""
+    by_sort: dict[int, dict[int, int]] = {sort.id: {} for sort in sorts}
+    ids = list(by_sort)
+    for start in range(0, len(ids), 500):  # stay below SQLite's bound-parameter limit
+        rows = session.execute(select(Placement.sort_id, Placement.statement_id, Placement.score)
+                               .where(Placement.sort_id.in_(ids[start:start + 500]), Placement.score.is_not(None)))
+        for sort_id, statement_id, score in rows:
+            by_sort[sort_id][statement_id] = score
+    return [by_sort[sort.id] for sort in sorts]
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -117,12 +141,12 @@ def study_qdata(session: Session, study: Study):
     sorts = complete_sorts(session, study)
     if not sorts:
         raise ExchangeError(_("There are no complete sorts to export yet."))
+    all_scores = score_maps(session, sorts)
     statements = list(study.statements)
     matrix = np.zeros((len(statements), len(sorts)), dtype=int)
     row_of = {s.id: i for i, s in enumerate(statements)}
     ids = participant_ids([sort.participant for sort in sorts])
-    for j, sort in enumerate(sorts):
-        scores = sort.scores()
+    for j, scores in enumerate(all_scores):
         missing = [s for s in statements if s.id not in scores]
         if missing:
             raise ExchangeError(_("The sort of %(participant)s has no score for statement %(statement)s.",
@@ -202,7 +226,7 @@ def study_xlsx(session: Session, study: Study) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    sorts = complete_sorts(session, study)
+    sorts = complete_sorts(session, study, extras=True)
     people = [sort.participant for sort in sorts]
     ids = participant_ids(people)
     statements = list(study.statements)
@@ -215,9 +239,9 @@ def study_xlsx(session: Session, study: Study) -> bytes:
     sheet = book.active
     sheet.title = "sorts"
     sheet.append(["statement", "text", *ids])
-    score_maps = [sort.scores() for sort in sorts]
+    all_scores = score_maps(session, sorts)
     for statement, code in zip(statements, codes):
-        sheet.append([code, statement.text, *[scores.get(statement.id) for scores in score_maps]])
+        sheet.append([code, statement.text, *[scores.get(statement.id) for scores in all_scores]])
 
     sheet = book.create_sheet("statements")
     other_languages = [lang for lang in study.languages or [] if lang != language]
@@ -228,7 +252,7 @@ def study_xlsx(session: Session, study: Study) -> bytes:
 
     sheet = book.create_sheet("comments")
     sheet.append(["participant", "statement", "text", "score", "comment", "would_pay"])
-    for pid, sort, scores in zip(ids, sorts, score_maps):
+    for pid, sort, scores in zip(ids, sorts, all_scores):
         for comment in sorted(sort.comments, key=lambda c: -scores.get(c.statement_id, 0)):
             sheet.append([pid, code_of.get(comment.statement_id), text_of.get(comment.statement_id),
                           scores.get(comment.statement_id), comment.text, comment.would_pay or ""])
@@ -389,15 +413,21 @@ def import_sorts(session: Session, study: Study, data, file_name: str) -> Import
         more = "; " + _("... and %(n)d more", n=len(problems) - 20) if len(problems) > 20 else ""
         raise ExchangeError("; ".join(problems[:20]) + more, problems[:20] + ([more[2:]] if more else []))
     now = utcnow()
-    for j, pid in enumerate(data.participant_ids):
+    sorts = []
+    for pid in data.participant_ids:
         participant = Participant(study=study, code=str(pid).strip(), source="import")
-        sort = Sort(participant=participant, state="submitted", step="done", started_at=now, submitted_at=now)
-        slots: dict[int, int] = {}
-        for statement, score in zip(matched, data.sorts[:, j]):
-            score = int(score)
-            sort.placements.append(Placement(statement=statement, score=score, slot=slots.get(score, 0)))
-            slots[score] = slots.get(score, 0) + 1
+        sorts.append(Sort(participant=participant, state="submitted", step="done", started_at=now, submitted_at=now))
         session.add(participant)
+    session.flush()  # sort ids for the placements, which go in as one bulk insert (thousands of rows)
+    rows = []
+    for j, sort in enumerate(sorts):
+        slots: dict[int, int] = {}
+        # Within a column, cards keep the study's statement order.
+        for statement, score in sorted(zip(matched, data.sorts[:, j].tolist()), key=lambda pair: pair[0].position):
+            rows.append({"sort_id": sort.id, "statement_id": statement.id, "score": int(score),
+                         "slot": slots.get(int(score), 0)})
+            slots[int(score)] = slots.get(int(score), 0) + 1
+    session.execute(insert(Placement), rows)
     session.commit()
     return ImportReport([str(p).strip() for p in data.participant_ids], how, file_name)
 
@@ -424,8 +454,10 @@ def study_to_json(session: Session, study: Study) -> dict:
     s_index = {s.id: k for k, s in enumerate(statements)}
     q_index = {q.id: k for k, q in enumerate(questions)}
     users = {u.id: u.email for u in session.scalars(select(User))}
+    sort_parts = [Sort.placements, Sort.moves, Sort.comments, Sort.answers, Sort.notes]
     people = session.scalars(
         select(Participant).where(Participant.study_id == study.id, Participant.source != "preview")
+        .options(*[selectinload(Participant.sort).selectinload(part) for part in sort_parts])
         .order_by(Participant.created_at, Participant.id)).all()
     return {
         "format": STUDY_JSON_FORMAT, "version": STUDY_JSON_VERSION, "exported_at": _iso(utcnow()),

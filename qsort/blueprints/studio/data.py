@@ -47,8 +47,8 @@ def export_choices() -> list[dict]:
 @login_required(roles=RESEARCHERS)
 def data(study_id: int):
     study = load_study(study_id)
-    complete = exchange.complete_sorts(get_session(), study)
-    return render_template("studio/data.html", study=study, n_complete=len(complete), choices=export_choices(),
+    return render_template("studio/data.html", study=study,
+                           n_complete=exchange.count_complete_sorts(get_session(), study), choices=export_choices(),
                            form=SortImportForm())
 
 
