@@ -277,6 +277,7 @@ class DesktopGrid {
       this.fill(list, store.column(score));
     }
     this.root.classList.toggle("picking", picker.picked !== null);
+    if (!this.root.hidden) this.matchCardWidth();
   }
 
   fill(list, ids) {
