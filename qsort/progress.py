@@ -72,6 +72,11 @@ def progress_rows(session: Session, study: Study, status: str | None = None) -> 
     return rows
 
 
+def progress_row(session: Session, participant: Participant) -> ProgressRow:
+    """The progress of one participant (as in :func:`progress_rows`)."""
+    return _row(participant, _last_moves(session, [participant.sort.id] if participant.sort else []))
+
+
 def _row(participant: Participant, last_moves: dict[int, datetime]) -> ProgressRow:
     sort = participant.sort
     status = status_of(participant)

@@ -249,3 +249,17 @@ def test_anonymous_is_sent_to_login(client, study):
                 f"/studio/{study.id}/participants/links.csv"):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_withdraw_an_unused_invite_only(ana, study, session):
+    unused = make_participant(session, study, "N1")
+    started = make_participant(session, study, "I1", state="started")
+    page = ana.get(f"/studio/{study.id}/participants/{unused.id}").get_data(as_text=True)
+    token = csrf_from(ana.get(f"/studio/{study.id}/participants"))
+    assert "Withdraw this invite" in page
+    assert ana.post(f"/studio/{study.id}/participants/{unused.id}/delete").status_code == 400  # no CSRF
+    response = ana.post(f"/studio/{study.id}/participants/{started.id}/delete", data={"csrf_token": token},
+                        follow_redirects=True)
+    assert "their data stays" in response.get_data(as_text=True)
+    ana.post(f"/studio/{study.id}/participants/{unused.id}/delete", data={"csrf_token": token})
+    assert [p.code for p in participants_of(session, study)] == ["I1"]

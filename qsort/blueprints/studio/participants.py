@@ -152,19 +152,43 @@ def participants_open_link(study_id: int):
 @login_required(roles=RESEARCHERS)
 def participants_one(study_id: int, participant_id: int):
     study = load_study(study_id)
-    person = get_session().scalar(select(Participant).where(
-        Participant.id == participant_id, Participant.study_id == study.id, Participant.source != "preview"))
-    if person is None:
-        abort(404)
-    [row] = [r for r in progress.progress_rows(get_session(), study) if r.participant.id == person.id]
+    person = _participant_or_404(study, participant_id)
+    row = progress.progress_row(get_session(), person)
     return render_template("studio/participant.html", study=study, person=person, row=row,
                            sort=person.sort, columns=grid_columns(study, person.sort),
                            comments=_comments(person.sort), comment_rows=comment_rows(person.sort),
                            answers=_answers(study, person.sort),
                            notes=_notes(person.sort), moves=move_summary(person.sort),
                            link=invites.invite_link(person), format_duration=progress.format_duration,
+                           delete_form=FlaskForm(),
                            status_labels=status_labels(), step_labels=step_labels(),
                            attribute_labels=attribute_labels())
+
+
+@bp.post("/<int:study_id>/participants/<int:participant_id>/delete")
+@login_required(roles=RESEARCHERS)
+def participants_delete(study_id: int, participant_id: int):
+    """Withdraw an invite that was never used (someone who started keeps their data: close the study instead)."""
+    study = load_study(study_id)
+    person = _participant_or_404(study, participant_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if person.sort is not None or person.consent is not None:
+        flash(_("%(who)s has already opened the link; their data stays.", who=person.code or person.label), "error")
+        return redirect(url_for("studio.participants_one", study_id=study.id, participant_id=person.id))
+    label = person.code or person.label
+    get_session().delete(person)
+    get_session().commit()
+    flash(_("The invite for %(who)s was withdrawn; its link no longer works.", who=label), "success")
+    return redirect(url_for("studio.participants", study_id=study.id))
+
+
+def _participant_or_404(study, participant_id: int) -> Participant:
+    person = get_session().scalar(select(Participant).where(
+        Participant.id == participant_id, Participant.study_id == study.id, Participant.source != "preview"))
+    if person is None:
+        abort(404)
+    return person
 
 
 def grid_columns(study, sort) -> list[dict]:
