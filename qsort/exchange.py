@@ -30,7 +30,7 @@ import io
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ EXPORT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "xlsx", "json")
 IMPORT_SUFFIXES = (".csv", ".dat", ".sta", ".txt", ".zip", ".json")
 STUDY_JSON_FORMAT = "qsort-study"
 STUDY_JSON_VERSION = 1
+MAX_UNZIPPED_BYTES = 64 * 2**20  # a KADE project with thousands of sorts is a few MB
 
 
 class ExchangeError(ValueError):
@@ -315,7 +316,6 @@ class ImportReport:
     participants: list[str]
     matched_by: str  # "code" | "position"
     file: str
-    notes: list[str] = field(default_factory=list)
 
 
 def read_upload(folder: Path, names: list[str]):
@@ -331,6 +331,11 @@ def read_upload(folder: Path, names: list[str]):
     if zips:
         archive_path = zips[0]
         with zipfile.ZipFile(archive_path) as archive:
+            too_big = [i.filename for i in archive.infolist() if i.file_size > MAX_UNZIPPED_BYTES]
+            if too_big:
+                raise ExchangeError(_("%(file)s: %(member)s is larger than %(mb)d MB unpacked; that is not a file of "
+                                      "Q-sorts.", file=archive_path.name, member=too_big[0],
+                                      mb=MAX_UNZIPPED_BYTES // 2**20))
             members = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
             bases = {n.rsplit("/", 1)[-1].lower(): n for n in members}
             if "sorts.txt" in bases:
@@ -349,7 +354,16 @@ def read_upload(folder: Path, names: list[str]):
     if main is None:
         raise ExchangeError(_("No data file found: upload a .csv, a .DAT (with its .STA), a KADE .zip or a "
                               ".json file."))
+    if main.suffix.lower() == ".json" and _is_study_export(main):
+        raise ExchangeError(_("%(file)s is a whole-study export: restore it as a new study with "
+                              "'qsort import %(file)s' on the server.", file=main.name))
     return read_sorts(main), shown_prefix + main.name
+
+
+def _is_study_export(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(200).decode("utf-8", errors="replace")
+    return f'"format": "{STUDY_JSON_FORMAT}"' in head
 
 
 def _main_file(paths: list[Path]) -> Path | None:

@@ -364,3 +364,11 @@ def test_study_json_settings_are_checked(session, study):
     document["study"]["status"] = "archived"
     with pytest.raises(exchange.ExchangeError, match="study.status: 'archived'"):
         exchange.study_from_json(session, document, study.owner)
+
+
+def test_a_whole_study_json_on_the_sorts_import_says_what_to_do(session, study, tmp_path):
+    folder = tmp_path / "up"
+    folder.mkdir()
+    (folder / "s.qsort.json").write_bytes(exchange.export_study(session, study, "json").content)
+    with pytest.raises(exchange.ExchangeError, match="whole-study export"):
+        exchange.read_upload(folder, ["s.qsort.json"])
