@@ -263,3 +263,17 @@ def test_withdraw_an_unused_invite_only(ana, study, session):
     assert "their data stays" in response.get_data(as_text=True)
     ana.post(f"/studio/{study.id}/participants/{unused.id}/delete", data={"csrf_token": token})
     assert [p.code for p in participants_of(session, study)] == ["I1"]
+
+
+def test_participant_page_renders_in_every_state(ana, study, session):
+    people = [make_participant(session, study, "N1"),
+              make_participant(session, study, "I1", state="started"),
+              make_participant(session, study, "I2", state="presorted", scores=SORT_A, with_extras=False),
+              make_participant(session, study, "S1", state="sorted", scores=SORT_B)]
+    pages = [ana.get(f"/studio/{study.id}/participants/{p.id}") for p in people]
+    assert [r.status_code for r in pages] == [200] * 4
+    texts = [r.get_data(as_text=True) for r in pages]
+    assert "Not started yet." in texts[0]
+    assert "Now at" in texts[1] and "Instructions" in texts[1]
+    assert "Draft: the participant has not submitted the grid yet." in texts[2]
+    assert texts[3].count('<li class="sorted-card') == 9 and "Draft:" not in texts[3]
