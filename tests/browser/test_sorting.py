@@ -476,3 +476,49 @@ def test_long_statements_stay_readable(live_server, desktop_page, phone_page, se
     dialog.wait_for(state="hidden")
     page.click("#text-smaller")
     page.click("#text-smaller")
+
+
+# ----- two devices ---------------------------------------------------------------------------------------------------
+
+def test_resume_on_another_device_and_a_stale_device_catches_up(live_server, desktop_page, phone_page, session,
+                                                                  screenshot):
+    """The laptop sorts half; the phone opens the same link and sees exactly that, and adds a card; the laptop,
+    now behind, gets 409 on its next save, continues above the server's revision, and its view is what is
+    stored. Every move of both devices is in the move log."""
+    laptop, phone = desktop_page, phone_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(laptop, live_server.url, token)
+    for _ in range(9):
+        laptop.keyboard.press(presort_key(pile_for(targets[current_card_id(laptop)])))
+    laptop.click("#presort-continue")
+    ids = list(targets)
+    for sid in ids[:2]:
+        drag(laptop, laptop.locator(f".tray .card[data-id='{sid}']"), laptop.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
+    wait_saved(laptop)
+
+    phone.goto(f"{live_server.url}/s/{token}")
+    phone.wait_for_url(re.compile(r"/sort$"))
+    phone.wait_for_selector(READY, state="attached")
+    for sid in ids[:2]:
+        score = targets[sid]
+        phone.locator(f".overview-column[data-score='{score}']").tap()
+        assert phone.locator(f".phone-column-cards .card[data-id='{sid}']").count() == 1
+    sid = ids[2]
+    phone.locator(f".tray-tab[data-pile='{pile_for(targets[sid])}']").tap()
+    phone.locator(f".phone-tray-cards .card[data-id='{sid}']").tap()
+    phone.locator(f".overview-column[data-score='{targets[sid]}']").tap()
+    phone.locator(".bar-place").tap()
+    wait_saved(phone)
+    screenshot(phone, "phone-resumed", full_page=False)
+    phone_revision = stored_sort(session, token).revision
+
+    sid = ids[3]
+    drag(laptop, laptop.locator(f".tray .card[data-id='{sid}']"), laptop.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
+    wait_saved(laptop)
+    sort = stored_sort(session, token)
+    assert sort.revision > phone_revision
+    shown = shown_grid(laptop)
+    assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
+    moved_to_grid = {m.statement_id for m in sort.moves if m.to_place.startswith("grid:")}
+    assert moved_to_grid == set(ids[:4])

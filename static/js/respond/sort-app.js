@@ -230,8 +230,9 @@ async function submit(store, saver, grid, local) {
   grid.setBusy(false);
   const problems = result?.body?.problems;
   let message = result?.body?.error || (result ? t("submitFailed") : t("submitOffline"));
-  if (Array.isArray(problems) && problems.length && !problems.every((p) => message.includes(String(p)))) {
-    message += ` ${problems.filter((p) => typeof p === "string").join(" ")}`;
+  if (Array.isArray(problems)) {
+    const more = problems.filter((p) => typeof p === "string" && !message.includes(p));
+    if (more.length) message += ` ${more.join(" ")}`;
   }
   error.textContent = message;
   error.hidden = false;
