@@ -561,7 +561,7 @@ def save_draft(session: Session, participant: Participant, draft: Draft) -> Outc
         totals[step] = round(max(float(totals.get(step, 0.0)), seconds), 1)
     sort.step_seconds = totals
     sort.revision = draft.revision
-    if draft.step == "grid":
+    if draft.step == "grid" and sort.step == "presort":
         complete_step(participant.study, sort, "presort")
     session.commit()
     return Outcome(200, {"ok": True, "revision": sort.revision})
