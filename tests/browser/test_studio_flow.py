@@ -143,8 +143,11 @@ def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, 
     page.click(".tabs >> text=Grid")
     page.fill("#min_score", "-3")
     page.locator("#min_score").dispatch_event("input")
-    assert page.locator("#grid-picture .column").count() == 6  # -3..+2: the suggestion was -2..+2
-    assert "but the study has 9 statements" in page.locator("#grid-sum").inner_text()
+    assert page.locator("#grid-editor .grid-col").count() == 6  # -3..+2: the suggestion was -2..+2
+    assert "add up to 10, but the study has 9 statements" in page.locator("#grid-sum").inner_text()
+    page.fill("#height_0", "5")
+    assert page.locator(".grid-col[data-score='0'] .cell").count() == 5
+    assert "add up to 12, but" in page.locator("#grid-sum").inner_text()
     screenshot(page, "03-grid-live")
     page.click("button:has-text('Use the quasi-normal grid')")
     assert "applied" in page.locator(".flash").inner_text()

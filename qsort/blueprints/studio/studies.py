@@ -72,6 +72,12 @@ def label_titles() -> dict[str, str]:
             "disagree": _("Pile: less important")}
 
 
+def label_defaults() -> dict[str, str]:
+    """What participants see when a label is left empty (the respond pages' own wording)."""
+    return {"most": _("Most important"), "least": _("Least important"), "agree": _("More important"),
+            "neutral": _("Neutral"), "disagree": _("Less important")}
+
+
 def kind_labels() -> dict[str, str]:
     return {"text": _("Free text"), "single": _("One choice"), "multiple": _("Several choices"),
             "number": _("Number"), "likert": _("Likert scale")}
@@ -144,12 +150,13 @@ class ConfirmForm(FlaskForm):
 
 
 def per_language_form(study: Study, base: type = FlaskForm, fields: dict | None = None) -> type:
-    """A form class with a TextAreaField ``<name>_<language>`` per name in ``fields`` and study language."""
+    """A form class with a field ``<name>_<language>`` per study language for each
+    ``name: (label, max_length, field_class)`` in ``fields``."""
     attributes = {}
-    for name, (label, max_length) in (fields or {}).items():
+    for name, (label, max_length, field_class) in (fields or {}).items():
         for language in study.languages:
-            attributes[f"{name}_{language}"] = TextAreaField(f"{label} ({language})",
-                                                             validators=[Optional(), Length(max=max_length)])
+            attributes[f"{name}_{language}"] = field_class(f"{label} ({language})",
+                                                           validators=[Optional(), Length(max=max_length)])
     return type("PerLanguageForm", (base,), attributes)
 
 
@@ -313,8 +320,8 @@ def copy(study_id: int):
 # --------------------------------------------------------------------------------------------- texts and settings
 
 def texts_form(study: Study):
-    fields = {name: (title, 10000) for name, title in text_titles().items()}
-    fields.update({f"label_{name}": (title, 200) for name, title in label_titles().items()})
+    fields = {name: (title, 10000, TextAreaField) for name, title in text_titles().items()}
+    fields.update({f"label_{name}": (title, 200, StringField) for name, title in label_titles().items()})
     form = per_language_form(study, fields=fields)()
     if request.method == "GET":
         for name in studies.TEXT_NAMES:
@@ -342,7 +349,7 @@ def texts(study_id: int):
     if request.method == "POST":
         _form_errors(form)
     return render_template("studio/texts.html", study=study, form=form, text_titles=text_titles(),
-                           label_titles=label_titles()), 400 if request.method == "POST" else 200
+                           label_titles=label_titles(), label_defaults=label_defaults()), 400 if request.method == "POST" else 200
 
 
 @bp.route("/<int:study_id>/settings", methods=["GET", "POST"])
