@@ -75,6 +75,7 @@ def test_invite_copy_and_open_link(live_server, filled_study, desktop_page, scre
     problems = watch(page)
     log_in(page, live_server.url)
     page.goto(f"{live_server.url}/studio/{filled_study.id}/participants")
+    page.click("text=Invite a participant")  # folded away once there are participants
     page.fill("#name", "Fay Olsen")
     page.fill("#email", "fay@example.com")
     page.fill("#account", "Fjord AS")
