@@ -7,6 +7,7 @@ nothing is changed in the database when one is raised (callers commit only after
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -120,34 +121,28 @@ def validate_redirect_url(url: str | None) -> str | None:
 
 def copy_study(db: Session, study: Study, owner: User) -> Study:
     """An editable draft copy: texts, labels, settings, grid, statements and questions; no participants."""
-    copy = Study(
+    duplicate = Study(
         owner=owner, status="draft", title=_("Copy of %(title)s", title=study.title)[:300],
         languages=list(study.languages), default_language=study.default_language,
-        texts=_deep_copy(study.texts), labels=_deep_copy(study.labels),
+        texts=copy.deepcopy(study.texts), labels=copy.deepcopy(study.labels),
         grid_scores=list(study.grid_scores), grid_heights=list(study.grid_heights),
         free_distribution=study.free_distribution, extreme_comments=study.extreme_comments,
         ask_would_pay=study.ask_would_pay, redirect_url=study.redirect_url,
     )
     for statement in study.statements:
-        copy.statements.append(Statement(
+        duplicate.statements.append(Statement(
             position=statement.position, code=statement.code, text=statement.text,
             tags=list(statement.tags or []), translations=dict(statement.translations or {}),
         ))
     for question in study.questions:
-        copy.questions.append(Question(
+        duplicate.questions.append(Question(
             position=question.position, phase=question.phase, kind=question.kind,
-            prompt=_deep_copy(question.prompt), options=_deep_copy(question.options),
-            settings=_deep_copy(question.settings), required=question.required,
+            prompt=copy.deepcopy(question.prompt), options=copy.deepcopy(question.options),
+            settings=copy.deepcopy(question.settings), required=question.required,
         ))
-    db.add(copy)
+    db.add(duplicate)
     db.flush()
-    return copy
-
-
-def _deep_copy(value):
-    import copy as copy_module
-
-    return copy_module.deepcopy(value) if value is not None else value
+    return duplicate
 
 
 def delete_study(db: Session, study: Study, confirmation: str) -> None:
@@ -234,6 +229,17 @@ def parse_tags(text: str | list[str] | None) -> list[str]:
                 raise StudyError(_("The tag \"%(tag)s\" is longer than 40 characters.", tag=tag[:40]), "tags")
             tags.append(tag)
     return tags
+
+
+def tag_counts(study: Study) -> list[tuple[str, int]]:
+    """How many statements carry each tag: the suggested archetypes first, then the others by name.
+    Shows whether the Q-set is balanced across price, added value and strategy."""
+    counts: dict[str, int] = {tag: 0 for tag in SUGGESTED_TAGS}
+    for statement in study.statements:
+        for tag in statement.tags or []:
+            counts[tag] = counts.get(tag, 0) + 1
+    others = sorted(tag for tag in counts if tag not in SUGGESTED_TAGS)
+    return [(tag, counts[tag]) for tag in (*SUGGESTED_TAGS, *others)]
 
 
 def _check_code(code: str, taken: set[str], field: str = "code") -> str:
@@ -335,11 +341,11 @@ def delete_statement(db: Session, study: Study, statement: Statement) -> None:
 def move_statement(db: Session, study: Study, statement: Statement, direction: str) -> None:
     """Swap the statement with its neighbour ("up" or "down"); at an end nothing changes."""
     ensure_editable(db, study)
+    if direction not in ("up", "down"):
+        raise StudyError(_("Move a statement up or down."), "direction")
     ordered = list(study.statements)
     index = ordered.index(statement)
     other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down"):
-        raise StudyError(_("Move a statement up or down."), "direction")
     if 0 <= other < len(ordered):
         ordered[index], ordered[other] = ordered[other], ordered[index]
     _renumber(study, ordered)

@@ -192,6 +192,8 @@ def test_add_edit_delete_statement_with_tags_and_translations(studio, session):
     assert statement.text_in("nl") == "Lage prijs"
     url = f"/studio/{study_id}/statements/{statement.id}"
     assert "Lage prijs" in text(studio.get(url))
+    summary = re.search(r'id="tag-summary".*?</p>', text(studio.get(f"/studio/{study_id}/statements")), re.S).group(0)
+    assert re.findall(r'badge tag">([\w-]+ \d+)<', summary) == ["price 1", "added-value 0", "strategy 0", "cost 1"]
     response = studio.post(url, {"text": "Lowest price", "code": "P1", "tags": ["strategy"], "text_nl": ""})
     assert response.status_code == 302
     statement = statements_of(session, study_id)[0]

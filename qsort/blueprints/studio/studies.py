@@ -391,6 +391,7 @@ def _statements_page(study: Study, *, add_form=None, bulk_form=None, import_form
         import_form=import_form or ImportForm(formdata=None), suggested_tags=studies.SUGGESTED_TAGS,
         other_languages=[lang for lang in study.languages if lang != study.default_language],
         move_form=ConfirmForm(formdata=None), grid_problems=studies.grid_problems(study),
+        tag_counts=studies.tag_counts(study),
     ), code
 
 
@@ -598,7 +599,7 @@ def grid(study_id: int):
                 studies.set_grid(db, study, form.min_score.data, form.max_score.data, heights,
                                  form.free_distribution.data)
             except studies.StudyError as error:
-                _refuse(form, error) if error.field in ("min_score",) else _refuse(None, error)
+                _refuse(form, error)  # min_score errors show at the field, the others as a message
             else:
                 _saved(_("Grid saved."))
                 return redirect(url_for("studio.grid", study_id=study.id))
