@@ -522,3 +522,37 @@ def test_resume_on_another_device_and_a_stale_device_catches_up(live_server, des
     assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
     moved_to_grid = {m.statement_id for m in sort.moves if m.to_place.startswith("grid:")}
     assert moved_to_grid == set(ids[:4])
+
+
+# ----- the demo study, real statements --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_demo_study_fits_the_screen(live_server, desktop_page, phone_page, session, screenshot, size):
+    """The demo study (40 supplier-value statements, grid -4..+4): every card shown, nothing scrolls sideways."""
+    from qsort.demo import build_study
+    from qsort.models import User
+
+    page = desktop_page if size == "desktop" else phone_page
+    owner = User(email="demo-test@example.com", name="Demo", password_hash="not-a-login")
+    study = build_study(owner)
+    participant = Participant(study=study, source="invite")
+    session.add_all([owner, study, participant])
+    session.commit()
+    start_sorting(page, live_server.url, participant.token)
+    screenshot(page, f"{size}-presort", full_page=False)
+    piles = ["1", "2", "3"]
+    for n in range(len(study.statements)):
+        page.keyboard.press(piles[n % 3])
+    page.locator("#presort-continue").click()
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    # a few cards into the grid by keyboard, to see a sort in progress
+    for score in (4, 4, -4, 0, 1):
+        page.locator(".card-list .card").first.focus() if size == "desktop" else page.locator(".phone-tray-cards .card").first.focus()
+        page.keyboard.press("Enter")
+        page.keyboard.type(str(score) if score >= 0 else f"-{-score}")
+        page.keyboard.press("Enter")
+    assert page.locator(".card").count() >= len(study.statements) - (0 if size == "desktop" else 40)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"the page scrolls sideways ({width}px)"
+    screenshot(page, f"{size}-grid")
+    screenshot(page, f"{size}-grid-viewport", full_page=False)

@@ -64,10 +64,28 @@ function setUpTextSize() {
   apply();
 }
 
+/** The server refused to hand out the sort (study closed, sort completed ...): its message is final. */
+class Refused extends Error {}
+
 async function fetchState() {
   const response = await fetch(config.stateUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try {
+      message = (await response.json()).error || message;
+    } catch {
+      /* not JSON */
+    }
+    throw new Refused(message);
+  }
   return response.json();
+}
+
+function showLoadError(message = null) {
+  const box = document.getElementById("load-error");
+  if (message) box.textContent = message;
+  box.hidden = false;
+  document.getElementById("sort-loading").hidden = true;
 }
 
 /**
@@ -95,14 +113,21 @@ async function main() {
     data = await fetchState();
     cache.write({ study: data.study, statements: data.statements });
   } catch (error) {
-    // Offline on reload: carry on from the copy of the study this browser kept, if any.
+    if (error instanceof Refused) {
+      showLoadError(error.message);
+      return;
+    }
+    // No connection on reload: carry on from the copy of the study this browser kept, if any.
     const cached = cache.read();
     if (!cached) {
-      document.getElementById("load-error").hidden = false;
-      document.getElementById("sort-loading").hidden = true;
+      showLoadError();
       return;
     }
     data = { ...cached, state: { step: "presort", revision: 0, presort: {}, placements: [] } };
+  }
+  if (data.state.locked) {
+    window.location.assign(config.nextUrl); // the grid was submitted (in another tab): nothing to sort here
+    return;
   }
 
   const { study, statements } = data;
