@@ -154,8 +154,18 @@ def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, 
     assert "one place for every statement" in page.locator("#grid-sum").inner_text()
     screenshot(page, "04-grid-saved")
 
-    # Open it.
+    # Preview the draft as a participant sees it, in a new tab.
     page.click(".tabs >> text=Overview")
+    with page.expect_popup() as popup_info:
+        page.click("button:has-text('Open preview')")
+    preview = popup_info.value
+    preview.wait_for_load_state()
+    assert re.search(r"/s/[\w-]+/welcome$", preview.url), preview.url
+    assert preview.locator("input[type=checkbox]").count() >= 1  # the consent box: the real welcome page
+    screenshot(preview, "04b-preview", full_page=False)
+    preview.close()
+
+    # Open it.
     page.click("button:has-text('Open study')")
     assert page.locator(".study-title .badge").inner_text() == "Open"
     screenshot(page, "05-opened")
