@@ -198,3 +198,19 @@ export class AutoSaver {
     for (const resolve of waiters) resolve(this.isClean());
   }
 }
+
+/**
+ * Which saved state to continue from: the server's, unless this browser holds a newer revision (saved
+ * locally but not yet on the server, e.g. the connection dropped). Returns {saved, push}.
+ */
+export function chooseState(serverState, localState) {
+  if (localState && Number(localState.revision) > Number(serverState.revision || 0)) {
+    return { saved: localState, push: true };
+  }
+  // The server may not know the seconds of this browser's last unsaved moments: keep the larger totals.
+  const seconds = { ...(serverState.seconds || {}) };
+  for (const [step, value] of Object.entries((localState && localState.seconds) || {})) {
+    seconds[step] = Math.max(Number(seconds[step]) || 0, Number(value) || 0);
+  }
+  return { saved: { ...serverState, seconds, pendingMoves: [] }, push: false };
+}

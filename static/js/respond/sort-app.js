@@ -6,7 +6,7 @@
  * submitUrl, nextUrl) and the UI strings, translated on the server.
  */
 import { SortStore, dealingOrder } from "./store.js";
-import { AutoSaver, LocalDraft, postJSON } from "./autosave.js";
+import { AutoSaver, LocalDraft, chooseState, postJSON } from "./autosave.js";
 import { Announcer, CardDialog, makeTranslator } from "./cards.js";
 import { PresortView } from "./presort.js";
 import { GridPhase } from "./grid.js";
@@ -86,22 +86,6 @@ function showLoadError(message = null) {
   if (message) box.textContent = message;
   box.hidden = false;
   document.getElementById("sort-loading").hidden = true;
-}
-
-/**
- * Which saved state to continue from: the server's, unless this browser holds a newer revision (saved
- * locally but not yet on the server, e.g. the connection dropped). Returns {saved, push}.
- */
-export function chooseState(serverState, localState) {
-  if (localState && Number(localState.revision) > Number(serverState.revision || 0)) {
-    return { saved: localState, push: true };
-  }
-  // The server may not know the seconds of this browser's last unsaved moments: keep the larger totals.
-  const seconds = { ...(serverState.seconds || {}) };
-  for (const [step, value] of Object.entries((localState && localState.seconds) || {})) {
-    seconds[step] = Math.max(Number(seconds[step]) || 0, Number(value) || 0);
-  }
-  return { saved: { ...serverState, seconds, pendingMoves: [] }, push: false };
 }
 
 async function main() {
