@@ -557,9 +557,13 @@ def apply_suggested_grid(db: Session, study: Study) -> None:
 
 def set_question(study: Study, question: Question | None, *, phase: str, kind: str,
                  prompts: dict[str, str], options: dict[str, str], required: bool,
-                 settings: dict[str, str]) -> Question:
+                 settings: dict[str, str], answered: bool = False) -> Question:
     """Create (question None) or change a question. ``options`` maps a language to its option lines (one per line,
-    the same order in every language); ``settings`` holds min/max for numbers, points for Likert."""
+    the same order in every language); ``settings`` holds min/max for numbers, points for Likert.
+
+    ``answered``: the question already has answers. Its wording may still change, but not its type, its phase
+    or the number of its options or points, because the stored answers refer to those.
+    """
     if phase not in QUESTION_PHASES:
         raise StudyError(_("Ask the question before or after the sort."), "phase")
     if kind not in QUESTION_KINDS:
@@ -575,6 +579,14 @@ def set_question(study: Study, question: Question | None, *, phase: str, kind: s
         stored_settings = _number_settings(settings)
     elif kind == "likert":
         stored_settings, stored_options = _likert(study, settings, options)
+    if question is not None and answered:
+        if (kind, phase) != (question.kind, question.phase):
+            raise StudyError(_("This question has answers: its type and when it is asked cannot change. "
+                               "Copy the study to ask it differently."), "kind")
+        if len(stored_options) != len(question.options or []) or \
+                stored_settings.get("points") != (question.settings or {}).get("points"):
+            raise StudyError(_("This question has answers: the number of options cannot change, only their "
+                               "wording."), f"options_{study.default_language}")
     if question is None:
         question = Question(position=max((q.position for q in study.questions), default=-1) + 1)
         study.questions.append(question)

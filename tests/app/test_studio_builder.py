@@ -8,7 +8,7 @@ import re
 import pytest
 
 from qsort.accounts import create_account
-from qsort.models import Participant, Placement, Question, Sort, Statement, Study
+from qsort.models import Answer, Participant, Placement, Question, Sort, Statement, Study
 from tests.app.test_auth import PASSWORD, csrf_from, login
 
 
@@ -389,6 +389,29 @@ def test_edit_move_and_delete_question(studio, session):
     assert studio.post(f"{url}/{first.id}/delete").status_code == 302
     session.expire_all()
     assert [q.prompt["en"] for q in session.get(Study, study_id).questions] == ["Second"]
+
+
+def test_answered_question_keeps_its_shape(studio, session):
+    study_id = studio.new_study()
+    url = f"/studio/{study_id}/questions"
+    studio.post(url, {"phase": "post", "kind": "single", "prompt_en": "Size?", "options_en": "Small\nLarge"})
+    participant = add_response(session, study_id, state="submitted")
+    question = session.get(Study, study_id).questions[0]
+    participant.sort.answers.append(Answer(question=question, value="1"))
+    session.commit()
+    response = studio.post(f"{url}/{question.id}", {"phase": "post", "kind": "text", "prompt_en": "Size?"})
+    assert response.status_code == 400 and "type and when it is asked cannot change" in text(response)
+    response = studio.post(f"{url}/{question.id}", {"phase": "post", "kind": "single", "prompt_en": "Size?",
+                                                    "options_en": "Small\nMedium\nLarge"})
+    assert response.status_code == 400 and "number of options cannot change" in text(response)
+    response = studio.post(f"{url}/{question.id}", {"phase": "post", "kind": "single", "prompt_en": "Company size?",
+                                                    "options_en": "Small (<50)\nLarge"})
+    assert response.status_code == 302
+    response = studio.post(f"{url}/{question.id}/delete", follow_redirects=True)
+    assert "has answers and cannot be deleted" in text(response)
+    session.expire_all()
+    question = session.get(Study, study_id).questions[0]
+    assert question.prompt == {"en": "Company size?"} and question.options[0]["label"] == {"en": "Small (<50)"}
 
 
 # --------------------------------------------------------------------------------------------- locking and copy

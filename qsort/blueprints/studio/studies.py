@@ -647,6 +647,7 @@ def _save_question(study: Study, question: Question | None, form) -> Question:
         options={lang: form[f"options_{lang}"].data or "" for lang in languages},
         required=form.required.data, settings={"min": form.min.data, "max": form.max.data,
                                                "points": form.points.data},
+        answered=question is not None and studies.question_has_answers(get_session(), question),
     )
 
 
