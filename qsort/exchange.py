@@ -297,6 +297,12 @@ def study_xlsx(session: Session, study: Study) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
+        # openpyxl stores any text starting with "=" as a formula; participants' comments and answers are
+        # text, and must never run as formulas when the researcher opens the file.
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

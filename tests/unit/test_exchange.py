@@ -372,3 +372,17 @@ def test_a_whole_study_json_on_the_sorts_import_says_what_to_do(session, study, 
     (folder / "s.qsort.json").write_bytes(exchange.export_study(session, study, "json").content)
     with pytest.raises(exchange.ExchangeError, match="whole-study export"):
         exchange.read_upload(folder, ["s.qsort.json"])
+
+
+def test_xlsx_never_turns_participant_text_into_formulas(session, study):
+    from openpyxl import load_workbook
+
+    from qsort.models import CardComment
+
+    c01 = next(p for p in study.participants if p.code == "C01")
+    comment = session.scalars(select(CardComment).where(CardComment.sort_id == c01.sort.id)).first()
+    comment.text = '=HYPERLINK("http://evil.example","click")'
+    session.commit()
+    book = load_workbook(io.BytesIO(exchange.export_study(session, study, "xlsx").content))
+    cells = [cell for row in book["comments"].iter_rows() for cell in row if cell.value == comment.text]
+    assert len(cells) == 1 and cells[0].data_type == "s"
