@@ -332,6 +332,31 @@ def update_statement(db: Session, study: Study, statement: Statement, *, text: s
     statement.translations = _clean_translations(study, translations)
 
 
+def set_translations(db: Session, study: Study, language: str, texts: dict[int, str]) -> int:
+    """Set the ``language`` translation of many statements at once (``{statement id: text}``; empty text removes
+    the translation). Returns how many statements changed."""
+    ensure_editable(db, study)
+    if language not in study.languages or language == study.default_language:
+        raise StudyError(_("Translations are for the study's other languages."), "language")
+    changed = 0
+    for statement in study.statements:
+        if statement.id not in texts:
+            continue
+        text = (texts[statement.id] or "").strip()
+        if len(text) > 2000:
+            raise StudyError(_("Statement %(code)s: the translation is longer than 2000 characters.",
+                               code=statement.code), f"t_{statement.id}")
+        translations = dict(statement.translations or {})
+        if text:
+            translations[language] = text
+        else:
+            translations.pop(language, None)
+        if translations != (statement.translations or {}):
+            statement.translations = translations
+            changed += 1
+    return changed
+
+
 def delete_statement(db: Session, study: Study, statement: Statement) -> None:
     ensure_editable(db, study, changes_shape=True)
     study.statements.remove(statement)

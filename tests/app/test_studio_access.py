@@ -10,7 +10,7 @@ from qsort.models import Participant, Question, Sort, Statement, Study, StudySha
 from tests.app.test_auth import PASSWORD, csrf_from, login
 
 # A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
-STRING_ARGUMENTS = {"fmt": "csv"}
+STRING_ARGUMENTS = {"fmt": "csv", "language": "nl"}
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def world(session):
     create_account(session, email="bob@example.com", password=PASSWORD, name="Bob")
     carol = create_account(session, email="carol@example.com", password=PASSWORD, name="Carol")
     create_account(session, email="ivan@example.com", password=PASSWORD, name="Ivan", role="interviewer")
-    study = Study(owner=ana, title="Ana's study", status="open", grid_scores=[-1, 0, 1], grid_heights=[1, 1, 1])
+    study = Study(owner=ana, title="Ana's study", status="open", grid_scores=[-1, 0, 1], grid_heights=[1, 1, 1],
+                  languages=["en", "nl"])
     study.statements = [Statement(code=f"S0{i}", text=f"Statement {i}", position=i) for i in range(3)]
     study.questions = [Question(phase="post", kind="text", prompt={"en": "Why?"})]
     participant = Participant(code="P1", source="invite")

@@ -207,6 +207,24 @@ def test_add_edit_delete_statement_with_tags_and_translations(studio, session):
     assert statements_of(session, study_id) == []
 
 
+def test_translate_all_statements_at_once(studio, session):
+    study_id = studio.new_study(languages=("en", "nl", "nb"))
+    studio.paste(study_id, ["Low price", "Good advice"])
+    low, advice = statements_of(session, study_id)
+    url = f"/studio/{study_id}/statements/translate/nl"
+    assert "Low price" in text(studio.get(url))
+    assert studio.get(f"/studio/{study_id}/statements/translate/en").status_code == 404  # the default language
+    assert studio.get(f"/studio/{study_id}/statements/translate/de").status_code == 404
+    response = studio.post(url, {f"t_{low.id}": "Lage prijs", f"t_{advice.id}": ""})
+    assert response.status_code == 302
+    studio.post(f"/studio/{study_id}/statements/translate/nb", {f"t_{low.id}": "Lav pris"})
+    low, advice = statements_of(session, study_id)
+    assert low.translations == {"nl": "Lage prijs", "nb": "Lav pris"} and advice.translations == {}
+    studio.post(url, {f"t_{low.id}": " ", f"t_{advice.id}": "Goed advies"})
+    low, advice = statements_of(session, study_id)
+    assert low.translations == {"nb": "Lav pris"} and advice.text_in("nl") == "Goed advies"
+
+
 def test_statement_of_another_study_is_404(studio, session):
     first = studio.new_study("A")
     second = studio.new_study("B")

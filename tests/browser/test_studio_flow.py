@@ -82,6 +82,8 @@ def test_builder_pages_render_cleanly(live_server, desktop_page, phone_page, scr
     draft = built_study.id + 1  # the editable draft: its statements page shows the add forms
     page.goto(f"{live_server.url}/studio/{draft}/statements")
     screenshot(page, f"{size}-draft-statements", full_page=size == "desktop")
+    page.goto(f"{live_server.url}/studio/{draft}/statements/translate/nb")
+    screenshot(page, f"{size}-draft-translate", full_page=size == "desktop")
     page.goto(f"{live_server.url}/studio/{draft}/grid")
     screenshot(page, f"{size}-draft-grid", full_page=size == "desktop")
     for suffix in PAGES:

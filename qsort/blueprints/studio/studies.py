@@ -30,6 +30,7 @@ guard = login_required(roles=RESEARCHERS)
 TAB_OF_ENDPOINT = {
     "studio.texts": "studio.texts",
     "studio.statements": "studio.statements", "studio.statement_edit": "studio.statements",
+    "studio.statements_translate": "studio.statements",
     "studio.grid": "studio.grid",
     "studio.questions": "studio.questions", "studio.question_edit": "studio.questions",
     "studio.settings": "studio.settings",
@@ -506,6 +507,36 @@ def statement_edit(study_id: int, statement_id: int):
                            suggested_tags=studies.SUGGESTED_TAGS, delete_form=ConfirmForm(formdata=None),
                            other_languages=[l for l in study.languages if l != study.default_language]
                            ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:study_id>/statements/translate/<language>", methods=["GET", "POST"])
+@guard
+def statements_translate(study_id: int, language: str):
+    """All statements on one page with their translation into ``language``."""
+    study = load_study(study_id)
+    if language not in study.languages or language == study.default_language:
+        abort(404)
+    form_class = type("TranslationsForm", (FlaskForm,), {
+        f"t_{statement.id}": TextAreaField(statement.code, validators=[Optional(), Length(max=2000)])
+        for statement in study.statements})
+    form = form_class(data={f"t_{s.id}": (s.translations or {}).get(language, "") for s in study.statements}
+                      if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            texts = {s.id: form[f"t_{s.id}"].data for s in study.statements}
+            try:
+                changed = studies.set_translations(get_session(), study, language, texts)
+            except studies.StudyError as error:
+                _refuse(form, error)
+            else:
+                _saved(_("%(n)s translations saved.", n=changed))
+                return redirect(url_for("studio.statements", study_id=study.id))
+        else:
+            _form_errors(form)
+    return render_template("studio/statements_translate.html", study=study, form=form, language=language,
+                           locked=studies.has_responses(get_session(), study)), status
 
 
 @bp.post("/<int:study_id>/statements/<int:statement_id>/delete")
