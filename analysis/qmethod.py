@@ -111,7 +111,7 @@ class QResult:
             "loadings": _json(self.loadings),
             "flagged": self.flagged.astype(bool).tolist(),
             "zscores": _json(self.zscores),
-            "factor_arrays": _json(self.factor_arrays, integral=True),
+            "factor_arrays": _json(self.factor_arrays, integral=_integral(self.factor_arrays)),
             "distinguishing": [[ids[i] for i in rows] for rows in table.distinguishing(0.05)],
             "consensus": [ids[i] for i in table.consensus(0.05)],
             "characteristics": {
@@ -138,6 +138,13 @@ class QResult:
                 "effect_size": table.effect_size,
             },
         }
+
+
+def _integral(values) -> bool:
+    """True when every finite value is a whole number (grid scores), so JSON shows 3 rather than 3.0."""
+    array = np.asarray(values, dtype=float)
+    finite = array[np.isfinite(array)]
+    return bool(np.all(finite == np.round(finite)))
 
 
 def _json(values, integral: bool = False):

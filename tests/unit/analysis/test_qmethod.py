@@ -171,3 +171,9 @@ def test_dataframe_labels_become_ids(sorts):
                          columns=[f"person{j}" for j in range(sorts.shape[1])])
     d = qmethod(frame, 2).to_dict()
     assert d["participants"][0] == "person0" and d["statements"][-1] == f"st{sorts.shape[0] - 1}"
+
+
+def test_free_distribution_with_fractional_values_keeps_them_in_json(sorts):
+    free = np.linspace(-2, 2, GRID.size)
+    d = qmethod(sorts, 2, distribution=free).to_dict()
+    assert sorted(row[0] for row in d["factor_arrays"]) == pytest.approx(sorted(free))
