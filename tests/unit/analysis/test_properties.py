@@ -57,6 +57,8 @@ def test_factor_arrays_follow_the_grid(study, nfactors, extraction, rotation):
     nfactors = min(nfactors, sorts.shape[1])
     result = qmethod(sorts, nfactors, extraction, rotation)
     assert_sane(result)
+    assert np.all(result.loadings.sum(axis=0) >= 0)          # the orientation rule
+    assert result.flagged.sum(axis=1).max() <= 1             # automatic flags: one factor per sort at most
     for j in range(nfactors):
         if not np.isnan(result.zscores[:, j]).any():
             values, counts = np.unique(result.factor_arrays[:, j], return_counts=True)
