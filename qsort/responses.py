@@ -575,6 +575,13 @@ def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
     """
     from analysis.grid import Grid
 
+    grid = None
+    if not study.free_distribution or not study.grid_scores:
+        try:
+            grid = Grid(tuple(study.grid_scores), tuple(study.grid_heights))
+        except ValueError as error:  # a study set up wrongly (e.g. a preview before the grid is saved)
+            return [_("This study's grid is not set up correctly (%(why)s); please tell the researcher.",
+                      why=str(error))]
     placed = {p["statement_id"] for p in placements}
     missing = [s.code or str(s.id) for s in study.statements if s.id not in placed]
     problems = []
@@ -582,8 +589,7 @@ def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
         problems.append(_("%(n)s statements are not placed yet: %(codes)s.", n=len(missing),
                           codes=", ".join(missing)))
     if not study.free_distribution and not missing:
-        mismatch = Grid(tuple(study.grid_scores), tuple(study.grid_heights)).mismatch(
-            [p["score"] for p in placements])
+        mismatch = grid.mismatch([p["score"] for p in placements])
         if mismatch:
             problems.extend(_column_problems(study, placements) or [mismatch])
     return problems

@@ -248,3 +248,14 @@ def test_free_distribution_accepts_any_column_counts(client, session):
     respondent.through_instructions()
     placements = [{"statement_id": s.id, "score": 0, "slot": i} for i, s in enumerate(study.statements)]
     assert respondent.post_json("/api/submit", {"revision": 1, "placements": placements}).status_code == 200
+
+
+def test_a_study_without_a_grid_refuses_a_submission_without_crashing(client, session):
+    from tests.app.conftest import Respondent
+
+    study, token = make_study(session, n_statements=3, scores=[], heights=[])
+    respondent = Respondent(client, token)
+    respondent.through_instructions()
+    assert respondent.get("/api/state").json["study"]["grid"] == []
+    response = respondent.post_json("/api/submit", {"revision": 1, "placements": []})
+    assert response.status_code == 422 and "grid" in response.json["error"]
