@@ -145,6 +145,15 @@ def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot)
     drag(page, page.locator(f".column[data-score='2'] .card[data-id='{plus_one}']"), page.locator(".column[data-score='1'] .column-cards"))
     assert "over" not in column.get_attribute("class")
 
+    # Without dragging: click the card, then click a column; and back the same way.
+    page.locator(f".column[data-score='1'] .card[data-id='{plus_one}']").click()
+    assert "Click a column" in announcement(page)
+    page.locator(".column[data-score='0'] .column-head").click()
+    assert page.locator(".column[data-score='0'] .column-badge").inner_text() == "4/3"
+    page.locator(f".column[data-score='0'] .card[data-id='{plus_one}']").click()
+    page.locator(".column[data-score='1'] .column-body").click()
+    assert page.locator(f".column[data-score='1'] .card[data-id='{plus_one}']").count() == 1
+
     assert page.locator("#grid-continue").is_enabled()
     shown = shown_grid(page)
     assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
@@ -160,12 +169,13 @@ def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot)
     assert sort.state == "sorted"
     assert sort.scores() == targets
     assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
-    # The move log: 9 presort moves + the revisit (2) + 9 drops + the over-full detour (2).
+    # The move log: 9 presort moves + the revisit (2) + 9 drops + the over-full detour (2) + the clicks (2).
     places = [(m.from_place, m.to_place) for m in sort.moves]
-    assert len(places) == 22, places
+    assert len(places) == 24, places
     assert places[0][0] == "deck" and places[0][1].startswith("pile:")
     assert ("pile:agree", "pile:neutral") in places
     assert ("grid:1", "grid:2") in places and ("grid:2", "grid:1") in places
+    assert ("grid:1", "grid:0") in places and ("grid:0", "grid:1") in places
     assert sort.step_seconds.get("presort", 0) > 0 and sort.step_seconds.get("grid", 0) > 0
     screenshot(page, "08-after-submit")
 

@@ -121,6 +121,7 @@ class DesktopGrid {
     for (const pile of PILES) {
       const tray = document.createElement("section");
       tray.className = `tray tray-${pile}`;
+      tray.dataset.pile = pile;
       const head = document.createElement("h3");
       head.className = "tray-head";
       const name = document.createElement("span");
@@ -216,10 +217,10 @@ class DesktopGrid {
         }),
       );
     }
-    this.root.addEventListener("click", (event) => {
-      const open = event.target.closest(".card-open");
-      if (open) this.ctx.dialog.open(store.statement(Number(open.closest(".card").dataset.id)));
-    });
+    // Besides dragging: click a card, then click a column (or a tray) to put it there. For anyone who
+    // finds dragging hard, and for touch screens wider than a phone. (SortableJS swallows the click that
+    // ends a drag, so a drag never also picks a card.)
+    this.root.addEventListener("click", (event) => this.clicked(event));
     // The card under the pointer (or with the focus) in full in the footer: narrow columns show only the
     // first lines of a long statement.
     const preview = document.getElementById("card-preview");
@@ -231,10 +232,27 @@ class DesktopGrid {
     };
     this.root.addEventListener("pointerover", showPreview);
     this.root.addEventListener("focusin", showPreview);
-    this.root.addEventListener("dblclick", (event) => {
-      const card = event.target.closest(".card");
-      if (card) this.ctx.dialog.open(store.statement(Number(card.dataset.id)));
-    });
+  }
+
+  clicked(event) {
+    const { store, picker } = this.ctx;
+    const card = event.target.closest(".card");
+    if (event.target.closest(".card-open")) {
+      this.ctx.dialog.open(store.statement(Number(card.dataset.id)));
+      return;
+    }
+    const column = event.target.closest(".column");
+    const tray = event.target.closest(".tray");
+    if (card) {
+      const id = Number(card.dataset.id);
+      if (picker.picked === id) picker.cancel();
+      else if (picker.picked !== null && column) picker.place(Number(column.dataset.score));
+      else picker.pick(id, { viaKeyboard: false, pointer: true });
+    } else if (picker.picked !== null && column) {
+      picker.place(Number(column.dataset.score));
+    } else if (picker.picked !== null && tray) {
+      picker.returnToPile(picker.picked, tray.dataset.pile);
+    }
   }
 
   matchCardWidth() {

@@ -30,15 +30,15 @@ export class CardPicker {
 
   // ----- the model -----------------------------------------------------------------------------------
 
-  pick(id, { viaKeyboard = true } = {}) {
+  /** Pick a card up: by keyboard, by a tap (phone: then "Place here") or by a click (then a column). */
+  pick(id, { viaKeyboard = true, pointer = false } = {}) {
     this.picked = id;
     this.target = this.startColumn(id);
     this.refresh();
     const { t, store } = this.ctx;
     const card = shortText(store.statement(id));
-    this.ctx.announcer.announce(
-      `${t(viaKeyboard ? "pickedKeyboard" : "pickedTouch", { card })} ${this.describeTarget()}`,
-    );
+    const key = viaKeyboard ? "pickedKeyboard" : pointer ? "pickedPointer" : "pickedTouch";
+    this.ctx.announcer.announce(`${t(key, { card })} ${this.describeTarget()}`);
   }
 
   cancel() {
