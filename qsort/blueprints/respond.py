@@ -263,6 +263,11 @@ def open_link(open_token: str):
     form = open_link_form()
     if form.validate_on_submit():
         participant, _created = responses.participant_for_code(db, study, form.code.data)
+        if participant is None:
+            form.code.errors.append(_("This code belongs to a personal invitation. Please use the link from "
+                                      "your invitation, or choose another code."))
+            return render_template("respond/open_link.html", study=study, form=form, lang=language(),
+                                   participant=None, progress=None), 422
         if responses.is_completed(participant):
             return render_step("respond/completed.html", participant, "done")
         return redirect(url_for("respond.start", token=participant.token))

@@ -125,14 +125,15 @@ def test_open_link_asks_for_a_code_and_resumes_it(client, small_study, session):
 
 
 def test_open_link_with_a_completed_code_says_already_completed(client, small_study, session):
-    study, token = small_study
+    study, _ = small_study
+    url = f"/s/open/{study.open_link_token}"
+    started = client.post(url, data={"csrf_token": csrf_from(client.get(url)), "code": "ACME-9"})
+    token = started.headers["Location"].rsplit("/", 1)[1]
     respondent = Respondent(client, token)
     sort_to_grid(respondent, study)
     respondent.post("/postsort", {})
     respondent.post("/questions", {f"q{study.questions[0].id}": "adviser"})
-    code = session.scalar(select(Participant.code).where(Participant.token == token))
-    url = f"/s/open/{study.open_link_token}"
-    response = client.post(url, data={"csrf_token": csrf_from(client.get(url)), "code": code})
+    response = client.post(url, data={"csrf_token": csrf_from(client.get(url)), "code": "ACME-9"})
     assert response.status_code == 200 and b"Already completed" in response.data
 
 
@@ -201,3 +202,14 @@ def test_step_time_is_measured_from_page_view_to_post(respondent, session, monke
     respondent.post("/welcome", {"consent": "y", "agree": "Start"})
     session.expire_all()
     assert session.scalar(select(Sort)).step_seconds["welcome"] == 45.0
+
+
+def test_open_link_never_opens_an_invited_participants_sort(client, small_study, session):
+    study, token = small_study
+    invited_code = session.scalar(select(Participant.code).where(Participant.token == token))
+    url = f"/s/open/{study.open_link_token}"
+    response = client.post(url, data={"csrf_token": csrf_from(client.get(url)), "code": invited_code})
+    assert response.status_code == 422 and b"personal invitation" in response.data
+    assert token.encode() not in response.data
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Participant)) == 1
