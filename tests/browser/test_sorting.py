@@ -19,6 +19,15 @@ READY = "#sort-app[data-ready='true']"
 
 # ----- helpers ----------------------------------------------------------------------------------------------------
 
+def watch_console(page) -> list[str]:
+    """Collect the page's script errors and console errors (a CSP violation is one), from now on."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "favicon" not in (message.location or {}).get("url", "") else None)
+    return problems
+
+
 def start_sorting(page, base_url: str, token: str) -> None:
     """Through the welcome (consent) and instructions pages, as a participant would, to the sorting page."""
     page.goto(f"{base_url}/s/{token}")
@@ -95,6 +104,7 @@ def drag(page, source, target, *, to_bottom: bool = True) -> None:
 
 def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot):
     page = desktop_page
+    problems = watch_console(page)
     study, token = make_study(session)
     targets = target_scores(study)
     start_sorting(page, live_server.url, token)
@@ -178,6 +188,7 @@ def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot)
     assert ("grid:1", "grid:0") in places and ("grid:0", "grid:1") in places
     assert sort.step_seconds.get("presort", 0) > 0 and sort.step_seconds.get("grid", 0) > 0
     screenshot(page, "08-after-submit")
+    assert problems == [], "script errors or CSP violations on the sorting page"
 
 
 # ----- desktop: keyboard only ---------------------------------------------------------------------------------------
@@ -278,6 +289,7 @@ def test_full_sort_by_keyboard_only(live_server, desktop_page, session, screensh
 
 def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, session, screenshot):
     page = phone_page
+    problems = watch_console(page)
     study, token = make_study(session, n_statements=60, questions=[])
     targets = target_scores(study)
     start_sorting(page, live_server.url, token)
@@ -321,6 +333,7 @@ def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, se
     sort = stored_sort(session, token)
     assert sort.state == "sorted"
     assert sort.scores() == targets
+    assert problems == [], "script errors or CSP violations on the sorting page"
 
 
 # ----- never lose work: reload, offline ------------------------------------------------------------------------------

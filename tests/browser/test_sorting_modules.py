@@ -189,3 +189,14 @@ def test_autosave_stops_on_a_refusal_that_a_retry_cannot_fix(run):
     """)
     assert result["calls"] == 1
     assert result["last"] == ["error", "This sort has already been submitted."]
+
+
+def test_free_distribution_needs_every_card_placed_not_the_column_heights(run):
+    result = run("""
+        const s = new SortStore({...study, free_distribution: true}, statements, [1, 2, 3, 4]);
+        [1, 2, 3].forEach((id) => s.placeCard(id, 1));
+        const threePlaced = s.isComplete();
+        s.placeCard(4, 1);
+        return {threePlaced, allPlaced: s.isComplete(), problems: s.columnProblems()};
+    """)
+    assert result == {"threePlaced": False, "allPlaced": True, "problems": []}
