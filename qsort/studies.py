@@ -515,6 +515,19 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
     return _append(study, items)
 
 
+def statements_csv(study: Study) -> str:
+    """The statements in the format ``import_csv`` reads: code, text, tags (separated by "; ") and text_<language>
+    for each other study language. Export from one study, import into another, and the statements are equal."""
+    languages = [language for language in study.languages if language != study.default_language]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["code", "text", "tags", *(f"text_{language}" for language in languages)])
+    for statement in study.statements:
+        writer.writerow([statement.code, statement.text, "; ".join(statement.tags or []),
+                         *((statement.translations or {}).get(language, "") for language in languages)])
+    return out.getvalue()
+
+
 # --------------------------------------------------------------------------------------------- grid
 
 def grid_problems(study: Study, n_statements: int | None = None) -> list[str]:

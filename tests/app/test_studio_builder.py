@@ -264,6 +264,27 @@ def test_csv_import(studio, session):
         ("S01", "Good advice", ["added-value", "strategy"], {})]
 
 
+def test_statements_csv_round_trip(studio, session):
+    source = studio.new_study("Source", languages=("en", "nl"))
+    studio.post(f"/studio/{source}/statements", {"text": 'Price, "all-in"', "code": "P1", "tags": ["price"],
+                                                 "other_tags": "cost", "text_nl": "Prijs, alles inbegrepen"})
+    studio.paste(source, ["Advice; on site", "Ré-use"])
+    response = studio.get(f"/studio/{source}/statements.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="Source-statements.csv"' in response.headers["Content-Disposition"]
+    assert response.data.decode("utf-8").splitlines()[0] == "\ufeffcode,text,tags,text_nl"
+    target = studio.new_study("Target", languages=("en", "nl"))
+    imported = studio.post(f"/studio/{target}/statements/import",
+                           {"file": (io.BytesIO(response.data), "s.csv")}, content_type="multipart/form-data")
+    assert imported.status_code == 302, text(imported)
+
+    def content(study_id):
+        return [(s.code, s.text, s.tags, s.translations) for s in statements_of(session, study_id)]
+
+    assert content(target) == content(source)
+    assert content(source)[0] == ("P1", 'Price, "all-in"', ["price", "cost"], {"nl": "Prijs, alles inbegrepen"})
+
+
 @pytest.mark.parametrize("csv_text, message", [
     ("code,text\nX1,Fine\nX2,\n", "Line 3, column 2 (text)"),
     ("code,text\nX1,Fine\nX1,Again\n", "Line 3, column 1 (code)"),

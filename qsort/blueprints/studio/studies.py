@@ -6,7 +6,9 @@ The rules live in ``qsort.studies``; a view here reads its form, calls one funct
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+import re
+
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,7 +32,7 @@ guard = login_required(roles=RESEARCHERS)
 TAB_OF_ENDPOINT = {
     "studio.texts": "studio.texts",
     "studio.statements": "studio.statements", "studio.statement_edit": "studio.statements",
-    "studio.statements_translate": "studio.statements",
+    "studio.statements_translate": "studio.statements", "studio.statements_download": "studio.statements",
     "studio.grid": "studio.grid",
     "studio.questions": "studio.questions", "studio.question_edit": "studio.questions",
     "studio.settings": "studio.settings",
@@ -456,6 +458,16 @@ def statements_import(study_id: int):
     else:
         _form_errors(form)
     return _statements_page(study, import_form=form, code=400)
+
+
+@bp.get("/<int:study_id>/statements.csv")
+@guard
+def statements_download(study_id: int):
+    """The statements as a CSV that the import reads back (UTF-8 with a BOM, so Excel shows the accents)."""
+    study = load_study(study_id)
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "-", study.title).strip("-")[:60] or "study"
+    return Response("\ufeff" + studies.statements_csv(study), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}-statements.csv"'})
 
 
 @bp.post("/<int:study_id>/statements/reorder")
