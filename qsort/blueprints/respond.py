@@ -58,7 +58,8 @@ def render_step(template: str, participant: Participant, step: str, **context):
     """Render a step's page with what every respond page shows (title, progress, language switch)."""
     steps = responses.steps_for(participant.study)
     shown = [s for s in steps if s not in ("grid", "done")]  # presort+grid are one page; done is no step
-    position = shown.index("presort" if step == "grid" else step) + 1 if step in shown or step == "grid" else None
+    page = "presort" if step == "grid" else step
+    position = shown.index(page) + 1 if page in shown else None
     return render_template(template, participant=participant, study=participant.study, step=step,
                            progress=(position, len(shown)) if position else None, lang=language(), **context)
 
