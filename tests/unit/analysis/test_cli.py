@@ -163,3 +163,203 @@ def test_factors_auto_and_bootstrap_text():
 def test_bad_options_exit_2(args, words):
     result = run(LIPSET / "lipset.csv", *args)
     assert result.exit_code == 2 and words in result.output
+
+
+# -- engine options on the command line ---------------------------------------------------------------------
+
+def analyze_json(*args, path=LIPSET / "lipset.csv", factors=3):
+    result = run(path, "--factors", factors, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def rows(out, key):
+    """participant id -> row of a (participants x factors) key."""
+    return dict(zip(out["participants"], out[key]))
+
+
+def test_negative_flags_flag_or_exclude(lipset_json):
+    # JP5 loads -0.83 on f1 and FR9 -0.45 on f3: flagged there by qmethod's rule, with a warning
+    assert rows(lipset_json, "flagged")["JP5"] == [True, False, False]
+    assert rows(lipset_json, "flagged")["FR9"] == [False, False, True]
+    assert any("negative loadings" in w for w in lipset_json["warnings"])
+    out = analyze_json("--negative-flags", "exclude")
+    assert rows(out, "flagged")["JP5"] == rows(out, "flagged")["FR9"] == [False, False, False]
+    assert not any("negative loadings" in w for w in out["warnings"])
+    assert out["params"]["negative_flags"] == "exclude"
+    assert out["characteristics"]["n_flagged"] == [2, 3, 2]
+    z, z_before = np.array(out["zscores"]), np.array(lipset_json["zscores"])
+    assert not np.allclose(z[:, 0], z_before[:, 0]) and not np.allclose(z[:, 2], z_before[:, 2])
+    np.testing.assert_allclose(z[:, 1], z_before[:, 1])       # f2 had no negative flags
+
+
+def test_manual_flags_replace_automatic_flags_of_listed_participants_only(lipset_json):
+    out = analyze_json("--flag", "US1=3,US3=0", "--flag", "FR9=-")
+    flagged, before = rows(out, "flagged"), rows(lipset_json, "flagged")
+    assert flagged["US1"] == [False, False, True]                 # was on f2
+    assert flagged["US3"] == flagged["FR9"] == [False, False, False]
+    for pid in set(before) - {"US1", "US3", "FR9"}:
+        assert flagged[pid] == before[pid], pid
+    assert out["params"]["flag_overrides"] == {"US1": 3, "US3": 0, "FR9": 0}
+    assert out["params"]["manual_flags"] == out["flagged"]
+    assert out["characteristics"]["n_flagged"] == [2, 2, 3]
+    assert not np.allclose(out["zscores"], lipset_json["zscores"])
+    assert any("negative loadings" in w for w in out["warnings"])   # JP5 still is, automatically
+    np.testing.assert_allclose(out["loadings"], lipset_json["loadings"])
+
+
+def test_manual_flag_can_put_a_sort_on_a_factor_and_clears_the_negative_warning():
+    out = analyze_json("--flag", "JP5=0,FR9=0,CA6=1")
+    assert rows(out, "flagged")["CA6"] == [True, False, False]
+    assert not any("negative loadings" in w for w in out["warnings"])
+
+
+def test_rotate_pair_then_back_is_no_rotation(lipset_json):
+    out = analyze_json("--rotate-pair", "1,2,15", "--rotate-pair", "1,2,-15")
+    for key in ("loadings", "zscores"):
+        np.testing.assert_allclose(out[key], lipset_json[key], atol=1e-12)
+    assert out["flagged"] == lipset_json["flagged"] and out["factor_arrays"] == lipset_json["factor_arrays"]
+    assert out["params"]["rotation_steps"] == [{"kind": "pair", "factors": [0, 1], "degrees": 15.0},
+                                               {"kind": "pair", "factors": [0, 1], "degrees": -15.0}]
+
+
+def test_rotate_pair_turns_the_two_factors_only(lipset_json):
+    out = analyze_json("--rotate-pair", "2,3,30")
+    a, b = np.array(lipset_json["loadings"]), np.array(out["loadings"])
+    c, s = np.cos(np.radians(30)), np.sin(np.radians(30))
+    np.testing.assert_allclose(b[:, 0], a[:, 0])
+    np.testing.assert_allclose(b[:, 1], c * a[:, 1] + s * a[:, 2])
+    np.testing.assert_allclose(b[:, 2], -s * a[:, 1] + c * a[:, 2])
+    assert out["params"]["rotation_steps"] == [{"kind": "pair", "factors": [1, 2], "degrees": 30.0}]
+
+
+def test_invert_flips_the_sign_of_that_factor(lipset_json):
+    out = analyze_json("--invert", "2")
+    a, b = np.array(lipset_json["loadings"]), np.array(out["loadings"])
+    np.testing.assert_allclose(b[:, 1], -a[:, 1])
+    np.testing.assert_allclose(np.delete(b, 1, axis=1), np.delete(a, 1, axis=1))
+    za, zb = np.array(lipset_json["zscores"]), np.array(out["zscores"])
+    np.testing.assert_allclose(zb[:, 1], -za[:, 1], atol=1e-12)
+    np.testing.assert_allclose(zb[:, [0, 2]], za[:, [0, 2]], atol=1e-12)
+    assert out["flagged"] == lipset_json["flagged"]
+    assert out["params"]["rotation_steps"] == [{"kind": "invert", "factor": 1}]
+
+
+def test_judgmental_steps_run_in_command_line_order_and_replay():
+    from analysis import qmethod
+    from analysis.formats import read_sorts
+
+    invert_first = analyze_json("--invert", "1", "--rotate-pair", "1,2,30")
+    rotate_first = analyze_json("--rotate-pair=1,2,30", "--invert=1")
+    assert [s["kind"] for s in invert_first["params"]["rotation_steps"]] == ["invert", "pair"]
+    assert [s["kind"] for s in rotate_first["params"]["rotation_steps"]] == ["pair", "invert"]
+    assert not np.allclose(invert_first["loadings"], rotate_first["loadings"])
+    # the params replay the run through the Python API
+    data = read_sorts(LIPSET / "lipset.csv")
+    for out in (invert_first, rotate_first):
+        replay = qmethod(data.sorts, 3, rotation_steps=out["params"]["rotation_steps"],
+                         distribution=out["params"]["distribution"])
+        np.testing.assert_allclose(replay.loadings, out["loadings"], atol=1e-12)
+        np.testing.assert_allclose(replay.zscores, out["zscores"], atol=1e-12)
+
+
+def test_centroid_variant_pqmethod():
+    from analysis import qmethod
+    from analysis.formats import read_sorts
+
+    default = analyze_json("--extraction", "centroid")
+    pq = analyze_json("--extraction", "centroid", "--centroid-variant", "pqmethod")
+    assert (default["params"]["centroid_start"], default["params"]["centroid_tolerance"]) == ("mean", 1e-5)
+    assert (pq["params"]["centroid_start"], pq["params"]["centroid_tolerance"]) == (0.5, 0.001)
+    assert not np.allclose(pq["unrotated_loadings"], default["unrotated_loadings"], atol=1e-9)
+    np.testing.assert_allclose(pq["unrotated_loadings"], default["unrotated_loadings"], atol=0.05)  # same solution
+    data = read_sorts(LIPSET / "lipset.csv")
+    engine = qmethod(data.sorts, 3, "centroid", centroid_start=0.5, centroid_tolerance=0.001)
+    np.testing.assert_allclose(pq["loadings"], engine.loadings, atol=1e-12)
+
+
+def test_effect_size_thins_out_distinguishing_statements(lipset_json):
+    assert analyze_json("--effect-size", "0")["distinguishing"] == lipset_json["distinguishing"]
+    some = analyze_json("--effect-size", "1.5")
+    assert some["params"]["effect_size"] == 1.5 and some["qdc"]["effect_size"] == 1.5
+    for factor, before in zip(some["distinguishing"], lipset_json["distinguishing"]):
+        assert set(factor) <= set(before)
+    assert sum(map(len, some["distinguishing"])) < sum(map(len, lipset_json["distinguishing"]))
+    none = analyze_json("--effect-size", "100")
+    assert none["distinguishing"] == [[], [], []] and len(none["consensus"]) == 33
+
+
+def test_forced_study_by_default_free_on_request(lipset_json):
+    assert (lipset_json["params"]["forced"], lipset_json["params"]["distribution_source"]) == (True, "grid")
+    free = analyze_json("--free")
+    assert (free["params"]["forced"], free["params"]["distribution_source"]) == (False, "pooled")
+    assert any("Free distribution (--free)" in w for w in free["warnings"])
+    # the lipset sorts all fill one grid, so their pooled distribution is that grid: same numbers
+    assert free["factor_arrays"] == lipset_json["factor_arrays"]
+    same = analyze_json("--distribution", "-4:2,-3:3,-2:4,-1:5,0:5,1:5,2:4,3:3,4:2")
+    assert same["params"]["forced"] is True and same["factor_arrays"] == lipset_json["factor_arrays"]
+
+
+FREE_CSV = ('"statement","a","b","c","d"\n"s1",3,2,0,2\n"s2",1,0,2,1\n"s3",0,2,1,0\n"s4",-1,-1,0,-2\n'
+            '"s5",0,-2,-1,0\n"s6",-2,0,-2,-1\n"s7",1,1,0,0\n')
+
+
+def test_distribution_option_shapes_the_factor_arrays_of_a_free_study(tmp_path):
+    path = tmp_path / "free.csv"
+    path.write_text(FREE_CSV)
+    pooled = analyze_json(path=path, factors=1)
+    assert pooled["params"]["distribution_source"] == "pooled" and pooled["input"]["grid"] is None
+    assert any("Free distribution (the Q-sorts do not share one grid)" in w for w in pooled["warnings"])
+    out = analyze_json("--distribution", "-1:2,0:3,1:2", path=path, factors=1)
+    assert (out["params"]["forced"], out["params"]["distribution_source"]) == (False, "option")
+    assert sorted(np.array(out["factor_arrays"])[:, 0].tolist()) == [-1, -1, 0, 0, 0, 1, 1]
+    np.testing.assert_allclose(out["zscores"], pooled["zscores"])
+    assert any("distribution given (-1..+1: 2,3,2)" in w for w in out["warnings"])
+
+
+def test_distribution_other_than_the_grid_needs_free():
+    spec = "-4:1,-3:4,-2:4,-1:5,0:5,1:5,2:4,3:4,4:1"
+    result = run(LIPSET / "lipset.csv", "--factors", 3, "--distribution", spec)
+    assert result.exit_code == 2 and "--distribution: the Q-sorts fill the grid" in result.stderr
+    out = analyze_json("--free", "--distribution", spec)
+    assert out["params"]["forced"] is False
+    for column in np.array(out["factor_arrays"]).T:
+        assert np.bincount(column + 4).tolist() == [1, 4, 4, 5, 5, 5, 4, 4, 1]
+
+
+def test_bootstrap_says_what_it_leaves_out():
+    out = analyze_json("--invert", "1", "--bootstrap", 5)
+    assert any("bootstrap uses automatic flags" in w for w in out["warnings"])
+
+
+@pytest.mark.parametrize("args, option, words", [
+    (["--negative-flags", "keep"], "--negative-flags", "'keep' is not one of 'flag', 'exclude'"),
+    (["--flag", "US1"], "--flag", "'US1' is not PARTICIPANT=FACTOR"),
+    (["--flag", "US1=x"], "--flag", "the factor must be a number"),
+    (["--flag", "US1=1", "--flag", "US1=2"], "--flag", "'US1' is given more than once"),
+    (["--flag", "P1=1,XX=2"], "--flag", "unknown participant ids 'P1', 'XX'"),
+    (["--flag", "US1=4"], "--flag", "no such factor in US1=4: the solution has 3"),
+    (["--rotate-pair", "1,2"], "--rotate-pair", "'1,2' is not I,J,DEGREES"),
+    (["--rotate-pair", "2,2,10"], "--rotate-pair", "two different factor numbers"),
+    (["--rotate-pair", "0,2,10"], "--rotate-pair", "two different factor numbers 1, 2"),
+    (["--rotate-pair", "1,2,ten"], "--rotate-pair", "the angle is not a number"),
+    (["--rotate-pair", "1,2,inf"], "--rotate-pair", "the angle must be a finite number"),
+    (["--rotate-pair", "1,4,10"], "--rotate-pair", "there is no factor 4: the solution has 3"),
+    (["--invert", "0"], "--invert", "0 is not in the range"),
+    (["--invert", "4"], "--invert", "there is no factor 4"),
+    (["--centroid-variant", "kade"], "--centroid-variant", "'kade' is not one of"),
+    (["--centroid-variant", "pqmethod"], "--centroid-variant", "applies to --extraction centroid only"),
+    (["--effect-size", "-0.5"], "--effect-size", "is negative"),
+    (["--effect-size", "nan"], "--effect-size", "must be a finite number"),
+    (["--effect-size", "big"], "--effect-size", "is not a number"),
+    (["--distribution", "-4:2,-3"], "--distribution", "'-3' is not SCORE:COUNT"),
+    (["--distribution", "1:2,0:3"], "--distribution", "strictly increasing"),
+    (["--distribution", "-1:1,0:1,1:1"], "--distribution", "holds 3 statements, the study has 33"),
+    (["--factors", "many"], "--factors", "neither a number of factors"),
+])
+def test_bad_engine_options_exit_2_with_one_line_naming_the_option(args, option, words):
+    result = run(LIPSET / "lipset.csv", "--factors", 3, *args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"qsort analyze: error: {option}: "), result.stderr
+    assert words in lines[0] and result.stdout == ""
