@@ -93,6 +93,14 @@ def test_builder_pages_render_cleanly(live_server, desktop_page, phone_page, scr
         # Nothing wider than the screen except scrollable tables/tabs.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (suffix, overflow)
+    # The question form shows the fields of the chosen type only.
+    page.goto(f"{live_server.url}/studio/{built_study.id}/questions")
+    assert not page.locator("#points").is_visible() and not page.locator("#options_en").is_visible()
+    page.select_option("#kind", "likert")
+    assert page.locator("#points").is_visible() and page.locator("#options_en").is_visible()
+    assert not page.locator("#min").is_visible()
+    page.select_option("#kind", "number")
+    assert page.locator("#min").is_visible() and not page.locator("#points").is_visible()
     assert errors == []
 
 
