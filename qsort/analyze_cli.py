@@ -196,7 +196,8 @@ its grid, unless --free is given too.
               help="Automatic flags on large negative loadings: flag them as qmethod does (with a warning), "
                    "or leave them out.")
 @click.option("--flag", "flag_overrides", multiple=True, metavar="ID=J,...", callback=_parse_flag,
-              help="Manual flags: participant ID on factor J alone (ID=0 or ID=- unflags it). Repeatable.")
+              help="Manual flags: participant ID on factor J alone (ID=0 or ID=- unflags it). Repeatable. "
+                   "IDs are the file's participant ids (an id holding a comma cannot be given here).")
 @click.option("--effect-size", metavar="D", default=None, callback=_parse_effect_size,
               help="Minimum |z-score difference| for a statement to count as distinguishing (with many sorts "
                    "nearly every difference is significant).")
@@ -305,16 +306,27 @@ def _rotation_steps(order: list[str], pairs: list, inverts: tuple[int, ...], nfa
     pending = {"--rotate-pair": iter(pairs), "--invert": iter(inverts)}
     steps = []
     for option in order:
-        value = next(pending[option])
-        factors = value[:2] if option == "--rotate-pair" else (value,)
-        for factor in factors:
-            if factor > nfactors:
-                raise _option_error(option, f"there is no factor {factor}: the solution has {nfactors}")
-        if option == "--rotate-pair":
-            steps.append({"kind": "pair", "factors": [value[0] - 1, value[1] - 1], "degrees": value[2]})
-        else:
-            steps.append({"kind": "invert", "factor": value - 1})
+        value = next(pending[option], None)
+        if value is None:           # the name was another option's value, e.g. --statements --invert
+            continue
+        steps.append(_pair_step(value, nfactors) if option == "--rotate-pair" else _invert_step(value, nfactors))
     return steps
+
+
+def _pair_step(value: tuple[int, int, float], nfactors: int) -> dict:
+    i, j, degrees = value
+    _check_factor("--rotate-pair", max(i, j), nfactors)
+    return {"kind": "pair", "factors": [i - 1, j - 1], "degrees": degrees}
+
+
+def _invert_step(j: int, nfactors: int) -> dict:
+    _check_factor("--invert", j, nfactors)
+    return {"kind": "invert", "factor": j - 1}
+
+
+def _check_factor(option: str, factor: int, nfactors: int) -> None:
+    if factor > nfactors:
+        raise _option_error(option, f"there is no factor {factor}: the solution has {nfactors}")
 
 
 def _check_flag_overrides(overrides: dict[str, int], participant_ids: list[str], nfactors: int) -> None:
