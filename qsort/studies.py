@@ -42,8 +42,7 @@ LABEL_NAMES = ("most", "least", "agree", "neutral", "disagree")
 SUGGESTED_TAGS = ("price", "added-value", "strategy")
 QUESTION_PHASES = ("pre", "post")
 MAX_STATEMENTS = 200
-MAX_COLUMNS = 15
-MAX_SCORE = 7
+MAX_SCORE = 7  # columns run at most from -7 to +7
 PREVIEW_SOURCE = "preview"
 
 

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ... import studies
 from ...db import get_session
-from ...models import COMMENT_MODES, QUESTION_KINDS, Question, Statement, Study
+from ...models import COMMENT_MODES, Question, Statement, Study
 from ..auth import login_required
 from . import bp, load_study, visible_studies_query
 
