@@ -220,6 +220,8 @@ def test_translate_all_statements_at_once(studio, session):
     studio.post(f"/studio/{study_id}/statements/translate/nb", {f"t_{low.id}": "Lav pris"})
     low, advice = statements_of(session, study_id)
     assert low.translations == {"nl": "Lage prijs", "nb": "Lav pris"} and advice.translations == {}
+    links = re.sub(r"\s+", " ", text(studio.get(f"/studio/{study_id}/statements")))
+    assert "Nederlands <span class=\"muted\">1 of 2</span>" in links
     studio.post(url, {f"t_{low.id}": " ", f"t_{advice.id}": "Goed advies"})
     low, advice = statements_of(session, study_id)
     assert low.translations == {"nb": "Lav pris"} and advice.text_in("nl") == "Goed advies"
