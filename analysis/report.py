@@ -115,8 +115,19 @@ def _header(result, title, source, grid) -> list[str]:
                  f"{p.get('rotation')}, {p.get('cor_method')} correlation, flags at p < {p.get('flag_level')}")
     steps = p.get("rotation_steps") or []
     if steps:
-        lines.append(f"Rotation steps: {steps}")
+        lines.append("Rotation steps: " + "; ".join(_describe_step(step) for step in steps))
+    overrides = p.get("flag_overrides")
+    if overrides:
+        lines.append("Manual flags: " + ", ".join(f"{who}={factor}" for who, factor in overrides.items()))
     return lines
+
+
+def _describe_step(step: dict) -> str:
+    """A rotation step as a reader counts factors (from 1), e.g. "rotate f1 and f2 by 10°", "invert f2"."""
+    if step.get("kind") == "invert":
+        return f"invert f{step['factor'] + 1}"
+    i, j = step["factors"]
+    return f"rotate f{i + 1} and f{j + 1} by {step['degrees']:g}°"
 
 
 def _eigenvalues(result, max_eigenvalues: int) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+from tests.paths import SHARED  # noqa: F401,E402
 
 
 @pytest.fixture

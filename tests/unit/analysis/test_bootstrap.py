@@ -9,7 +9,9 @@ from analysis.bootstrap import bootstrap, procrustes_rotation
 from analysis.formats import read_sorts
 from analysis.grid import quasi_normal_grid
 
-LIPSET = "/work/shared/reference/lipset/lipset.csv"
+from tests.paths import LIPSET as _LIPSET_DIR
+
+LIPSET = str(_LIPSET_DIR / "lipset.csv")
 
 
 def planted(n_statements=40, n_participants=50, n_viewpoints=3, noise=1.0, seed=0):

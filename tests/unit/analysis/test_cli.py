@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qsort.cli import main
 
-LIPSET = Path("/work/shared/reference/lipset")
+from tests.paths import LIPSET
 DATA = Path(__file__).parents[2] / "data/formats"
 CONTRACT = ["participants", "statements", "eigenvalues", "explained_variance", "loadings", "flagged",
             "zscores", "factor_arrays", "distinguishing", "consensus", "characteristics"]

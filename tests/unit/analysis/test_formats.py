@@ -11,7 +11,7 @@ from analysis.formats import (FormatError, QData, detect_format, read_sorts, wri
                               write_kenq, write_pqmethod)
 from analysis.grid import Grid
 
-SHARED = Path("/work/shared")
+from tests.paths import SHARED
 LIPSET = SHARED / "reference/lipset"
 DATA = Path(__file__).parents[2] / "data/formats"
 STUDIES = ["koc", "cegebe", "ipad", "qmethod_fut"]

@@ -9,7 +9,9 @@ from analysis.grid import Grid, quasi_normal_grid
 from analysis.nfactors import (eigenvalues, explained_variance, humphrey, kaiser, parallel_analysis,
                                random_sorts, suggest_nfactors)
 
-LIPSET = "/work/shared/reference/lipset/lipset.csv"
+from tests.paths import LIPSET as _LIPSET_DIR
+
+LIPSET = str(_LIPSET_DIR / "lipset.csv")
 REFERENCE_EIGENVALUES = [2.3838, 2.0153, 1.3408, 1.1274]
 
 

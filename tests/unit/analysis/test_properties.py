@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from analysis import qmethod
 
-DATASETS = Path("/work/shared/datasets")
+from tests.paths import DATASETS
 
 
 @st.composite

@@ -18,7 +18,7 @@ import pytest
 from analysis import qmethod
 from analysis.distinguishing import qdc
 
-LIPSET = Path("/work/shared/reference/lipset")
+from tests.paths import LIPSET
 CONFIGS = [("PCA", "varimax"), ("PCA", "none"), ("centroid", "varimax"), ("centroid", "none")]
 TOLERANCE = {"PCA": 1e-6, "centroid": 1e-4}
 
