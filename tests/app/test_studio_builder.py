@@ -622,3 +622,39 @@ def test_delete_needs_the_title_and_offers_export(studio, session):
     session.expire_all()
     assert session.get(Study, study_id) is None
     assert session.query(Statement).count() == 0 and session.query(Question).count() == 0
+
+
+# --------------------------------------------------------------------------------------------- the rules on their own
+
+def test_parse_bulk_lines():
+    from qsort.studies import parse_bulk
+
+    pasted = "P01\tLow price\r\n\r\n  Good advice  \nQ-7;Fast;delivery\nPrice; service and more\nA\tB\tC\n"
+    assert [(item["line"], item["code"], item["text"]) for item in parse_bulk(pasted)] == [
+        (1, "P01", "Low price"), (3, "", "Good advice"), (4, "Q-7", "Fast;delivery"),
+        (5, "", "Price; service and more"), (6, "A", "B\tC")]
+
+
+def test_codes_are_unique_and_fill_gaps(app, session, ana):
+    from qsort.studies import next_codes
+
+    study = Study(owner=ana, title="t")
+    study.statements = [Statement(code="S01", text="a"), Statement(code="s03", text="b")]
+    with app.test_request_context():
+        assert next_codes(study, 3) == ["S02", "S04", "S05"]
+        assert next_codes(study, 2, taken={"S02"}) == ["S04", "S05"]
+
+
+def test_empty_text_after_a_code_names_the_line(studio, session):
+    study_id = studio.new_study()
+    response = studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "Fine\nP02\t   \n"})
+    assert response.status_code == 400 and "Line 2: The statement text is empty." in text(response)
+    assert statements_of(session, study_id) == []
+
+
+def test_statement_limit(studio, session, monkeypatch):
+    monkeypatch.setattr("qsort.studies.MAX_STATEMENTS", 3)
+    study_id = studio.new_study()
+    response = studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "a\nb\nc\nd"})
+    assert response.status_code == 400 and "at most 3 statements" in text(response)
+    assert statements_of(session, study_id) == []
