@@ -128,6 +128,8 @@ def copy_study(db: Session, study: Study, owner: User) -> Study:
         free_distribution=study.free_distribution, extreme_comments=study.extreme_comments,
         ask_would_pay=study.ask_would_pay, redirect_url=study.redirect_url,
     )
+    # Added before its children: reading study.statements autoflushes, and the copy must be in the session then.
+    db.add(duplicate)
     for statement in study.statements:
         duplicate.statements.append(Statement(
             position=statement.position, code=statement.code, text=statement.text,
@@ -139,7 +141,6 @@ def copy_study(db: Session, study: Study, owner: User) -> Study:
             prompt=copy.deepcopy(question.prompt), options=copy.deepcopy(question.options),
             settings=copy.deepcopy(question.settings), required=question.required,
         ))
-    db.add(duplicate)
     db.flush()
     return duplicate
 
