@@ -69,11 +69,12 @@ def _record_failure(email: str) -> None:
     db.commit()
 
 
-def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site (no open redirect)."""
+def _safe_next(target: str | None, user: User) -> str:
+    """Only follow ``next`` to a path on this site (no open redirect); else the user's home page:
+    the studio for researchers, the front page for interviewers (who have no studio)."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("studio.index")
+    return url_for("studio.index") if user.role in ("researcher", "admin") else url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -90,7 +91,7 @@ def login():
             get_session().commit()
             session.clear()
             session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         _record_failure(email)
         flash(_("Email or password is not right."), "error")
         return render_template("auth/login.html", form=form), 401

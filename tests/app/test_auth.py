@@ -65,3 +65,11 @@ def test_next_is_never_an_open_redirect(client, researcher):
     response = client.post("/auth/login?next=//evil.example.com/x",
                            data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/studio/"
+
+
+def test_interviewer_lands_on_the_front_page_not_a_403(client, session):
+    create_account(session, email="ivo@example.com", password=PASSWORD, role="interviewer")
+    response = login(client, "ivo@example.com", PASSWORD)
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "ivo@example.com" in page and "Open the studio" not in page
