@@ -82,22 +82,36 @@ def current_card_id(page) -> int:
     return int(page.locator("#deck-card .card").get_attribute("data-id"))
 
 
+def drop_point(target, to_end: bool = True) -> tuple[float, float]:
+    """Where a person lets go: in a list, just below its last card (the first empty slot); on a card, its top."""
+    box = target.bounding_box()
+    assert box, "target not on screen"
+    cards = target.locator(":scope > .card")
+    if to_end and cards.count():
+        last = cards.last.bounding_box()
+        return box["x"] + box["width"] / 2, min(last["y"] + last["height"] + 14, box["y"] + box["height"] - 4)
+    return box["x"] + box["width"] / 2, box["y"] + 14
+
+
 def drag(page, source, target, *, to_bottom: bool = True) -> None:
     """A real pointer drag: press on the card, move in steps, let go over the target (SortableJS follows the
     pointer events, as it does for a person with a mouse)."""
     target.scroll_into_view_if_needed()
     source.scroll_into_view_if_needed()
     s = source.bounding_box()
-    t = target.bounding_box()
-    assert s and t, "source or target not on screen"
+    assert s, "source not on screen"
     page.mouse.move(s["x"] + s["width"] / 2, s["y"] + s["height"] / 2)
     page.mouse.down()
     page.mouse.move(s["x"] + s["width"] / 2 + 8, s["y"] + s["height"] / 2 + 8, steps=3)
-    ty = t["y"] + (t["height"] - 12 if to_bottom else 12)
-    page.mouse.move(t["x"] + t["width"] / 2, ty, steps=15)
-    page.mouse.move(t["x"] + t["width"] / 2 + 2, ty, steps=2)
+    tx, ty = drop_point(target, to_bottom)
+    page.mouse.move(tx, ty, steps=15)
+    page.wait_for_timeout(150)
+    if to_bottom:
+        # the list now shows where the card would go (its placeholder moved the cards): aim again, as a person would
+        tx, ty = drop_point(target, to_bottom)
+    page.mouse.move(tx + 2, ty, steps=4)
     page.mouse.up()
-    page.wait_for_timeout(60)
+    page.wait_for_timeout(150)  # SortableJS animates for 120 ms; measure the next drag after that
 
 
 # ----- desktop: mouse ---------------------------------------------------------------------------------------------
@@ -579,3 +593,64 @@ def test_demo_study_fits_the_screen(live_server, desktop_page, phone_page, sessi
     assert width <= page.viewport_size["width"], f"the page scrolls sideways ({width}px)"
     screenshot(page, f"{size}-grid")
     screenshot(page, f"{size}-grid-viewport", full_page=False)
+
+
+# ----- touch drag on a tablet (the desktop layout with a finger) ------------------------------------------------------
+
+@pytest.fixture
+def tablet_page(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def touch_drag(page, source, target) -> None:
+    """A finger drag through Chromium's input pipeline (CDP touch events): touch, hold, move, lift."""
+    cdp = page.context.new_cdp_session(page)
+    target.scroll_into_view_if_needed()
+    source.scroll_into_view_if_needed()
+    s = source.bounding_box()
+    x, y = s["x"] + s["width"] / 2, s["y"] + s["height"] / 2
+    tx, ty = drop_point(target)
+
+    def touch(kind, px, py):
+        points = [] if kind == "touchEnd" else [{"x": px, "y": py}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", x, y)
+    page.wait_for_timeout(250)  # hold: SortableJS waits 150 ms on touch so that a swipe still scrolls
+    for i in range(1, 16):
+        touch("touchMove", x + (tx - x) * i / 15, y + (ty - y) * i / 15)
+        page.wait_for_timeout(15)
+    page.wait_for_timeout(150)
+    nx, ny = drop_point(target)  # aim again once the placeholder has moved the cards
+    for i in range(1, 5):
+        touch("touchMove", tx + (nx - tx) * i / 4, ty + (ny - ty) * i / 4)
+        page.wait_for_timeout(15)
+    touch("touchEnd", nx, ny)
+    page.wait_for_timeout(80)
+    cdp.detach()
+
+
+def test_full_sort_by_touch_drag_on_a_tablet(live_server, tablet_page, session, screenshot):
+    page = tablet_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+    for _ in range(9):
+        page.locator(f".pile-btn[data-pile='{pile_for(targets[current_card_id(page)])}']").tap()
+    page.locator("#presort-continue").tap()
+    page.wait_for_selector("#grid-phase[data-layout='desktop']")
+    for i, (sid, score) in enumerate(targets.items()):
+        touch_drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
+        assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1, f"card {sid} not in {score}"
+        if i == 4:
+            screenshot(page, "halfway")
+    shown = shown_grid(page)
+    screenshot(page, "complete")
+    page.locator("#grid-continue").tap()
+    page.wait_for_url(re.compile(r"/postsort$"))
+    sort = stored_sort(session, token)
+    assert sort.scores() == targets
+    assert stored_columns(sort) == {k: v for k, v in shown.items() if v}

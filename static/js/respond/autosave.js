@@ -119,7 +119,9 @@ export class AutoSaver {
 
   /** Leaving the page: a last request that the browser finishes even as the page goes away. */
   sendOnExit() {
-    if (this.stopped || this.isClean() || this.inFlight) return;
+    // Even with a request in flight: the browser may cancel that one as the page goes (a repeat of the same
+    // revision only gets a harmless 409).
+    if (this.stopped || this.isClean()) return;
     postJSON(this.url, this.store.draft(), this.csrf(), { keepalive: true }).catch(() => {});
   }
 
