@@ -654,3 +654,37 @@ def test_full_sort_by_touch_drag_on_a_tablet(live_server, tablet_page, session, 
     sort = stored_sort(session, token)
     assert sort.scores() == targets
     assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
+
+
+def test_reload_when_the_state_cannot_be_fetched_continues_from_this_browser(live_server, desktop_page, session,
+                                                                               screenshot):
+    page = desktop_page
+    study, token = make_study(session)
+    targets = target_scores(study)
+    start_sorting(page, live_server.url, token)
+    for _ in range(5):
+        page.keyboard.press(presort_key(pile_for(targets[current_card_id(page)])))
+    on_top = current_card_id(page)
+    wait_saved(page)
+    page.route("**/api/state", lambda route: route.abort())
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    assert page.locator("#presort-count").inner_text() == "5 of 9 cards on a pile"
+    assert current_card_id(page) == on_top
+    screenshot(page, "from-this-browser")
+    page.unroute("**/api/state")
+    page.keyboard.press(presort_key(pile_for(targets[on_top])))
+    wait_saved(page)
+    assert len(stored_sort(session, token).presort) == 6
+
+    # Another browser (no copies of its own) that cannot fetch the state says so instead of starting empty.
+    other = page.context.browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        fresh = other.new_page()
+        fresh.route("**/api/state", lambda route: route.abort())
+        fresh.goto(f"{live_server.url}/s/{token}")
+        fresh.locator("#load-error").wait_for(state="visible")
+        assert fresh.locator("#presort-phase").is_hidden()
+    finally:
+        other.close()
+    assert len(stored_sort(session, token).presort) == 6

@@ -67,15 +67,14 @@ export class GridPhase {
   renderFooter() {
     const { store, t } = this.ctx;
     const left = store.statements.size - store.placedCount();
-    const problems = store.columnProblems().filter((p) => p.count > p.height || left === 0);
-    let message;
-    if (left > 0) message = t("cardsLeft", { count: left });
-    else if (problems.length) message = problems.map((p) => this.problemText(p)).join(" ");
-    else message = t("gridComplete");
-    const over = store.columnProblems().filter((p) => p.count > p.height);
-    if (left > 0 && over.length) message += ` ${over.map((p) => this.problemText(p)).join(" ")}`;
-    this.status.textContent = message;
-    this.status.classList.toggle("has-problem", over.length > 0 || (left === 0 && problems.length > 0));
+    const problems = store.columnProblems();
+    const over = problems.filter((p) => p.count > p.height);
+    // While cards wait in the trays only over-full columns are a problem; once all are placed, every mismatch.
+    const shown = left > 0 ? over : problems;
+    const parts = left > 0 ? [t("cardsLeft", { count: left })] : problems.length ? [] : [t("gridComplete")];
+    parts.push(...shown.map((p) => this.problemText(p)));
+    this.status.textContent = parts.join(" ");
+    this.status.classList.toggle("has-problem", shown.length > 0);
     this.continueButton.disabled = !store.isComplete();
     this.undoButton.disabled = !store.canUndo();
   }

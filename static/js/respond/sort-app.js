@@ -101,9 +101,11 @@ async function main() {
       showLoadError(error.message);
       return;
     }
-    // No connection on reload: carry on from the copy of the study this browser kept, if any.
+    // The page came but its data did not (connection lost in between): carry on from this browser's copies
+    // of the study and of the sort, if it has both. Never start empty here: an empty sort saved later would
+    // replace the one on the server.
     const cached = cache.read();
-    if (!cached) {
+    if (!cached || !local.read()) {
       showLoadError();
       return;
     }
