@@ -340,6 +340,16 @@ def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, se
     shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.overview-column')].map(b => [b.dataset.score, 0]))""")
     assert set(shown) == {str(s) for s in study.grid_scores}
     screenshot(page, "05-complete")
+    # Change of mind: a placed card back to its pile, then into the grid again.
+    last_sid, last_score = list(targets.items())[-1]
+    page.locator(f".overview-column[data-score='{last_score}']").tap()
+    page.locator(f".phone-column-cards .card[data-id='{last_sid}']").tap()
+    page.locator(".bar-back").tap()
+    assert page.locator(".phone-tray-head").inner_text() == "Cards to place: 1"
+    assert page.locator("#grid-continue").is_disabled()
+    page.locator(f".phone-tray-cards .card[data-id='{last_sid}']").tap()
+    page.locator(".bar-place").tap()
+    assert page.locator("#grid-continue").is_enabled()
     wait_saved(page)
     assert stored_sort(session, token).scores() == targets
     page.locator("#grid-continue").tap()

@@ -204,7 +204,7 @@ class DesktopGrid {
           fallbackTolerance: 4,
           delayOnTouchOnly: true,
           delay: 150,
-          animation: 120,
+          animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 120,
           ghostClass: "card-ghost",
           chosenClass: "card-chosen",
           dragClass: "card-dragging",

@@ -251,10 +251,7 @@ export class PhoneGrid {
   card(id) {
     const { store, t, picker } = this.ctx;
     const card = cardElement(store.statement(id), t, { describedBy: "keyboard-help" });
-    if (picker.picked === id) {
-      card.classList.add("picked");
-      card.setAttribute("aria-pressed", "true");
-    }
+    if (picker.picked === id) card.classList.add("picked");
     return card;
   }
 
