@@ -337,8 +337,12 @@ def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, se
     for score, height in zip(study.grid_scores, study.grid_heights):
         label = page.locator(f".overview-column[data-score='{score}'] .overview-count").inner_text()
         assert label == f"{height}/{height}"
-    shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.overview-column')].map(b => [b.dataset.score, 0]))""")
-    assert set(shown) == {str(s) for s in study.grid_scores}
+    # What the phone shows, column by column, is what gets stored.
+    shown = {}
+    for score in study.grid_scores:
+        page.locator(f".overview-column[data-score='{score}']").tap()
+        shown[str(score)] = [int(i) for i in page.locator(".phone-column-cards .card").evaluate_all(
+            "cards => cards.map(c => c.dataset.id)")]
     screenshot(page, "05-complete")
     # Change of mind: a placed card back to its pile, then into the grid again.
     last_sid, last_score = list(targets.items())[-1]
@@ -357,6 +361,7 @@ def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, se
     sort = stored_sort(session, token)
     assert sort.state == "sorted"
     assert sort.scores() == targets
+    assert stored_columns(sort) == shown
     assert problems == [], "script errors or CSP violations on the sorting page"
 
 
