@@ -200,3 +200,28 @@ def test_free_distribution_needs_every_card_placed_not_the_column_heights(run):
         return {threePlaced, allPlaced: s.isComplete(), problems: s.columnProblems()};
     """)
     assert result == {"threePlaced": False, "allPlaced": True, "problems": []}
+
+
+def test_autosave_does_not_wait_forever_for_a_pause(run):
+    """Changes every 200 ms (never a 600 ms pause) still reach the server within about 3 s."""
+    result = run("""
+        const sent = [];
+        const started = performance.now();
+        window.fetch = async (url, options) => {
+            sent.push(performance.now() - started);
+            const body = JSON.parse(options.body);
+            return new Response(JSON.stringify({ok: true, revision: body.revision}), {status: 200});
+        };
+        const s = newStore();
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+                                     onStatus: () => {}});
+        s.subscribe(() => saver.changed());
+        const piles = ['agree', 'neutral', 'disagree'];
+        for (let i = 0; i < 22; i += 1) {
+            s.presortCard(1 + (i % 4), piles[i % 3]);
+            await sleep(200);
+        }
+        return sent;
+    """)
+    assert result, "nothing was sent while the changes went on"
+    assert result[0] < 3600

@@ -1,7 +1,7 @@
 /**
  * Never lose work: the sort goes to localStorage at once and to the server a moment later.
  *
- * Server saves are debounced (600 ms), strictly in order (one request in flight; changes made meanwhile
+ * Server saves are debounced (600 ms, at most 3 s behind), strictly in order (one request in flight; changes made meanwhile
  * are sent as one follow-up with the newest state), carry an increasing revision and the CSRF header.
  * 409 (the server holds a newer revision): continue above it and send again. Network errors and 5xx:
  * retry with backoff (1 s, 2 s, 4 s ... 30 s) and at once when the browser comes back online.
@@ -9,6 +9,7 @@
  */
 
 const DEBOUNCE_MS = 600;
+const MAX_WAIT_MS = 3000; // someone who never pauses for 600 ms still gets a save every 3 s
 const MAX_BACKOFF_MS = 30000;
 
 export class LocalDraft {
@@ -82,6 +83,7 @@ export class AutoSaver {
     this.inFlight = null; // the running request's promise
     this.savedRevision = null; // the newest revision the server confirmed
     this.failures = 0;
+    this.firstUnsentAt = null; // when the oldest change not yet sent was made
     this.stopped = false;
     this.idleWaiters = [];
     window.addEventListener("online", () => this.saveNow());
@@ -92,7 +94,9 @@ export class AutoSaver {
     if (this.stopped) return;
     this.local.write(this.store.snapshot());
     this.onStatus("saving");
-    this.schedule(DEBOUNCE_MS);
+    const now = Date.now();
+    if (this.firstUnsentAt === null) this.firstUnsentAt = now;
+    this.schedule(Math.min(DEBOUNCE_MS, Math.max(0, this.firstUnsentAt + MAX_WAIT_MS - now)));
   }
 
   /** Send without waiting for the debounce (phase change, leaving the page, before submit). */
@@ -138,6 +142,7 @@ export class AutoSaver {
     if (this.stopped) return;
     if (this.inFlight) return; // the follow-up after this request sends the newest state
     const draft = this.store.draft();
+    this.firstUnsentAt = null;
     this.onStatus("saving");
     this.inFlight = this.attempt(draft);
     let next;
