@@ -111,7 +111,8 @@ def pca(z: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
     return orient_positive(loadings), _eigenvalues_from_singular(s)
 
 
-def _reflect_to_positive_manifold(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _reflect_to_positive_manifold(r: np.ndarray, twins: dict[int, np.ndarray] | None = None
+                                   ) -> tuple[np.ndarray, np.ndarray]:
     """Reflect variables in place until no column sum of ``r`` (zero diagonal) is negative.
 
     qmethod's loop: while some column sum is <= 0, negate the row and column of the variable with the
@@ -120,6 +121,10 @@ def _reflect_to_positive_manifold(r: np.ndarray) -> tuple[np.ndarray, np.ndarray
     and a column sum of exactly 0 ends the loop (reflecting it changes nothing, so R loops forever).
     Each reflection raises the total of ``r`` by 4|column sum|, so the loop ends; a cap protects
     against rounding ping-pong. Returns the sign vector (-1 for reflected variables) and the column sums.
+
+    ``twins`` maps a variable to the identical Q-sorts it stands for (see ``_identical_sorts``): they are
+    reflected together, so that identical sorts always get identical loadings (reflecting one of a pair
+    alone makes the centroid path, and so their loadings, differ).
     """
     n = r.shape[0]
     signs = np.ones(n)
@@ -133,10 +138,11 @@ def _reflect_to_positive_manifold(r: np.ndarray) -> tuple[np.ndarray, np.ndarray
             i = int(np.argmin(colsum))
             if colsum[i] >= -1e-12 * max(1.0, float(np.abs(colsum).max())):
                 break
-        old = colsum[i]
-        colsum -= (2.0 * signs[i]) * signs * r[i]     # column j loses 2 r'_ij (r symmetric, r_ii = 0)
-        colsum[i] = -old
-        signs[i] = -signs[i]
+        for member in (twins or {}).get(i, (i,)):
+            old = colsum[member]
+            colsum -= (2.0 * signs[member]) * signs * r[member]   # column j loses 2 r'_ij (r_ii = 0)
+            colsum[member] = -old
+            signs[member] = -signs[member]
     r *= signs[:, None]
     r *= signs[None, :]
     return signs, colsum
@@ -183,9 +189,10 @@ def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: 
     if not (start == "mean" or (isinstance(start, (int, float)) and 0 <= start <= 1)):
         raise ValueError(f"centroid start must be 'mean' or a number in [0, 1], got {start!r}")
     loadings = np.zeros((n, nfactors))
+    twins = _identical_sorts(work)
     for k in range(nfactors):
         np.fill_diagonal(work, 0.0)
-        signs, colsum = _reflect_to_positive_manifold(work)
+        signs, colsum = _reflect_to_positive_manifold(work, twins)
         h = colsum / (n - 1) if start == "mean" else np.full(n, float(start))
         f = _centroid_step(colsum, h)
         for _ in range(max_iter):
@@ -202,6 +209,22 @@ def centroid(r, nfactors: int, start="mean", tolerance: float = 1e-5, max_iter: 
 
 
 _BLOCK = 1024
+
+
+def _identical_sorts(r: np.ndarray, threshold: float = 1 - 1e-9) -> dict[int, np.ndarray]:
+    """Groups of Q-sorts that correlate 1 with each other (the same sort entered twice, say).
+
+    Returns ``{variable: all members of its group}`` for the members of groups of two or more only (usually
+    an empty dict). Computed in row blocks from the correlation matrix, before any diagonal is zeroed.
+    """
+    groups: dict[int, list[int]] = {}
+    for lo in range(0, r.shape[0], _BLOCK):
+        block = r[lo:lo + _BLOCK] >= threshold
+        for offset, row in enumerate(block):
+            same = np.flatnonzero(row)
+            if len(same) > 1:
+                groups.setdefault(int(same[0]), []).append(lo + offset)
+    return {member: np.array(members) for members in groups.values() for member in members}
 
 
 def _is_symmetric(a: np.ndarray) -> bool:

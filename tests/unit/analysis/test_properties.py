@@ -165,3 +165,14 @@ def test_real_studies_run_without_nan_or_warnings(name, extraction):
     assert all(set(ids) <= set(statements) for ids in d["distinguishing"])
     if sorts.shape[1] > sorts.shape[0]:                # singular R: eigenvalues beyond the rank are 0
         assert result.eigenvalues.size == sorts.shape[0] and result.eigenvalues[-1] == 0.0
+
+
+def test_centroid_gives_a_duplicated_sort_the_same_loadings_when_reflection_ties():
+    """Found by hypothesis: reflecting only one of two identical sorts sent the centroid down a different path
+    for each, so their loadings differed (0.28 vs -0.06 on factor 2). Identical sorts are reflected together."""
+    sorts = np.array([[1, 2, 2, 1, 2], [0, 2, -1, -1, 0], [0, -1, 0, 0, -2], [-2, -2, 1, -2, 0],
+                      [2, -1, 0, 2, 1], [1, 1, 1, 1, -2], [-1, 0, 2, -2, -1], [2, 1, -1, -1, 2],
+                      [-1, -2, -2, 2, 1], [-2, 0, -2, 0, -1]])
+    doubled = np.column_stack([sorts, sorts[:, 0]])
+    result = qmethod(doubled, 2, "centroid")
+    np.testing.assert_allclose(result.loadings[-1], result.loadings[0], atol=1e-8)
