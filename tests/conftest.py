@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# In CI the property tests use a fixed series of examples, so a run can be repeated exactly; locally they keep
+# exploring new examples each run (and hypothesis remembers failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
 from tests.paths import SHARED  # noqa: F401,E402
