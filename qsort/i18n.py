@@ -24,9 +24,17 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def remember_asked_language() -> None:
+    """Remember ``?lang=`` at once, even on a request that only redirects (an invite link ending in
+    ``?lang=nl`` redirects to the participant's step, and that page must be Dutch)."""
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        session["lang"] = request.args["lang"]
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
     Babel(app, locale_selector=select_locale)
+    app.before_request(remember_asked_language)
     # Flask-Babel does not give templates get_locale(); base.html's <html lang> needs it.
     app.jinja_env.globals["get_locale"] = get_locale
 

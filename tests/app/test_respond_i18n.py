@@ -32,3 +32,12 @@ def test_every_respond_string_is_translated(language):
     translations = Translations.load(str(TRANSLATIONS), [language])
     untranslated = sorted(m for m in messages if translations.gettext(m) == m and m not in {"Start", "Ja"})
     assert untranslated == [], f"run `make translations` and translate these in {language}"
+
+
+def test_language_on_an_invite_link_survives_the_redirect(client, token):
+    """An invite sent as ``/s/<token>?lang=nl`` redirects to the participant's step, which must be Dutch even
+    for an English browser."""
+    response = client.get(f"/s/{token}?lang=nl", headers={"Accept-Language": "en"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="nl">' in page
