@@ -31,8 +31,8 @@ benchmark: install
 
 # Re-extract UI strings and compile the catalogues after changing translatable text.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -o qsort/translations/messages.pot .
-	$(BIN)/pybabel update -i qsort/translations/messages.pot -d qsort/translations
+	$(BIN)/pybabel extract --width 120 -F babel.cfg -o qsort/translations/messages.pot .
+	$(BIN)/pybabel update --width 120 -i qsort/translations/messages.pot -d qsort/translations
 	$(BIN)/pybabel compile -d qsort/translations
 
 # Before the first release the schema is one migration: rewrite it after changing qsort/models.py.

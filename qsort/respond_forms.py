@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms import widgets
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from .models import Question
 
@@ -84,13 +84,21 @@ def continue_form() -> FlaskForm:
     return ContinueForm()
 
 
+# A code starts with a letter or digit (any alphabet): it becomes a column name in CSV and xlsx exports, where a
+# leading = + - @ would be read as a formula by a spreadsheet.
+OPEN_LINK_CODE_PATTERN = re.compile(r"^\w[\w .-]*$")
+
+
 def open_link_form() -> FlaskForm:
     """The open link asks for the participant's code before starting (or resuming) a sort."""
 
     class OpenLinkForm(FlaskForm):
         code = StringField(_("Your participant code"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                            validators=[DataRequired(message=_("Please enter your participant code.")),
-                                       Length(max=100, message=_("A code has at most 100 characters."))])
+                                       Length(max=100, message=_("A code has at most 100 characters.")),
+                                       Regexp(OPEN_LINK_CODE_PATTERN, message=_(
+                                           "A code starts with a letter or a digit and holds only letters, digits,"
+                                           " spaces, dots, dashes and underscores."))])
         submit = SubmitField(_("Start"))
 
     return OpenLinkForm()

@@ -124,6 +124,20 @@ def test_open_link_asks_for_a_code_and_resumes_it(client, small_study, session):
     assert session.scalar(select(func.count()).select_from(Participant).where(Participant.study_id == study.id)) == 2
 
 
+def test_open_link_code_cannot_start_like_a_spreadsheet_formula(client, small_study, session):
+    """The code becomes a column name in CSV/xlsx exports: "=HYPERLINK(...)" must never get there."""
+    study, _ = small_study
+    url = f"/s/open/{study.open_link_token}"
+    csrf = csrf_from(client.get(url))
+    for code in ("=1+1", "+47 123", "-x", "@sum"):
+        response = client.post(url, data={"csrf_token": csrf, "code": code})
+        assert response.status_code == 422 and b"starts with a letter or a digit" in response.data, code
+    assert client.post(url, data={"csrf_token": csrf, "code": "Bjørn Ås 3"}).status_code == 302
+    session.expire_all()
+    codes = set(session.scalars(select(Participant.code).where(Participant.study_id == study.id)))
+    assert "Bjørn Ås 3" in codes and not any(c and c[0] in "=+-@" for c in codes)
+
+
 def test_open_link_with_a_completed_code_says_already_completed(client, small_study, session):
     study, _ = small_study
     url = f"/s/open/{study.open_link_token}"
