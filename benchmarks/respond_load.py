@@ -89,6 +89,11 @@ def main(n_participants: int = 50, saves: int = 20, pause: float = 0.0) -> None:
 
 
 if __name__ == "__main__":
-    arguments = [float(a) for a in sys.argv[1:]]
-    main(int(arguments[0]) if arguments else 50, int(arguments[1]) if len(arguments) > 1 else 20,
-         arguments[2] if len(arguments) > 2 else 0.0)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("participants", nargs="?", type=int, default=50)
+    parser.add_argument("saves", nargs="?", type=int, default=20, help="draft saves per participant")
+    parser.add_argument("pause_seconds", nargs="?", type=float, default=0.0, help="pause between saves")
+    args = parser.parse_args()
+    main(args.participants, args.saves, args.pause_seconds)
