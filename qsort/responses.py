@@ -266,10 +266,7 @@ def finish_simple_step(session: Session, participant: Participant, step: str, se
     if sort is None:  # declined in another tab meanwhile: nothing to save
         session.rollback()
         return "welcome"
-    add_step_seconds(sort, step, seconds)
-    following = complete_step(participant.study, sort, step)
-    session.commit()
-    return following
+    return _finish_step(session, participant, sort, step, seconds)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -681,8 +678,7 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
     if sort is None:  # declined in another tab meanwhile: nothing to save
         session.rollback()
         return "welcome"
-    existing = {c.statement_id: c for c in session.scalars(
-        select(CardComment).where(CardComment.sort_id == sort.id).execution_options(populate_existing=True))}
+    existing = _stored_rows(session, CardComment, sort, CardComment.statement_id)
     for statement_id, entry in entries.items():
         would_pay = entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None
         comment = existing.get(statement_id)
@@ -691,8 +687,20 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
             session.add(comment)
         comment.text = (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH]
         comment.would_pay = would_pay
-    add_step_seconds(sort, "postsort", seconds)
-    following = complete_step(participant.study, sort, "postsort")
+    return _finish_step(session, participant, sort, "postsort", seconds)
+
+
+def _stored_rows(session: Session, model, sort: Sort, key_column) -> dict:
+    """The sort's stored rows of ``model`` (CardComment, Answer) by ``key_column``, fresh from the database
+    (populate_existing: another tab may have written them since this session last looked)."""
+    rows = session.scalars(select(model).where(model.sort_id == sort.id).execution_options(populate_existing=True))
+    return {getattr(row, key_column.key): row for row in rows}
+
+
+def _finish_step(session: Session, participant: Participant, sort: Sort, step: str, seconds: float) -> str:
+    """Add the time spent on ``step``, mark it done, commit, and return the step that follows."""
+    add_step_seconds(sort, step, seconds)
+    following = complete_step(participant.study, sort, step)
     session.commit()
     return following
 
@@ -720,15 +728,11 @@ def save_answers(session: Session, participant: Participant, step: str, values: 
     if sort is None:  # declined in another tab meanwhile: nothing to save
         session.rollback()
         return "welcome"
-    existing = {a.question_id: a for a in session.scalars(
-        select(Answer).where(Answer.sort_id == sort.id).execution_options(populate_existing=True))}
+    existing = _stored_rows(session, Answer, sort, Answer.question_id)
     for question_id, value in values.items():
         answer = existing.get(question_id)
         if answer is None:
             answer = Answer(sort_id=sort.id, question_id=question_id)
             session.add(answer)
         answer.value = value
-    add_step_seconds(sort, step, seconds)
-    following = complete_step(participant.study, sort, step)
-    session.commit()
-    return following
+    return _finish_step(session, participant, sort, step, seconds)
