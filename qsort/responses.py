@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -262,11 +262,7 @@ def decline_consent(session: Session, participant: Participant) -> None:
 
 def finish_simple_step(session: Session, participant: Participant, step: str, seconds: float) -> str:
     """A step with nothing to save but its time (the instructions): record it, advance, return the next step."""
-    sort = _lock(session, participant)
-    if sort is None:  # declined in another tab meanwhile: nothing to save
-        session.rollback()
-        return "welcome"
-    return _finish_step(session, participant, sort, step, seconds)
+    return _save_step(session, participant, step, seconds)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -674,20 +670,32 @@ def extreme_cards(participant: Participant, language: str) -> list[Card]:
 def save_comments(session: Session, participant: Participant, entries: dict[int, dict[str, str | None]],
                   seconds: float) -> str:
     """Store the post-sort answers ``{statement_id: {"text", "would_pay"}}`` (replacing earlier ones) and advance."""
+    def write(sort: Sort) -> None:
+        existing = _stored_rows(session, CardComment, sort, CardComment.statement_id)
+        for statement_id, entry in entries.items():
+            would_pay = entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None
+            comment = existing.get(statement_id)
+            if comment is None:
+                comment = CardComment(sort_id=sort.id, statement_id=statement_id)
+                session.add(comment)
+            comment.text = (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH]
+            comment.would_pay = would_pay
+
+    return _save_step(session, participant, "postsort", seconds, write)
+
+
+def _save_step(session: Session, participant: Participant, step: str, seconds: float,
+               write: Callable[[Sort], None] | None = None) -> str:
+    """The end of a form step: lock the sort, let ``write`` store the step's rows, record the time, advance,
+    commit, and return the step that follows. A participant who declined in another tab meanwhile has no
+    sort any more: nothing is saved and they go back to the welcome page."""
     sort = _lock(session, participant)
-    if sort is None:  # declined in another tab meanwhile: nothing to save
+    if sort is None:
         session.rollback()
         return "welcome"
-    existing = _stored_rows(session, CardComment, sort, CardComment.statement_id)
-    for statement_id, entry in entries.items():
-        would_pay = entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None
-        comment = existing.get(statement_id)
-        if comment is None:
-            comment = CardComment(sort_id=sort.id, statement_id=statement_id)
-            session.add(comment)
-        comment.text = (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH]
-        comment.would_pay = would_pay
-    return _finish_step(session, participant, sort, "postsort", seconds)
+    if write is not None:
+        write(sort)
+    return _finish_step(session, participant, sort, step, seconds)
 
 
 def _stored_rows(session: Session, model, sort: Sort, key_column) -> dict:
@@ -724,15 +732,13 @@ def stored_answers(participant: Participant) -> dict[int, Any]:
 def save_answers(session: Session, participant: Participant, step: str, values: dict[int, Any],
                  seconds: float) -> str:
     """Store answers ``{question_id: value}`` (None: unanswered) for ``step``, advance, return the next step."""
-    sort = _lock(session, participant)
-    if sort is None:  # declined in another tab meanwhile: nothing to save
-        session.rollback()
-        return "welcome"
-    existing = _stored_rows(session, Answer, sort, Answer.question_id)
-    for question_id, value in values.items():
-        answer = existing.get(question_id)
-        if answer is None:
-            answer = Answer(sort_id=sort.id, question_id=question_id)
-            session.add(answer)
-        answer.value = value
-    return _finish_step(session, participant, sort, step, seconds)
+    def write(sort: Sort) -> None:
+        existing = _stored_rows(session, Answer, sort, Answer.question_id)
+        for question_id, value in values.items():
+            answer = existing.get(question_id)
+            if answer is None:
+                answer = Answer(sort_id=sort.id, question_id=question_id)
+                session.add(answer)
+            answer.value = value
+
+    return _save_step(session, participant, step, seconds, write)
