@@ -1,16 +1,14 @@
 """Researcher and interviewer accounts: creating them and checking passwords (hashed with werkzeug's scrypt)."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .flow import EMAIL_PATTERN
 from .models import User
 
 MIN_PASSWORD_LENGTH = 10
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES = ("researcher", "interviewer", "admin")
 
 

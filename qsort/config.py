@@ -7,13 +7,15 @@ from pathlib import Path
 
 from flask import Flask
 
+from .flow import LANGUAGES
+
 DEFAULTS = {
     # Filled in by load(): SQLite in the instance folder unless QSORT_DATABASE_URL says otherwise.
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "WTF_CSRF_TIME_LIMIT": None,  # a sorting session can last an afternoon; the token lives as long as the session
     "BABEL_DEFAULT_LOCALE": "en",
-    "LANGUAGES": {"en": "English", "nl": "Nederlands", "nb": "Norsk bokmål"},
+    "LANGUAGES": dict(LANGUAGES),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,

@@ -1,7 +1,7 @@
 """A study's data in and out: the sorts matrix, file exports, imports of sorts, and the whole-study JSON.
 
 Data out
-    Only *complete* sorts count (the grid was submitted: state ``sorted`` or ``submitted``), never preview
+    Only *complete* sorts count (the grid was submitted: :data:`qsort.flow.COMPLETE_STATES`), never preview
     participants. Participants are identified by their code (else ``P<id>``, made unique), statements by their
     code (else ``S<position>``). The file formats are written by :mod:`analysis.formats` (one implementation
     for the CLI, the analysis and the studio): our CSV, PQMethod .DAT + .STA, Ken-Q CSV + statements .txt,
@@ -42,9 +42,8 @@ from sqlalchemy.orm import Session, selectinload
 from .i18n import text as _
 from .models import (Answer, CardComment, Move, Note, Participant, Placement, Question, Sort, Statement, Study,
                      User, new_token, utcnow)
-from .progress import STEP_ORDER
+from .flow import COMPLETE_STATES, PREVIEW, in_language, step_position
 
-COMPLETE_STATES = ("sorted", "submitted")
 EXPORT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "xlsx", "json")
 IMPORT_SUFFIXES = (".csv", ".dat", ".sta", ".txt", ".zip", ".json")
 STUDY_JSON_FORMAT = "qsort-study"
@@ -66,7 +65,7 @@ class ExchangeError(ValueError):
 
 def _complete_query(study: Study):
     return (select(Sort).join(Participant)
-            .where(Participant.study_id == study.id, Participant.source != "preview",
+            .where(Participant.study_id == study.id, Participant.source != PREVIEW,
                    Sort.state.in_(COMPLETE_STATES)))
 
 
@@ -217,11 +216,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _text_in(mapping: dict | None, language: str) -> str:
-    mapping = mapping or {}
-    return mapping.get(language) or next(iter(mapping.values()), "") if mapping else ""
-
-
 def study_xlsx(session: Session, study: Study) -> bytes:
     """The workbook: sorts, statements, comments, answers, notes, timings, participants (complete sorts)."""
     from openpyxl import Workbook
@@ -267,7 +261,7 @@ def study_xlsx(session: Session, study: Study) -> bytes:
             if question.id in answers:
                 value = answers[question.id]
                 shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-                sheet.append([pid, _text_in(question.prompt, language), question.phase, question.kind, shown])
+                sheet.append([pid, in_language(question.prompt, language), question.phase, question.kind, shown])
 
     sheet = book.create_sheet("notes")
     sheet.append(["participant", "statement", "note", "written"])
@@ -276,9 +270,8 @@ def study_xlsx(session: Session, study: Study) -> bytes:
             sheet.append([pid, code_of.get(note.statement_id, ""), note.text, note.created_at])
 
     sheet = book.create_sheet("timings")
-    order = {step: k for k, step in enumerate(STEP_ORDER)}
     steps = sorted({step for sort in sorts for step in (sort.step_seconds or {})},
-                   key=lambda step: (order.get(step, len(order)), step))
+                   key=lambda step: (step_position(step), step))
     sheet.append(["participant", "state", "started", "submitted", "total_seconds",
                   *[f"seconds_{step}" for step in steps]])
     for pid, sort in zip(ids, sorts):
@@ -476,7 +469,7 @@ def study_to_json(session: Session, study: Study) -> dict:
     users = {u.id: u.email for u in session.scalars(select(User))}
     sort_parts = [Sort.placements, Sort.moves, Sort.comments, Sort.answers, Sort.notes]
     people = session.scalars(
-        select(Participant).where(Participant.study_id == study.id, Participant.source != "preview")
+        select(Participant).where(Participant.study_id == study.id, Participant.source != PREVIEW)
         .options(*[selectinload(Participant.sort).selectinload(part) for part in sort_parts])
         .order_by(Participant.created_at, Participant.id)).all()
     return {

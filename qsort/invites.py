@@ -21,10 +21,10 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .flow import EMAIL_PATTERN
 from .i18n import text as _
 from .models import Participant, Study
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 # The attributes every invite form and CSV knows, in display order: (attribute key, English label).

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .flow import SORT_STATES, in_language  # noqa: F401 (SORT_STATES: the values of Sort.state)
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -91,9 +93,12 @@ class Study(Base):
         return list(zip(self.grid_scores, self.grid_heights))
 
     def text(self, name: str, language: str) -> str:
-        """A configurable study text in ``language``, falling back to the study's default language."""
-        by_language = (self.texts or {}).get(name) or {}
-        return by_language.get(language) or by_language.get(self.default_language) or ""
+        """A configurable study text in ``language``, falling back to the study's default language (then any)."""
+        return in_language((self.texts or {}).get(name), language, self.default_language)
+
+    def has_text(self, name: str, language: str) -> bool:
+        """Whether the study text ``name`` is written in ``language`` itself (no fallback)."""
+        return bool(((self.texts or {}).get(name) or {}).get(language))
 
 
 class StudyShare(Base):
@@ -179,9 +184,6 @@ class Participant(Base):
     @property
     def label(self) -> str:
         return self.code or self.name or f"P{self.id}"
-
-
-SORT_STATES = ("started", "presorted", "sorted", "submitted")
 
 
 class Sort(Base):

@@ -1,8 +1,10 @@
 """Where each participant of a study is: not started, in progress (at which step, last active when) or
 completed, and how long it took.
 
-Preview participants (``source == "preview"``, the studio's own walk-through) are never counted.
-A sort is *completed* when its state is ``submitted`` (the last step is done). A participant who declined
+Preview participants (:data:`qsort.flow.PREVIEW`, the studio's own walk-through) are never counted.
+A participant is *completed* when they have done the last step (:func:`qsort.flow.is_finished`); one who
+submitted the grid but is still on the questions after it is *in progress* at that step, while their sort
+already counts as a complete sort in the data (:func:`qsort.flow.is_complete`). A participant who declined
 consent is shown as *declined*.
 
 Durations: ``total_seconds`` is the wall-clock time from the first visit to submission (or to the last
@@ -17,11 +19,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from .flow import PREVIEW, is_finished
 from .models import Move, Participant, Sort, Study
 
 STATUSES = ("not_started", "in_progress", "completed", "declined")
-# The participant flow's steps in order (see notes/RESPOND_API.md); unknown steps sort last.
-STEP_ORDER = ("welcome", "pre_questions", "instructions", "presort", "grid", "postsort", "questions", "done")
 
 
 @dataclass
@@ -40,7 +41,7 @@ class ProgressRow:
 
 def status_of(participant: Participant) -> str:
     sort = participant.sort
-    if sort is not None and sort.state == "submitted":
+    if is_finished(sort):
         return "completed"
     if participant.consent == "declined":
         return "declined"
@@ -60,7 +61,7 @@ def _last_moves(session: Session, sort_ids: list[int]) -> dict[int, datetime]:
 def progress_rows(session: Session, study: Study, status: str | None = None) -> list[ProgressRow]:
     """One row per (non-preview) participant, oldest invite first; only ``status`` when given."""
     participants = session.scalars(
-        select(Participant).where(Participant.study_id == study.id, Participant.source != "preview")
+        select(Participant).where(Participant.study_id == study.id, Participant.source != PREVIEW)
         .options(selectinload(Participant.sort)).order_by(Participant.created_at, Participant.id)
     ).all()
     last_moves = _last_moves(session, [p.sort.id for p in participants if p.sort is not None])

@@ -16,6 +16,7 @@ from wtforms import BooleanField, Field, RadioField, SelectMultipleField, String
 from wtforms import widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
+from .flow import in_language
 from .models import Question
 
 try:  # WTForms >= 3.3 wants SelectChoice objects; tuples are deprecated there
@@ -32,15 +33,6 @@ from .responses import MAX_COMMENT_LENGTH, Card
 
 MAX_TEXT_ANSWER = 4000
 NUMBER_PATTERN = re.compile(r"^-?\d+([.,]\d+)?$")
-
-
-def localized(by_language: dict | None, language: str, fallback_language: str = "en") -> str:
-    """Pick ``by_language[language]``, else the fallback language's text, else any text at all."""
-    by_language = by_language or {}
-    if isinstance(by_language, str):
-        return by_language
-    return (by_language.get(language) or by_language.get(fallback_language)
-            or next((text for text in by_language.values() if text), ""))
 
 
 class CheckboxListField(SelectMultipleField):
@@ -176,24 +168,24 @@ def likert_points(question: Question, language: str, fallback: str) -> list[tupl
     for point in range(1, points + 1):
         label = str(point)
         if len(labels) == points:
-            label = localized(labels[point - 1], language, fallback) or label
+            label = in_language(labels[point - 1], language, fallback) or label
         elif point == 1 and settings.get("low"):
-            label = f"{point} · {localized(settings['low'], language, fallback)}"
+            label = f"{point} · {in_language(settings['low'], language, fallback)}"
         elif point == points and settings.get("high"):
-            label = f"{point} · {localized(settings['high'], language, fallback)}"
+            label = f"{point} · {in_language(settings['high'], language, fallback)}"
         scale.append((str(point), label))
     return scale
 
 
 def _question_field(question: Question, language: str, fallback: str) -> Field:
-    label = localized(question.prompt, language, fallback)
+    label = in_language(question.prompt, language, fallback)
     settings = question.settings or {}
     missing = _("Please answer this question.")
     if question.kind in ("single", "likert", "multiple"):
         if question.kind == "likert":
             pairs = likert_points(question, language, fallback)
         else:
-            pairs = [(str(o["value"]), localized(o.get("label"), language, fallback) or str(o["value"]))
+            pairs = [(str(o["value"]), in_language(o.get("label"), language, fallback) or str(o["value"]))
                      for o in question.options or []]
         validators = [RequiredChoice(missing)] if question.required else [Optional()]
         if question.kind == "multiple":

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from .flow import PILES, PREVIEW, SORTING_STEPS, STEPS, is_complete, is_finished, study_labels
 from .models import (
     WOULD_PAY_CHOICES,
     Answer,
@@ -41,11 +42,6 @@ from .models import (
     Study,
     utcnow,
 )
-
-# Every step a flow can have, in order. A study skips the ones it has nothing for (see steps_for).
-FLOW = ("welcome", "pre_questions", "instructions", "presort", "grid", "postsort", "questions", "done")
-SORTING_STEPS = ("presort", "grid")
-PILES = ("agree", "neutral", "disagree")
 
 # Invite and open-link tokens are URL-safe base64 (models.new_token); anything else is not worth a query.
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -98,7 +94,7 @@ def participant_for_code(session: Session, study: Study, code: str) -> tuple[Par
 # --------------------------------------------------------------------------------------------------------------
 
 def steps_for(study: Study) -> list[str]:
-    """The steps of this study's flow, in order: FLOW without the ones the study has nothing for."""
+    """The steps of this study's flow, in order: flow.STEPS without the ones the study has nothing for."""
     phases = {question.phase for question in study.questions}
     has_postsort = study.extreme_comments != "off" or study.ask_would_pay
     skip = set()
@@ -108,7 +104,7 @@ def steps_for(study: Study) -> list[str]:
         skip.add("questions")
     if not has_postsort:
         skip.add("postsort")
-    return [step for step in FLOW if step not in skip]
+    return [step for step in STEPS if step not in skip]
 
 
 def current_step(participant: Participant) -> str:
@@ -119,12 +115,12 @@ def current_step(participant: Participant) -> str:
 
 def is_completed(participant: Participant) -> bool:
     """True once the last step is done: the link is used up."""
-    return participant.sort is not None and participant.sort.state == "submitted"
+    return is_finished(participant.sort)
 
 
 def grid_is_locked(participant: Participant) -> bool:
-    """True once the grid has been submitted: the sort itself can no longer change."""
-    return participant.sort is not None and participant.sort.state in ("sorted", "submitted")
+    """True once the grid has been submitted (a complete sort): the sort itself can no longer change."""
+    return is_complete(participant.sort)
 
 
 def may_view(participant: Participant, step: str) -> bool:
@@ -168,7 +164,7 @@ def _index(steps: list[str], step: str) -> int:
     """Position of ``step`` in ``steps``; a step the study skips counts as the last step before it."""
     if step in steps:
         return steps.index(step)
-    before = [s for s in FLOW[: FLOW.index(step)] if s in steps]
+    before = [s for s in STEPS[: STEPS.index(step)] if s in steps]
     return steps.index(before[-1]) if before else 0
 
 
@@ -298,22 +294,6 @@ class Outcome:
     body: dict[str, Any]
 
 
-def _label(study: Study, name: str, language: str, default: str) -> str:
-    by_language = (study.labels or {}).get(name) or {}
-    return by_language.get(language) or by_language.get(study.default_language) or default
-
-
-def grid_labels(study: Study, language: str) -> dict[str, str]:
-    """The grid's two ends and the three pre-sort piles, in ``language`` (study's own labels first)."""
-    return {
-        "most": _label(study, "most", language, _("Most important")),
-        "least": _label(study, "least", language, _("Least important")),
-        "agree": _label(study, "agree", language, _("More important")),
-        "neutral": _label(study, "neutral", language, _("Neutral")),
-        "disagree": _label(study, "disagree", language, _("Less important")),
-    }
-
-
 def sort_state(participant: Participant, language: str) -> dict[str, Any]:
     """The JSON the sorting page starts from (GET /s/<token>/api/state; shape in notes/RESPOND_API.md)."""
     study, sort = participant.study, participant.sort
@@ -325,7 +305,7 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
             "language": language,
             "free_distribution": bool(study.free_distribution),
             "grid": [{"score": score, "height": height} for score, height in study.grid],
-            "labels": grid_labels(study, language),
+            "labels": study_labels(study, language),
             "texts": {
                 "presort_instruction": study.text("presort_instruction", language),
                 "sort_instruction": study.text("sort_instruction", language),
@@ -476,7 +456,7 @@ def parse_draft(study: Study, body: Any) -> Draft:
 
 def accepts_responses(participant: Participant) -> bool:
     """Only an "open" study takes responses; a studio preview participant may go through any study."""
-    return participant.study.status == "open" or participant.source == "preview"
+    return participant.study.status == "open" or participant.source == PREVIEW
 
 
 def _not_sorting(participant: Participant, sort: Sort | None) -> Outcome | None:
@@ -486,7 +466,7 @@ def _not_sorting(participant: Participant, sort: Sort | None) -> Outcome | None:
     """
     if not accepts_responses(participant):
         return Outcome(409, {"ok": False, "error": _("This study is not accepting responses (closed).")})
-    if sort is None or FLOW.index(sort.step) < FLOW.index("presort"):
+    if sort is None or STEPS.index(sort.step) < STEPS.index("presort"):
         return Outcome(409, {"ok": False, "error": _("Please finish the earlier steps first.")})
     if sort.state == "submitted":
         return Outcome(409, {"ok": False, "error": _("You have already completed this study.")})

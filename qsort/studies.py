@@ -19,6 +19,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from .accounts import find_user_by_email
+from .flow import COMPLETE_STATES, LABEL_NAMES, LANGUAGES, PREVIEW
 from .models import (
     COMMENT_MODES,
     QUESTION_KINDS,
@@ -33,17 +34,13 @@ from .models import (
     User,
 )
 
-LANGUAGES = ("en", "nl", "nb")
 # The study texts a researcher writes per language, in the order the participant meets them.
 TEXT_NAMES = ("welcome", "consent", "instruction", "presort_instruction", "sort_instruction",
               "postsort_instruction", "thank_you", "declined")
-# Labels of the grid's two ends and of the three pre-sort piles.
-LABEL_NAMES = ("most", "least", "agree", "neutral", "disagree")
 SUGGESTED_TAGS = ("price", "added-value", "strategy")
 QUESTION_PHASES = ("pre", "post")
 MAX_STATEMENTS = 200
 MAX_SCORE = 7  # columns run at most from -7 to +7
-PREVIEW_SOURCE = "preview"
 
 
 class StudyError(ValueError):
@@ -162,19 +159,20 @@ class StudyCounts:
 
 
 def study_counts(db: Session, study_ids: list[int]) -> dict[int, StudyCounts]:
-    """Statements, participants and completed sorts per study (preview participants left out), in 3 queries."""
+    """Statements, participants and complete sorts (flow.COMPLETE_STATES) per study, preview participants left
+    out, in 3 queries."""
     counts = {study_id: StudyCounts() for study_id in study_ids}
     if not study_ids:
         return counts
     for study_id, n in db.execute(select(Statement.study_id, func.count(Statement.id))
                                   .where(Statement.study_id.in_(study_ids)).group_by(Statement.study_id)):
         counts[study_id].statements = n
-    real = (Participant.study_id.in_(study_ids), Participant.source != PREVIEW_SOURCE)
+    real = (Participant.study_id.in_(study_ids), Participant.source != PREVIEW)
     for study_id, n in db.execute(select(Participant.study_id, func.count(Participant.id))
                                   .where(*real).group_by(Participant.study_id)):
         counts[study_id].participants = n
     for study_id, n in db.execute(select(Participant.study_id, func.count(Sort.id)).join(Sort)
-                                  .where(*real, Sort.state == "submitted").group_by(Participant.study_id)):
+                                  .where(*real, Sort.state.in_(COMPLETE_STATES)).group_by(Participant.study_id)):
         counts[study_id].completed = n
     return counts
 
@@ -185,7 +183,7 @@ def has_responses(db: Session, study: Study) -> bool:
     """True once any real (non-preview) participant has placed a card or moved beyond the start of the sort."""
     placed = exists().where(Placement.sort_id == Sort.id)
     return bool(db.scalar(select(
-        exists().where(Participant.study_id == study.id, Participant.source != PREVIEW_SOURCE,
+        exists().where(Participant.study_id == study.id, Participant.source != PREVIEW,
                        Sort.participant_id == Participant.id, (Sort.state != "started") | placed)
     )))
 
@@ -779,10 +777,10 @@ def unshare(study: Study, share_id: int) -> None:
 def preview_participant(db: Session, study: Study) -> Participant:
     """The study's preview participant (created on first use); the respond pages let it through any status."""
     participant = db.scalar(select(Participant).where(Participant.study_id == study.id,
-                                                      Participant.source == PREVIEW_SOURCE)
+                                                      Participant.source == PREVIEW)
                             .order_by(Participant.id.desc()))
     if participant is None:
-        participant = Participant(study=study, source=PREVIEW_SOURCE, name=_("Preview"))
+        participant = Participant(study=study, source=PREVIEW, name=_("Preview"))
         db.add(participant)
         db.flush()
     return participant
@@ -791,7 +789,7 @@ def preview_participant(db: Session, study: Study) -> Participant:
 def reset_preview(db: Session, study: Study) -> int:
     """Forget the preview participants (and their sorts); the next preview starts afresh."""
     previews = db.scalars(select(Participant).where(Participant.study_id == study.id,
-                                                    Participant.source == PREVIEW_SOURCE)).all()
+                                                    Participant.source == PREVIEW)).all()
     for participant in previews:
         db.delete(participant)
     return len(previews)

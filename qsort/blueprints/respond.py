@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from .. import responses
+from .. import flow, responses
 from ..db import get_session
 from ..models import Participant
 from ..respond_forms import (
@@ -166,7 +166,7 @@ def sort_page(token: str):
     step = responses.current_step(participant)
     steps = responses.steps_for(participant.study)
     return render_step(
-        "respond/sort.html", participant, step if step in responses.SORTING_STEPS else "grid",
+        "respond/sort.html", participant, step if step in flow.SORTING_STEPS else "grid",
         state_url=url_for("respond.api_state", token=token),
         draft_url=url_for("respond.api_draft", token=token),
         submit_url=url_for("respond.api_submit", token=token),

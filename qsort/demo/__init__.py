@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts import create_account, find_user_by_email
+from ..flow import DEFAULT_GRID_SCORES, LANGUAGES
 from ..models import Participant, Question, Statement, Study, User
 from . import content
 
 DEMO_EMAIL = "demo@example.com"
 DEFAULT_PASSWORD = "qsort-demo-password"  # documented in README; demo only
-LANGUAGES = ["en", "nl", "nb"]
 
 
 def demo_password() -> str:
@@ -32,7 +32,7 @@ def build_study(owner: User) -> Study:
     """The demo study (not yet added to a session): 40 statements, grid -4..+4 fitted to them, questions."""
     from analysis.grid import quasi_normal_grid
 
-    grid = quasi_normal_grid(len(content.STATEMENTS), max_score=4)
+    grid = quasi_normal_grid(len(content.STATEMENTS), max_score=DEFAULT_GRID_SCORES[-1])
     study = Study(
         owner=owner, title=content.TITLE, status="open", languages=list(LANGUAGES), default_language="en",
         texts=content.TEXTS, labels=content.LABELS, grid_scores=list(grid.scores), grid_heights=list(grid.heights),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
-from ... import invites, progress
+from ... import flow, invites, progress
 from ...db import get_session
 from ...models import Participant
 from ..auth import login_required
@@ -23,7 +23,7 @@ RESEARCHERS = ("researcher", "admin")
 
 class InviteForm(FlaskForm):
     name = StringField(validators=[Optional(), Length(max=200)])
-    email = EmailField(validators=[Optional(), Length(max=254), Regexp(invites.EMAIL_PATTERN)])
+    email = EmailField(validators=[Optional(), Length(max=254), Regexp(flow.EMAIL_PATTERN)])
     account = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
     crm_id = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
     relationship_stage = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
@@ -185,7 +185,7 @@ def participants_delete(study_id: int, participant_id: int):
 
 def _participant_or_404(study, participant_id: int) -> Participant:
     person = get_session().scalar(select(Participant).where(
-        Participant.id == participant_id, Participant.study_id == study.id, Participant.source != "preview"))
+        Participant.id == participant_id, Participant.study_id == study.id, Participant.source != flow.PREVIEW))
     if person is None:
         abort(404)
     return person
@@ -226,7 +226,7 @@ def _answers(study, sort) -> list[dict]:
     rows = []
     for question in sorted(study.questions, key=lambda q: (q.phase != "pre", q.position)):
         value = by_question.get(question.id)
-        labels = {o.get("value"): (o.get("label") or {}).get(language) or o.get("value")
+        labels = {o.get("value"): flow.in_language(o.get("label"), language) or o.get("value")
                   for o in question.options or [] if isinstance(o, dict)}
         if isinstance(value, list):
             shown = ", ".join(str(labels.get(v, v)) for v in value)
@@ -234,7 +234,7 @@ def _answers(study, sort) -> list[dict]:
             shown = ""
         else:
             shown = str(labels.get(value, value))
-        prompt = (question.prompt or {}).get(language) or next(iter((question.prompt or {}).values()), "")
+        prompt = flow.in_language(question.prompt, language)
         rows.append({"question": question, "prompt": prompt, "answer": shown})
     return rows
 

@@ -19,7 +19,7 @@ from wtforms import (BooleanField, EmailField, IntegerField, RadioField, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ... import studies
+from ... import flow, studies
 from ...db import get_session
 from ...models import COMMENT_MODES, Question, Statement, Study
 from ..auth import login_required
@@ -75,12 +75,6 @@ def label_titles() -> dict[str, str]:
             "disagree": _("Pile: less important")}
 
 
-def label_defaults() -> dict[str, str]:
-    """What participants see when a label is left empty (the respond pages' own wording)."""
-    return {"most": _("Most important"), "least": _("Least important"), "agree": _("More important"),
-            "neutral": _("Neutral"), "disagree": _("Less important")}
-
-
 def kind_labels() -> dict[str, str]:
     return {"text": _("Free text"), "single": _("One choice"), "multiple": _("Several choices"),
             "number": _("Number"), "likert": _("Likert scale")}
@@ -122,7 +116,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def language_choices():
-    return [(code, name) for code, name in current_app.config["LANGUAGES"].items() if code in studies.LANGUAGES]
+    return [(code, name) for code, name in current_app.config["LANGUAGES"].items() if code in flow.LANGUAGES]
 
 
 class BasicsForm(FlaskForm):
@@ -262,7 +256,7 @@ def study(study_id: int):
         "studio/study.html", study=study, counts=studies.study_counts(db, [study.id])[study.id],
         problems=studies.readiness_problems(study), grid_problems=studies.grid_problems(study), locked=studies.has_responses(db, study), form=ConfirmForm(),
         preview=db.scalar(select(studies.Participant).where(studies.Participant.study_id == study.id,
-                                                            studies.Participant.source == studies.PREVIEW_SOURCE)),
+                                                            studies.Participant.source == flow.PREVIEW)),
     )
 
 
@@ -352,7 +346,7 @@ def texts(study_id: int):
     if request.method == "POST":
         _form_errors(form)
     return render_template("studio/texts.html", study=study, form=form, text_titles=text_titles(),
-                           label_titles=label_titles(), label_defaults=label_defaults()), 400 if request.method == "POST" else 200
+                           label_titles=label_titles(), label_defaults=flow.default_labels()), 400 if request.method == "POST" else 200
 
 
 @bp.route("/<int:study_id>/settings", methods=["GET", "POST"])
@@ -610,7 +604,7 @@ def _display_scores(study: Study, form: GridForm) -> list[int]:
     low, high = form.min_score.data, form.max_score.data
     if isinstance(low, int) and isinstance(high, int) and -studies.MAX_SCORE <= low < high <= studies.MAX_SCORE:
         return list(range(low, high + 1))
-    return list(study.grid_scores or range(-4, 5))
+    return list(study.grid_scores or flow.DEFAULT_GRID_SCORES)
 
 
 @bp.route("/<int:study_id>/grid", methods=["GET", "POST"])
@@ -618,7 +612,8 @@ def _display_scores(study: Study, form: GridForm) -> list[int]:
 def grid(study_id: int):
     study = load_study(study_id)
     db = get_session()
-    form = GridForm(data={"min_score": (study.grid_scores or [-4])[0], "max_score": (study.grid_scores or [4])[-1],
+    scores = study.grid_scores or flow.DEFAULT_GRID_SCORES
+    form = GridForm(data={"min_score": scores[0], "max_score": scores[-1],
                           "free_distribution": study.free_distribution} if request.method == "GET" else None)
     heights = dict(zip(study.grid_scores or [], study.grid_heights or []))
     status = 200

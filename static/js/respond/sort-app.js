@@ -122,15 +122,10 @@ async function main() {
   const { saved, push } = chooseState(data.state, local.read());
   store.load(saved);
 
-  const labels = {
-    most: study.labels?.most || t("mostImportant"),
-    least: study.labels?.least || t("leastImportant"),
-  };
-  const pileLabels = {
-    agree: study.labels?.agree || t("pileAgree"),
-    neutral: study.labels?.neutral || t("pileNeutral"),
-    disagree: study.labels?.disagree || t("pileDisagree"),
-  };
+  // The grid's ends and the piles come from the server, in the participant's language: the study's own
+  // labels or the defaults (qsort/flow.py: study_labels), so no copy of them lives here.
+  const labels = { most: study.labels.most, least: study.labels.least };
+  const pileLabels = { agree: study.labels.agree, neutral: study.labels.neutral, disagree: study.labels.disagree };
   document.getElementById("presort-instruction").textContent = study.texts?.presort_instruction || "";
   document.getElementById("grid-instruction").textContent = study.texts?.sort_instruction || "";
 
