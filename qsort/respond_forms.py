@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from .flow import in_language
 from .models import Question
+from .studies import likert_labels
 
 try:  # WTForms >= 3.3 wants SelectChoice objects; tuples are deprecated there
     from wtforms.fields.choices import SelectChoice
@@ -156,25 +157,15 @@ def _number_validator(settings: dict) -> Any:
 
 
 def likert_points(question: Question, language: str, fallback: str) -> list[tuple[str, str]]:
-    """The scale of a Likert item as (value, label) pairs, 1..points.
+    """The scale of a Likert item as (value, label) pairs, 1..points (labels: :func:`qsort.studies.likert_labels`).
 
-    ``settings``: ``points`` (default 5), optional ``labels`` (one ``{language: text}`` per point), or ``low``
-    and ``high`` (``{language: text}``) for the two ends.
+    When every point has a label, the label alone ("Agree"); else the number, with the label where a point has
+    one ("1 · Strongly disagree", "2", ...).
     """
-    settings = question.settings or {}
-    points = int(settings.get("points", 5))
-    labels = settings.get("labels") or []
-    scale = []
-    for point in range(1, points + 1):
-        label = str(point)
-        if len(labels) == points:
-            label = in_language(labels[point - 1], language, fallback) or label
-        elif point == 1 and settings.get("low"):
-            label = f"{point} · {in_language(settings['low'], language, fallback)}"
-        elif point == points and settings.get("high"):
-            label = f"{point} · {in_language(settings['high'], language, fallback)}"
-        scale.append((str(point), label))
-    return scale
+    texts = [in_language(label, language, fallback) for label in likert_labels(question.settings)]
+    labelled = all(texts)
+    return [(str(point), text if labelled else (f"{point} · {text}" if text else str(point)))
+            for point, text in enumerate(texts, start=1)]
 
 
 def _question_field(question: Question, language: str, fallback: str) -> Field:

@@ -671,23 +671,58 @@ def _number_settings(settings: dict) -> dict:
     return {key: value for key, value in (("min", low), ("max", high)) if value is not None}
 
 
-def _likert(study: Study, settings: dict, options: dict[str, str]) -> tuple[dict, list[dict]]:
-    """A Likert item: answers 1..``points`` (3-11); option lines, when given, label every point.
+LIKERT_POINTS = 5  # a new Likert item's scale: 1..5
 
-    Stored as the respond pages read it: ``settings = {"points": n, "labels": [{language: text}, ...]}``
-    (labels only when given) and no options.
+
+def likert_labels(settings: dict | None) -> list[dict[str, str]]:
+    """The label of each point of a Likert item, lowest first: ``{language: text}``, ``{}`` for a point without
+    one. The one shape is ``settings = {"points": n, "labels": [one per point]}``; items stored before it
+    (``low`` and ``high`` for the two ends, as old demo studies and study exports have them) read the same.
     """
-    points = _int_setting(settings, "points") or 5
+    settings = settings or {}
+    points = int(settings.get("points") or LIKERT_POINTS)
+    labels = settings.get("labels")
+    if isinstance(labels, list) and len(labels) == points:
+        return [dict(label) if isinstance(label, dict) else {} for label in labels]
+    result: list[dict[str, str]] = [{} for _point in range(points)]
+    for index, end in ((0, "low"), (-1, "high")):
+        if isinstance(settings.get(end), dict):
+            result[index] = dict(settings[end])
+    return result
+
+
+def likert_lines(settings: dict | None, language: str) -> list[str]:
+    """A Likert item's labels in ``language`` as the studio's option lines: one per point when every point has
+    one, the two ends when only they have one, else none (what :func:`_likert` reads back unchanged)."""
+    texts = [label.get(language, "") for label in likert_labels(settings)]
+    if all(texts):
+        return texts
+    if texts[0] and texts[-1] and not any(texts[1:-1]):
+        return [texts[0], texts[-1]]
+    return []
+
+
+def _likert(study: Study, settings: dict, options: dict[str, str]) -> tuple[dict, list[dict]]:
+    """A Likert item: answers 1..``points`` (3-11). Option lines, when given, are the labels: one per point,
+    or two for the lowest and the highest point.
+
+    Stored as the respond pages read it (:func:`likert_labels`): ``settings = {"points": n, "labels":
+    [{language: text}, ...]}`` (labels only when given; ``{}`` for an unlabelled point) and no options.
+    """
+    points = _int_setting(settings, "points") or LIKERT_POINTS
     if not 3 <= points <= 11:
         raise StudyError(_("A Likert scale has 3 to 11 points."), "points")
     labels: list[dict] = [{} for _point in range(points)]
     for language in study.languages:
         lines = _lines(options.get(language))
-        if lines and len(lines) != points:
-            raise StudyError(_("Give one label per point (%(n)s lines) or leave the labels empty.", n=points),
-                             f"options_{language}")
-        for label, line in zip(labels, lines):
-            label[language] = line
+        if len(lines) == 2:
+            labels[0][language], labels[-1][language] = lines
+        elif lines and len(lines) != points:
+            raise StudyError(_("Give one label per point (%(n)s lines), two for the lowest and the highest point, "
+                               "or none.", n=points), f"options_{language}")
+        else:
+            for label, line in zip(labels, lines):
+                label[language] = line
     stored = {"points": points}
     if any(labels):
         stored["labels"] = labels

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from itertools import count
 
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ def default_questions() -> list[Question]:
                  options=[{"value": "goods", "label": {"en": "Goods"}},
                           {"value": "services", "label": {"en": "Services"}}]),
         Question(phase="post", kind="likert", prompt={"en": "I would recommend this supplier"},
-                 settings={"points": 5, "low": {"en": "Disagree"}, "high": {"en": "Agree"}}),
+                 settings={"points": 5, "labels": [{"en": "Disagree"}, {}, {}, {}, {"en": "Agree"}]}),
         Question(phase="post", kind="text", prompt={"en": "What else matters to you?"}),
     ]
 
@@ -108,3 +109,68 @@ def csrf_from(response) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True))
     assert match, "no csrf-token meta tag in the page"
     return match.group(1)
+
+
+# -- logging in and reading pages ------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log ``client`` in through the login form (with its CSRF token); returns the response (302 on success)."""
+    token = csrf_from(client.get("/auth/login"))
+    return client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+class _Forms(HTMLParser):
+    """Collects what a browser would send for each <form> of a page, as the page fills it in."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict[str, list[str]]] = []
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def _add(self, name: str | None, value: str) -> None:
+        if name and self.forms:
+            self.forms[-1].setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({})
+        elif tag == "input":
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self._add(attrs.get("name"), attrs.get("value") or "on")
+            elif kind not in ("submit", "button", "file", "reset", "image"):
+                self._add(attrs.get("name"), attrs.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = attrs.get("name")
+            self._add(self._textarea, "")
+        elif tag == "select":
+            self._select = attrs.get("name")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._add(self._select, attrs.get("value", ""))
+
+    def handle_data(self, data):
+        if self._textarea and self.forms:
+            self.forms[-1][self._textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def form_values(response, field: str) -> dict[str, list[str]]:
+    """The values the page's form holding ``field`` sends when submitted unchanged (``{name: [values]}``).
+    A textarea's leading newline is dropped, as browsers do."""
+    parser = _Forms()
+    parser.feed(response.get_data(as_text=True))
+    form = next((form for form in parser.forms if field in form), None)
+    assert form is not None, f"no form with a field {field!r} on the page"
+    return {name: [value.removeprefix("\r").removeprefix("\n") for value in values]
+            for name, values in form.items()}

@@ -295,9 +295,9 @@ QUESTIONS: list[dict] = [
                 "nl": "Hoeveel jaar is uw bedrijf al klant bij ons?",
                 "nb": "Hvor mange år har bedriften din vært kunde hos oss?"}},
     {"kind": "likert", "required": False,
-     "settings": {"points": 5,
-                  "low": {"en": "Strongly disagree", "nl": "Helemaal oneens", "nb": "Helt uenig"},
-                  "high": {"en": "Strongly agree", "nl": "Helemaal eens", "nb": "Helt enig"}},
+     "settings": {"points": 5,  # labels of the two ends (studies.likert_labels)
+                  "labels": [{"en": "Strongly disagree", "nl": "Helemaal oneens", "nb": "Helt uenig"}, {}, {}, {},
+                             {"en": "Strongly agree", "nl": "Helemaal eens", "nb": "Helt enig"}]},
      "prompt": {"en": "Overall, I am satisfied with us as a supplier.",
                 "nl": "Over het geheel genomen ben ik tevreden over ons als leverancier.",
                 "nb": "Alt i alt er jeg fornøyd med oss som leverandør."}},

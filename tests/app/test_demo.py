@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 
 from qsort.accounts import find_user_by_email, verify_password
 from qsort.demo import DEFAULT_PASSWORD, DEMO_EMAIL, content, install_demo
-from qsort.models import Participant, Study
-from tests.factories import csrf_from
+from qsort.models import Participant, Question, Study
+from qsort.respond_forms import likert_points
+from qsort.studies import likert_labels
+from tests.factories import csrf_from, form_values, login
 
 
 def test_content_covers_the_value_elements_in_three_languages():
@@ -79,3 +81,53 @@ def test_init_db_demo_command(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Participant link: http://127.0.0.1:5000/s/" in result.output
     assert "Open link" in result.output and DEMO_EMAIL in result.output
+
+
+def _open_and_save_unchanged(client, question):
+    """Open the studio's edit page of ``question`` and submit its form as the page fills it in."""
+    url = f"/studio/{question.study_id}/questions/{question.id}"
+    values = form_values(client.get(url), "prompt_en")
+    response = client.post(url, data=values)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return values
+
+
+ENDS = ({"en": "Strongly disagree", "nl": "Helemaal oneens", "nb": "Helt uenig"},
+        {"en": "Strongly agree", "nl": "Helemaal eens", "nb": "Helt enig"})
+
+
+def test_demo_likert_question_saved_unchanged_keeps_its_end_labels(app, session, client):
+    install_demo(session, "http://x")
+    study = session.scalar(select(Study))
+    likert = next(q for q in study.questions if q.kind == "likert")
+    before = dict(likert.settings)
+    assert login(client, DEMO_EMAIL, DEFAULT_PASSWORD).status_code == 302
+
+    values = _open_and_save_unchanged(client, likert)
+    assert values["options_en"] == ["Strongly disagree\nStrongly agree"]   # the two ends, as the form shows them
+    assert values["points"] == ["5"]
+    session.expire_all()
+    after = session.get(Question, likert.id).settings
+    assert after == before
+    labels = likert_labels(after)
+    assert (labels[0], labels[-1]) == ENDS and labels[1:-1] == [{}, {}, {}]
+    scale = likert_points(session.get(Question, likert.id), "nl", "en")
+    assert scale == [("1", "1 · Helemaal oneens"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 · Helemaal eens")]
+
+
+def test_likert_stored_with_low_and_high_still_shows_and_keeps_its_labels(app, session, client):
+    """Items saved before labels were one list per point (``low``/``high``) read the same, and a save turns
+    them into the one shape without losing a label."""
+    install_demo(session, "http://x")
+    study = session.scalar(select(Study))
+    likert = next(q for q in study.questions if q.kind == "likert")
+    likert.settings = {"points": 5, "low": ENDS[0], "high": ENDS[1]}
+    session.commit()
+    scale = likert_points(likert, "nb", "en")
+    assert (scale[0], scale[2], scale[4]) == (("1", "1 · Helt uenig"), ("3", "3"), ("5", "5 · Helt enig"))
+    assert login(client, DEMO_EMAIL, DEFAULT_PASSWORD).status_code == 302
+
+    _open_and_save_unchanged(client, likert)
+    session.expire_all()
+    after = session.get(Question, likert.id).settings
+    assert after == {"points": 5, "labels": [ENDS[0], {}, {}, {}, ENDS[1]]}

@@ -382,11 +382,13 @@ def test_questions_each_kind(studio, session):
                              "options_en": "No\nMaybe\nYes"}).status_code == 302
     assert studio.post(url, {"phase": "post", "kind": "multiple", "prompt_en": "Channels?",
                              "options_en": "Web\nPhone\nVisit"}).status_code == 302
+    assert studio.post(url, {"phase": "post", "kind": "likert", "prompt_en": "Happy?", "points": "5",
+                             "options_en": "Not at all\nVery", "options_nl": "Helemaal niet\nZeer"}).status_code == 302
     session.expire_all()
     questions = session.get(Study, study_id).questions
     assert [(q.phase, q.kind, q.required) for q in questions] == [
         ("pre", "text", True), ("post", "single", False), ("post", "number", False), ("post", "likert", False),
-        ("post", "likert", False), ("post", "multiple", False)]
+        ("post", "likert", False), ("post", "multiple", False), ("post", "likert", False)]
     assert questions[0].prompt == {"en": "Your role?", "nl": "Uw rol?"}
     assert questions[1].options == [{"value": "1", "label": {"en": "Small", "nl": "Klein"}},
                                     {"value": "2", "label": {"en": "Large", "nl": "Groot"}}]
@@ -394,6 +396,8 @@ def test_questions_each_kind(studio, session):
     assert questions[3].settings == {"points": 7} and questions[3].options == []
     assert questions[4].settings == {"points": 3, "labels": [{"en": "No"}, {"en": "Maybe"}, {"en": "Yes"}]}
     assert "Maybe" in text(studio.get(f"{url}/{questions[4].id}"))
+    assert questions[6].settings == {"points": 5, "labels": [{"en": "Not at all", "nl": "Helemaal niet"}, {}, {}, {},
+                                                             {"en": "Very", "nl": "Zeer"}]}
     page = text(studio.get(url))
     assert "Your role?" in page and "Small · Large" in page
 
@@ -406,6 +410,8 @@ def test_questions_each_kind(studio, session):
     ({"phase": "post", "kind": "number", "prompt_en": "Q", "min": "9", "max": "1"}, "below the largest"),
     ({"phase": "post", "kind": "number", "prompt_en": "Q", "min": "one"}, "whole number"),
     ({"phase": "post", "kind": "likert", "prompt_en": "Q", "points": "2"}, "3 to 11"),
+    ({"phase": "post", "kind": "likert", "prompt_en": "Q", "points": "5", "options_en": "A\nB\nC"},
+     "two for the lowest and the highest"),
 ])
 def test_question_validation(studio, session, data, message):
     study_id = studio.new_study(languages=("en", "nl"))

@@ -722,11 +722,11 @@ def question_edit(study_id: int, question_id: int):
         form.phase.data, form.kind.data, form.required.data = question.phase, question.kind, question.required
         form.min.data = str(question.settings.get("min", "")) if question.settings else ""
         form.max.data = str(question.settings.get("max", "")) if question.settings else ""
-        form.points.data = str((question.settings or {}).get("points", 5))
+        form.points.data = str((question.settings or {}).get("points", studies.LIKERT_POINTS))
         for language in study.languages:
             form[f"prompt_{language}"].data = (question.prompt or {}).get(language, "")
             if question.kind == "likert":
-                labels = [label.get(language, "") for label in (question.settings or {}).get("labels", [])]
+                labels = studies.likert_lines(question.settings, language)
             else:
                 labels = [option["label"].get(language, "") for option in question.options or []]
             form[f"options_{language}"].data = "\n".join(labels) if any(labels) else ""
