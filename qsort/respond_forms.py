@@ -18,7 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from .flow import in_language
 from .models import Question
-from .studies import likert_labels
+from .questions import likert_labels
+from .responses import MAX_COMMENT_LENGTH, Card
 
 try:  # WTForms >= 3.3 wants SelectChoice objects; tuples are deprecated there
     from wtforms.fields.choices import SelectChoice
@@ -30,7 +31,7 @@ except ImportError:  # pragma: no cover - older WTForms
 def choices(pairs: list[tuple[str, str]]) -> list:
     """(value, label) pairs as the installed WTForms wants them."""
     return [SelectChoice(value, label) for value, label in pairs]
-from .responses import MAX_COMMENT_LENGTH, Card
+
 
 MAX_TEXT_ANSWER = 4000
 NUMBER_PATTERN = re.compile(r"^-?\d+([.,]\d+)?$")
@@ -157,7 +158,7 @@ def _number_validator(settings: dict) -> Any:
 
 
 def likert_points(question: Question, language: str, fallback: str) -> list[tuple[str, str]]:
-    """The scale of a Likert item as (value, label) pairs, 1..points (labels: :func:`qsort.studies.likert_labels`).
+    """The scale of a Likert item as (value, label) pairs, 1..points (labels: :func:`qsort.questions.likert_labels`).
 
     When every point has a label, the label alone ("Agree"); else the number, with the label where a point has
     one ("1 · Strongly disagree", "2", ...).

@@ -1,9 +1,9 @@
 """The participant's flow: no login, the token in the link is the key.
 
 HTTP only: look up the participant, check the step rules, render or redirect. What the rules are and how
-things are saved lives in qsort/responses.py; the forms in qsort/respond_forms.py. URLs and JSON shapes:
-notes/RESPOND_API.md (steps: welcome -> pre-questions -> instructions -> sort (presort + grid) -> postsort
--> questions -> done).
+things are saved lives in qsort/responses.py (the flow) and qsort/sorting.py (the sorting page's JSON API);
+the forms in qsort/respond_forms.py. The JSON API: docs/RESPOND_API.md (steps: welcome -> pre-questions ->
+instructions -> sort (presort + grid) -> postsort -> questions -> done).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from .. import flow, responses
+from .. import flow, responses, sorting
 from ..db import get_session
 from ..models import Participant
 from ..respond_forms import (
@@ -213,38 +213,32 @@ def done(token: str):
 @bp.get("/<token>/api/state")
 def api_state(token: str):
     participant = participant_or_404(token)
-    refusal = responses.sorting_refusal(participant)
+    refusal = sorting.sorting_refusal(participant)
     if refusal is not None:
         return refusal.body, refusal.status
     # A fresh CSRF token too, so a page open for hours can recover from an expired one.
-    return {**responses.sort_state(participant, language()), "csrf_token": generate_csrf()}
+    return {**sorting.sort_state(participant, language()), "csrf_token": generate_csrf()}
 
 
 @bp.post("/<token>/api/draft")
 def api_draft(token: str):
     participant = participant_or_404(token)
     try:
-        draft = responses.parse_draft(participant.study, request.get_json(silent=True))
-    except responses.PayloadError as error:
+        draft = sorting.parse_draft(participant.study, request.get_json(silent=True))
+    except sorting.PayloadError as error:
         return {"ok": False, "error": error.message, "field": error.field}, 400
-    outcome = responses.save_draft(get_session(), participant, draft)
+    outcome = sorting.save_draft(get_session(), participant, draft)
     return outcome.body, outcome.status
 
 
 @bp.post("/<token>/api/submit")
 def api_submit(token: str):
     participant = participant_or_404(token)
-    body = request.get_json(silent=True)
     try:
-        if not isinstance(body, dict):
-            raise responses.PayloadError(_("The request body must be a JSON object."), "body")
-        placements = responses.parse_placements(participant.study, body.get("placements"))
-        revision = body.get("revision", 0)
-        if isinstance(revision, bool) or not isinstance(revision, int):
-            raise responses.PayloadError(_("%(field)s must be a whole number.", field="revision"), "revision")
-    except responses.PayloadError as error:
+        submission = sorting.parse_submission(participant.study, request.get_json(silent=True))
+    except sorting.PayloadError as error:
         return {"ok": False, "error": error.message, "field": error.field}, 400
-    outcome, following = responses.submit_sort(get_session(), participant, placements, revision)
+    outcome, following = sorting.submit_sort(get_session(), participant, submission)
     if following is not None:
         outcome.body["next"] = step_url(participant, following)
     return outcome.body, outcome.status

@@ -295,7 +295,7 @@ QUESTIONS: list[dict] = [
                 "nl": "Hoeveel jaar is uw bedrijf al klant bij ons?",
                 "nb": "Hvor mange år har bedriften din vært kunde hos oss?"}},
     {"kind": "likert", "required": False,
-     "settings": {"points": 5,  # labels of the two ends (studies.likert_labels)
+     "settings": {"points": 5,  # labels of the two ends (questions.likert_labels)
                   "labels": [{"en": "Strongly disagree", "nl": "Helemaal oneens", "nb": "Helt uenig"}, {}, {}, {},
                              {"en": "Strongly agree", "nl": "Helemaal eens", "nb": "Helt enig"}]},
      "prompt": {"en": "Overall, I am satisfied with us as a supplier.",

@@ -633,7 +633,7 @@ def test_delete_needs_the_title_and_offers_export(studio, session):
 # --------------------------------------------------------------------------------------------- the rules on their own
 
 def test_parse_bulk_lines():
-    from qsort.studies import parse_bulk
+    from qsort.statements import parse_bulk
 
     pasted = "P01\tLow price\r\n\r\n  Good advice  \nQ-7;Fast;delivery\nPrice; service and more\nA\tB\tC\n"
     assert [(item["line"], item["code"], item["text"]) for item in parse_bulk(pasted)] == [
@@ -642,7 +642,7 @@ def test_parse_bulk_lines():
 
 
 def test_codes_are_unique_and_fill_gaps(app, session, ana):
-    from qsort.studies import next_codes
+    from qsort.statements import next_codes
 
     study = Study(owner=ana, title="t")
     study.statements = [Statement(code="S01", text="a"), Statement(code="s03", text="b")]
@@ -659,7 +659,7 @@ def test_empty_text_after_a_code_names_the_line(studio, session):
 
 
 def test_statement_limit(studio, session, monkeypatch):
-    monkeypatch.setattr("qsort.studies.MAX_STATEMENTS", 3)
+    monkeypatch.setattr("qsort.statements.MAX_STATEMENTS", 3)
     study_id = studio.new_study()
     response = studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "a\nb\nc\nd"})
     assert response.status_code == 400 and "at most 3 statements" in text(response)

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from qsort import exchange
+from qsort import exchange, matrix
+from qsort.flow import COMPLETE_STATES
 from qsort.cli import main as cli
 from qsort.models import Participant, Study
 
@@ -46,7 +47,7 @@ def sorts_by_code(study: Study) -> dict[str, dict[str, int]]:
     out = {}
     for participant in study.participants:
         sort = participant.sort
-        if participant.source == "preview" or sort is None or sort.state not in exchange.COMPLETE_STATES:
+        if participant.source == "preview" or sort is None or sort.state not in COMPLETE_STATES:
             continue
         codes = {s.id: s.code for s in study.statements}
         out[participant.code] = {codes[sid]: score for sid, score in sort.scores().items()}
@@ -61,7 +62,7 @@ def write_upload(tmp_path: Path, export: exchange.ExportFile) -> list[str]:
 
 
 def test_qdata_holds_only_complete_sorts_in_study_order(session, study):
-    data = exchange.study_qdata(session, study)
+    data = matrix.study_qdata(session, study)
     assert data.participant_ids == ["C01", "C02", "C03"]
     assert data.statement_ids == [f"S{k:02d}" for k in range(1, 10)]
     assert data.sorts[:, 0].tolist() == SORT_A and data.sorts[:, 2].tolist() == SORT_C
@@ -312,7 +313,7 @@ def test_cli_import_sorts_into_an_existing_study(session, study, app, tmp_path):
 
 
 def test_sorts_matrix_matches_placements(session, study):
-    data = exchange.study_qdata(session, study)
+    data = matrix.study_qdata(session, study)
     assert np.array_equal(data.sorts, np.array([SORT_A, SORT_B, SORT_C]).T)
 
 
@@ -349,7 +350,7 @@ def test_real_study_imports_and_exports_unchanged(session, tmp_path, codes):
     assert report.matched_by == ("code" if codes else "position")
     assert len(report.participants) == 38
     session.expire_all()
-    again = exchange.study_qdata(session, session.get(Study, study.id))
+    again = matrix.study_qdata(session, session.get(Study, study.id))
     assert again.participant_ids == original.participant_ids
     assert np.array_equal(again.sorts, original.sorts)
     assert str(again.grid) == "-5..+5: 1,2,3,4,5,6,5,4,3,2,1"

@@ -15,10 +15,7 @@ from wtforms.validators import Length, Optional, Regexp
 from ... import flow, invites, progress
 from ...db import get_session
 from ...models import Participant
-from ..auth import login_required
-from . import bp, load_study
-
-RESEARCHERS = ("researcher", "admin")
+from .blueprint import bp, load_study
 
 
 class InviteForm(FlaskForm):
@@ -70,7 +67,6 @@ def _page(study, form=None, status=None, code=200):
 
 
 @bp.get("/<int:study_id>/participants")
-@login_required(roles=RESEARCHERS)
 def participants(study_id: int):
     study = load_study(study_id)
     status = request.args.get("status") or None
@@ -80,7 +76,6 @@ def participants(study_id: int):
 
 
 @bp.post("/<int:study_id>/participants/invite")
-@login_required(roles=RESEARCHERS)
 def participants_invite(study_id: int):
     study = load_study(study_id)
     form = InviteForm()
@@ -104,7 +99,6 @@ def participants_invite(study_id: int):
 
 
 @bp.route("/<int:study_id>/participants/import", methods=["GET", "POST"])
-@login_required(roles=RESEARCHERS)
 def participants_import(study_id: int):
     study = load_study(study_id)
     form = InviteImportForm()
@@ -126,7 +120,6 @@ def participants_import(study_id: int):
 
 
 @bp.get("/<int:study_id>/participants/links.csv")
-@login_required(roles=RESEARCHERS)
 def participants_links(study_id: int):
     study = load_study(study_id)
     rows = progress.progress_rows(get_session(), study)
@@ -136,7 +129,6 @@ def participants_links(study_id: int):
 
 
 @bp.post("/<int:study_id>/participants/open-link")
-@login_required(roles=RESEARCHERS)
 def participants_open_link(study_id: int):
     study = load_study(study_id)
     form = OpenLinkForm()
@@ -149,7 +141,6 @@ def participants_open_link(study_id: int):
 
 
 @bp.get("/<int:study_id>/participants/<int:participant_id>")
-@login_required(roles=RESEARCHERS)
 def participants_one(study_id: int, participant_id: int):
     study = load_study(study_id)
     person = _participant_or_404(study, participant_id)
@@ -166,7 +157,6 @@ def participants_one(study_id: int, participant_id: int):
 
 
 @bp.post("/<int:study_id>/participants/<int:participant_id>/delete")
-@login_required(roles=RESEARCHERS)
 def participants_delete(study_id: int, participant_id: int):
     """Withdraw an invite that was never used (someone who started keeps their data: close the study instead)."""
     study = load_study(study_id)

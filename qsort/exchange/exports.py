@@ -1,0 +1,167 @@
+"""Data out: one file of a study's complete sorts (our CSV, PQMethod, Ken-Q, KADE, the xlsx workbook) or the
+whole study as JSON. The sorts formats are written by :mod:`analysis.formats` from the score matrix
+(qsort/matrix.py); the xlsx workbook is written here (openpyxl)."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..flow import in_language, step_position
+from ..i18n import text as _
+from ..matrix import MatrixError, complete_sorts, participant_ids, score_maps, statement_ids, study_qdata
+from ..models import Study
+from .errors import ExchangeError
+from .study_json import study_to_json
+
+EXPORT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "xlsx", "json")
+
+
+@dataclass
+class ExportFile:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def file_stem(study: Study) -> str:
+    """A safe file name stem from the study title, e.g. ``supplier-value-study``."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", study.title).strip("-").lower()[:40]
+    return stem or f"study-{study.id}"
+
+
+def export_study(session: Session, study: Study, fmt: str) -> ExportFile:
+    """One export of the study. ``fmt``: csv, pqmethod (ZIP of .DAT + .STA), kenq (ZIP of CSV + statements
+    .txt), kade (KADE project ZIP), xlsx, json (the whole study). Raises ExchangeError when it cannot."""
+    stem = file_stem(study)
+    if fmt == "json":
+        content = json.dumps(study_to_json(session, study), ensure_ascii=False, indent=1).encode("utf-8")
+        return ExportFile(f"{stem}.qsort.json", "application/json", content)
+    if fmt == "xlsx":
+        return ExportFile(f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          study_xlsx(session, study))
+    if fmt not in ("csv", "pqmethod", "kenq", "kade"):
+        raise ExchangeError(_("Unknown export format %(format)r.", format=fmt))
+    from analysis import formats
+
+    try:
+        data = study_qdata(session, study)
+    except MatrixError as error:
+        raise ExchangeError(str(error)) from None
+    with tempfile.TemporaryDirectory() as folder:
+        names = {"csv": f"{stem}.csv", "pqmethod": f"{stem[:8].upper() or 'STUDY'}.DAT", "kenq": f"{stem}.csv",
+                 "kade": f"{stem}-kade.zip"}
+        target = Path(folder) / names[fmt]
+        try:
+            written = formats.write_sorts(target, data, fmt)
+        except ValueError as error:  # e.g. PQMethod needs a forced grid and labels of at most 10 characters
+            raise ExchangeError(str(error)) from None
+        if fmt == "csv":
+            return ExportFile(target.name, "text/csv", target.read_bytes())
+        if fmt == "kade":
+            return ExportFile(target.name, "application/zip", target.read_bytes())
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in written:
+                archive.write(path, path.name)
+        suffix = "pqmethod" if fmt == "pqmethod" else "kenq"
+        return ExportFile(f"{stem}-{suffix}.zip", "application/zip", buffer.getvalue())
+
+
+def study_xlsx(session: Session, study: Study) -> bytes:
+    """The workbook: sorts, statements, comments, answers, notes, timings, participants (complete sorts)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    sorts = complete_sorts(session, study, extras=True)
+    people = [sort.participant for sort in sorts]
+    ids = participant_ids(people)
+    statements = list(study.statements)
+    codes = statement_ids(statements)
+    code_of = {s.id: c for s, c in zip(statements, codes)}
+    text_of = {s.id: s.text for s in statements}
+    language = study.default_language
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "sorts"
+    sheet.append(["statement", "text", *ids])
+    all_scores = score_maps(session, sorts)
+    for statement, code in zip(statements, codes):
+        sheet.append([code, statement.text, *[scores.get(statement.id) for scores in all_scores]])
+
+    sheet = book.create_sheet("statements")
+    other_languages = [lang for lang in study.languages or [] if lang != language]
+    sheet.append(["position", "code", "text", "tags", *[f"text_{lang}" for lang in other_languages]])
+    for k, (statement, code) in enumerate(zip(statements, codes)):
+        sheet.append([k + 1, code, statement.text, ", ".join(statement.tags or []),
+                      *[(statement.translations or {}).get(lang, "") for lang in other_languages]])
+
+    sheet = book.create_sheet("comments")
+    sheet.append(["participant", "statement", "text", "score", "comment", "would_pay"])
+    for pid, sort, scores in zip(ids, sorts, all_scores):
+        for comment in sorted(sort.comments, key=lambda c: -scores.get(c.statement_id, 0)):
+            sheet.append([pid, code_of.get(comment.statement_id), text_of.get(comment.statement_id),
+                          scores.get(comment.statement_id), comment.text, comment.would_pay or ""])
+
+    sheet = book.create_sheet("answers")
+    sheet.append(["participant", "question", "phase", "kind", "answer"])
+    questions = sorted(study.questions, key=lambda q: (q.phase != "pre", q.position))
+    for pid, sort in zip(ids, sorts):
+        answers = {a.question_id: a.value for a in sort.answers}
+        for question in questions:
+            if question.id in answers:
+                value = answers[question.id]
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+                sheet.append([pid, in_language(question.prompt, language), question.phase, question.kind, shown])
+
+    sheet = book.create_sheet("notes")
+    sheet.append(["participant", "statement", "note", "written"])
+    for pid, sort in zip(ids, sorts):
+        for note in sorted(sort.notes, key=lambda n: n.created_at):
+            sheet.append([pid, code_of.get(note.statement_id, ""), note.text, note.created_at])
+
+    sheet = book.create_sheet("timings")
+    steps = sorted({step for sort in sorts for step in (sort.step_seconds or {})},
+                   key=lambda step: (step_position(step), step))
+    sheet.append(["participant", "state", "started", "submitted", "total_seconds",
+                  *[f"seconds_{step}" for step in steps]])
+    for pid, sort in zip(ids, sorts):
+        total = (sort.submitted_at - sort.started_at).total_seconds() if sort.submitted_at else None
+        sheet.append([pid, sort.state, sort.started_at, sort.submitted_at, total,
+                      *[(sort.step_seconds or {}).get(step) for step in steps]])
+
+    sheet = book.create_sheet("participants")
+    keys = sorted({key for p in people for key in (p.attributes or {})})
+    sheet.append(["participant", "code", "name", "email", "source", "language", *keys])
+    for pid, person in zip(ids, people):
+        sheet.append([pid, person.code or "", person.name, person.email, person.source, person.language or "",
+                      *[_cell((person.attributes or {}).get(key)) for key in keys]])
+
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        # openpyxl stores any text starting with "=" as a formula; participants' comments and answers are
+        # text, and must never run as formulas when the researcher opens the file.
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A value openpyxl can store: lists and dicts as JSON text."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
