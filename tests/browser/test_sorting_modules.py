@@ -1,6 +1,9 @@
 """The sorting page's ES modules on their own, in the browser that runs them (no build step, no Node):
-the store (moves, undo, the column rules), the dealing order, and the auto-saver's promises (in order, one
-request at a time, the newest state last, 409 and network errors) against a stand-in for fetch.
+the store (moves, undo, the column rules), the dealing order, the element builder, and the auto-saver's promises
+(in order, one request at a time, the newest state last, 409 and network errors) against a stand-in for fetch.
+
+The auto-saver runs on a fake clock the test moves by hand (``clock.advance(ms)``), so no test sleeps and the
+debounce and backoff times are checked exactly.
 """
 from __future__ import annotations
 
@@ -11,7 +14,38 @@ pytestmark = pytest.mark.browser
 IMPORTS = """
     const { SortStore, dealingOrder } = await import('/static/js/respond/store.js');
     const { AutoSaver, LocalDraft, chooseState } = await import('/static/js/respond/autosave.js');
-    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Let every promise that can resolve now resolve (one turn of the event loop; no time passes).
+    const settle = () => new Promise((resolve) => window.setTimeout(resolve, 0));
+    // A clock moved by hand: advance(ms) runs the timers it passes in time order, settling promises in between.
+    class FakeClock {
+        constructor() { this.t = 0; this.timers = new Map(); this.ids = 0; }
+        now() { return this.t; }
+        setTimeout(callback, ms) {
+            this.ids += 1;
+            this.timers.set(this.ids, {at: this.t + Math.max(0, ms || 0), callback});
+            return this.ids;
+        }
+        clearTimeout(id) { this.timers.delete(id); }
+        sleep(ms) { return new Promise((resolve) => this.setTimeout(resolve, ms)); }
+        async advance(ms) {
+            const end = this.t + ms;
+            for (;;) {
+                await settle();
+                const due = [...this.timers].filter(([, timer]) => timer.at <= end)
+                    .sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
+                if (!due.length) break;
+                const [id, timer] = due[0];
+                this.timers.delete(id);
+                this.t = timer.at;
+                timer.callback();
+            }
+            this.t = end;
+            await settle();
+        }
+    }
+    const clock = new FakeClock();
+    // What the stand-in fetch answers: the two things postJSON reads of a Response.
+    const reply = (status, body) => ({status, json: async () => body});
     const study = {grid: [{score: -1, height: 1}, {score: 0, height: 2}, {score: 1, height: 1}], free_distribution: false};
     const statements = [1, 2, 3, 4].map((id) => ({id, code: 'S' + id, text: 'Statement ' + id}));
     const newStore = () => new SortStore(study, statements, [1, 2, 3, 4]);
@@ -108,67 +142,76 @@ def test_autosave_sends_in_order_one_request_at_a_time_newest_last(run):
         window.fetch = async (url, options) => {
             const body = JSON.parse(options.body);
             calls.push({revision: body.revision, moves: body.moves.map((m) => m.seq), csrf: options.headers['X-CSRFToken']});
+            calls[calls.length - 1].at = clock.now();
             inFlight += 1; maxInFlight = Math.max(maxInFlight, inFlight);
-            await sleep(200);
+            await clock.sleep(200);                      // the server takes 200 ms
             inFlight -= 1;
-            return new Response(JSON.stringify({ok: true, revision: body.revision}), {status: 200});
+            return reply(200, {ok: true, revision: body.revision});
         };
         const s = newStore();
         const local = new LocalDraft('test:' + Math.random());
         const statuses = [];
-        const saver = new AutoSaver({url: '/x', csrf: () => 'token-1', store: s, local, onStatus: (st) => statuses.push(st)});
+        const saver = new AutoSaver({url: '/x', csrf: () => 'token-1', store: s, local, clock,
+                                     onStatus: (st) => statuses.push(st)});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
         const localAtOnce = local.read().revision;       // localStorage has it before any request
-        await sleep(650);                                // the debounce is over: request 1 is in flight
+        await clock.advance(599);
+        const sentBeforeDebounce = calls.length;
+        await clock.advance(51);                         // the debounce is over: request 1 is in flight
         s.presortCard(2, 'agree'); s.presortCard(3, 'agree');
-        await sleep(50);
+        await clock.advance(50);
         s.presortCard(4, 'neutral');
-        await sleep(1500);
-        await saver.settle();
-        return {calls, maxInFlight, statuses, localAtOnce, pending: s.pendingMoves.length,
+        await clock.advance(1500);
+        const idle = await saver.settle();
+        return {calls, maxInFlight, statuses, localAtOnce, sentBeforeDebounce, idle, pending: s.pendingMoves.length,
                 clean: saver.isClean(), localRevision: local.read().revision, revision: s.revision};
     """)
     calls = result["calls"]
     assert result["localAtOnce"] == 1
+    assert result["sentBeforeDebounce"] == 0 and calls[0]["at"] == 600, "the first save waits out the 600 ms debounce"
     assert result["maxInFlight"] == 1
+    assert calls[1]["at"] == 800, "the changes made during request 1 go out together as soon as it is answered"
     assert [c["revision"] for c in calls] == sorted({c["revision"] for c in calls}), "revisions increase"
     assert calls[-1]["revision"] == result["revision"] == 4
     assert len(calls) <= 3, "changes during a request are sent together afterwards"
     assert sorted(seq for c in calls for seq in c["moves"]) == [1, 2, 3, 4]
     assert {c["csrf"] for c in calls} == {"token-1"}
-    assert result["pending"] == 0 and result["clean"] is True
+    assert result["pending"] == 0 and result["clean"] is True and result["idle"] is True
     assert result["statuses"][-1] == "saved"
     assert result["localRevision"] == 4
 
 
 def test_autosave_conflict_and_network_errors(run):
     result = run("""
-        const calls = []; let failures = 2;
+        const calls = [], times = []; let failures = 2;
         window.fetch = async (url, options) => {
             const body = JSON.parse(options.body);
-            calls.push(body.revision);
+            calls.push(body.revision); times.push(clock.now());
             if (calls.length === 1) {   // another device saved revision 10 meanwhile
-                return new Response(JSON.stringify({ok: false, revision: 10, error: 'stale'}), {status: 409});
+                return reply(409, {ok: false, revision: 10, error: 'stale'});
             }
             if (calls.length <= 1 + failures) throw new TypeError('Failed to fetch');
-            return new Response(JSON.stringify({ok: true, revision: body.revision}), {status: 200});
+            return reply(200, {ok: true, revision: body.revision});
         };
         const s = newStore();
         const statuses = [];
         const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
-                                     onStatus: (st) => statuses.push(st)});
+                                     clock, onStatus: (st) => statuses.push(st)});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
-        const started = performance.now();
-        while (!saver.isClean() && performance.now() - started < 8000) await sleep(100);
-        return {calls, statuses, revision: s.revision, clean: saver.isClean(), seconds: (performance.now() - started) / 1000};
+        await clock.advance(3000);
+        const cleanAfter3s = saver.isClean();
+        await clock.advance(60000);
+        return {calls, times, statuses, revision: s.revision, clean: saver.isClean(), cleanAfter3s};
     """)
     assert result["calls"][0] == 1
     assert result["calls"][1:] == [11, 11, 11], "after the 409 it continues above the server's revision, and retries"
     assert result["revision"] == 11 and result["clean"] is True
     assert "offline" in result["statuses"] and result["statuses"][-1] == "saved"
-    assert result["seconds"] > 2.5, "retries back off (1 s, then 2 s)"
+    # The debounce (600 ms), the 409 answered by an immediate resend, then the retries back off 1 s and 2 s.
+    assert result["times"] == [600, 600, 1600, 3600]
+    assert result["cleanAfter3s"] is False
 
 
 def test_autosave_stops_on_a_refusal_that_a_retry_cannot_fix(run):
@@ -176,18 +219,18 @@ def test_autosave_stops_on_a_refusal_that_a_retry_cannot_fix(run):
         let calls = 0;
         window.fetch = async () => {
             calls += 1;
-            return new Response(JSON.stringify({ok: false, error: 'This sort has already been submitted.'}), {status: 409});
+            return reply(409, {ok: false, error: 'This sort has already been submitted.'});
         };
         const s = newStore();
         const statuses = [];
         const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
-                                     onStatus: (st, detail) => statuses.push([st, detail || ''])});
+                                     clock, onStatus: (st, detail) => statuses.push([st, detail || ''])});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
-        await sleep(2500);
-        return {calls, last: statuses[statuses.length - 1]};
+        await clock.advance(60000);
+        return {calls, last: statuses[statuses.length - 1], timers: clock.timers.size};
     """)
-    assert result["calls"] == 1
+    assert result["calls"] == 1 and result["timers"] == 0, "no retry is scheduled"
     assert result["last"] == ["error", "This sort has already been submitted."]
 
 
@@ -206,22 +249,38 @@ def test_autosave_does_not_wait_forever_for_a_pause(run):
     """Changes every 200 ms (never a 600 ms pause) still reach the server within about 3 s."""
     result = run("""
         const sent = [];
-        const started = performance.now();
         window.fetch = async (url, options) => {
-            sent.push(performance.now() - started);
+            sent.push(clock.now());
             const body = JSON.parse(options.body);
-            return new Response(JSON.stringify({ok: true, revision: body.revision}), {status: 200});
+            return reply(200, {ok: true, revision: body.revision});
         };
         const s = newStore();
         const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
-                                     onStatus: () => {}});
+                                     clock, onStatus: () => {}});
         s.subscribe(() => saver.changed());
         const piles = ['agree', 'neutral', 'disagree'];
-        for (let i = 0; i < 22; i += 1) {
+        for (let i = 0; i < 40; i += 1) {
             s.presortCard(1 + (i % 4), piles[i % 3]);
-            await sleep(200);
+            await clock.advance(200);
         }
         return sent;
     """)
     assert result, "nothing was sent while the changes went on"
-    assert result[0] < 3600
+    assert result[0] == 3000, "the first save goes out 3 s after the first change, without a 600 ms pause"
+    assert all(later - earlier <= 3000 for earlier, later in zip(result, result[1:])), result
+
+
+def test_element_builder(run):
+    result = run("""
+        const { el } = await import('/static/js/respond/dom.js');
+        let clicks = 0;
+        const node = el('button', {class: 'a b', text: 'Go', type: 'button', title: 'Go on', hidden: false,
+                                   attrs: {'aria-label': 'Go'}, data: {id: 7}, style: {'--columns': 3},
+                                   on: {click: () => { clicks += 1; }}, tabIndex: null},
+                        [el('span', {text: 'x'}), 'y']);
+        node.click();
+        return {html: node.outerHTML, clicks, type: node.type, id: node.dataset.id};
+    """)
+    assert result["clicks"] == 1 and result["type"] == "button" and result["id"] == "7"
+    assert result["html"] == ('<button class="a b" type="button" title="Go on" aria-label="Go" data-id="7" '
+                              'style="--columns: 3;">Go<span>x</span>y</button>')

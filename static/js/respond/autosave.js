@@ -6,11 +6,21 @@
  * 409 (the server holds a newer revision): continue above it and send again. Network errors and 5xx:
  * retry with backoff (1 s, 2 s, 4 s ... 30 s) and at once when the browser comes back online.
  * The status ("saved", "saving", "offline", "error") is reported through `onStatus`.
+ *
+ * Time comes from an injectable clock ({now, setTimeout, clearTimeout}; the browser's by default), so tests drive
+ * the debounce and the backoff with a fake clock instead of waiting.
  */
 
 const DEBOUNCE_MS = 600;
 const MAX_WAIT_MS = 3000; // someone who never pauses for 600 ms still gets a save every 3 s
 const MAX_BACKOFF_MS = 30000;
+
+/** The browser's clock. */
+export const realClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => window.setTimeout(callback, ms),
+  clearTimeout: (id) => window.clearTimeout(id),
+};
 
 export class LocalDraft {
   constructor(key) {
@@ -71,14 +81,16 @@ export class AutoSaver {
    * @param {LocalDraft} options.local
    * @param {(status: string, detail?: string) => void} options.onStatus
    * @param {() => Promise<boolean>} [options.refreshCsrf]  fetch a fresh token after a CSRF failure
+   * @param {{now: () => number, setTimeout: Function, clearTimeout: Function}} [options.clock]  realClock by default
    */
-  constructor({ url, csrf, store, local, onStatus, refreshCsrf = null }) {
+  constructor({ url, csrf, store, local, onStatus, refreshCsrf = null, clock = realClock }) {
     this.url = url;
     this.csrf = csrf;
     this.store = store;
     this.local = local;
     this.onStatus = onStatus;
     this.refreshCsrf = refreshCsrf;
+    this.clock = clock;
     this.timer = null;
     this.inFlight = null; // the running request's promise
     this.savedRevision = null; // the newest revision the server confirmed
@@ -94,7 +106,7 @@ export class AutoSaver {
     if (this.stopped) return;
     this.local.write(this.store.snapshot());
     this.onStatus("saving");
-    const now = Date.now();
+    const now = this.clock.now();
     if (this.firstUnsentAt === null) this.firstUnsentAt = now;
     this.schedule(Math.min(DEBOUNCE_MS, Math.max(0, this.firstUnsentAt + MAX_WAIT_MS - now)));
   }
@@ -117,7 +129,7 @@ export class AutoSaver {
   /** Stop saving (the sort was submitted). */
   stop() {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = null;
   }
 
@@ -131,8 +143,8 @@ export class AutoSaver {
 
   schedule(delay) {
     if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.send();
     }, delay);

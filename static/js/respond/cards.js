@@ -1,4 +1,5 @@
 /** Card elements and the texts around them, shared by the presort and the grid views. */
+import { el } from "./dom.js";
 
 /** `t("placed", {card: "…"})`: a UI string from the server-rendered config with {placeholders} filled in. */
 export function makeTranslator(strings) {
@@ -26,23 +27,15 @@ export function shortText(statement, max = 70) {
  * The card itself is focusable so the keyboard path can pick it up.
  */
 export function cardElement(statement, t, { tag = "li", describedBy = null } = {}) {
-  const card = document.createElement(tag);
-  card.className = "card";
-  card.dataset.id = String(statement.id);
-  card.tabIndex = 0;
-  if (describedBy) card.setAttribute("aria-describedby", describedBy);
-  const text = document.createElement("span");
-  text.className = "card-text";
-  text.textContent = statement.text;
-  const open = document.createElement("button");
-  open.type = "button";
-  open.className = "card-open";
-  open.tabIndex = -1; // keyboard users press "o" on the card instead (one tab stop per card)
-  open.title = t("openCard");
-  open.setAttribute("aria-label", t("openCard"));
-  open.textContent = "⤢";
-  card.append(text, open);
-  return card;
+  return el(tag, {
+    class: "card", data: { id: statement.id }, tabIndex: 0,
+    attrs: describedBy ? { "aria-describedby": describedBy } : null,
+  }, [
+    el("span", { class: "card-text", text: statement.text }),
+    // tabIndex -1: keyboard users press "o" on the card instead (one tab stop per card)
+    el("button", { type: "button", class: "card-open", tabIndex: -1, title: t("openCard"),
+                   attrs: { "aria-label": t("openCard") }, text: "⤢" }),
+  ]);
 }
 
 /** The full-size view of one card (a modal <dialog>). */

@@ -8,8 +8,9 @@
  * Both only read the store and call store/picker actions; after every change they render from the store.
  */
 import Sortable from "../../vendor/sortablejs/sortable.esm.js";
-import { PILES } from "./store.js";
+import { PILES, columnState } from "./store.js";
 import { cardElement, scoreLabel } from "./cards.js";
+import { el } from "./dom.js";
 import { CardPicker } from "./keyboard.js";
 import { PhoneGrid } from "./phone.js";
 
@@ -91,19 +92,6 @@ export class GridPhase {
   }
 }
 
-/** Column classes shared by both layouts: full, over-full, the keyboard target. */
-export function columnState(store, score) {
-  const count = store.column(score).length;
-  const height = store.height(score);
-  return {
-    count,
-    height,
-    badge: `${count}/${height}`,
-    over: !store.freeDistribution && count > height,
-    full: count === height,
-  };
-}
-
 class DesktopGrid {
   constructor(root, ctx) {
     this.root = root;
@@ -114,78 +102,38 @@ class DesktopGrid {
 
   build() {
     const { store, t } = this.ctx;
-    const trays = document.createElement("div");
-    trays.className = "trays";
     this.trayParts = {};
-    for (const pile of PILES) {
-      const tray = document.createElement("section");
-      tray.className = `tray tray-${pile}`;
-      tray.dataset.pile = pile;
-      const head = document.createElement("h3");
-      head.className = "tray-head";
-      const name = document.createElement("span");
-      name.textContent = this.ctx.pileName(pile);
-      const count = document.createElement("span");
-      count.className = "tray-count";
-      head.append(name, count);
-      const list = document.createElement("ol");
-      list.className = "tray-cards card-list";
-      list.dataset.place = `pile:${pile}`;
-      list.setAttribute("aria-label", this.ctx.pileName(pile));
-      tray.append(head, list);
-      trays.append(tray);
+    const trays = el("div", { class: "trays" }, PILES.map((pile) => {
+      const count = el("span", { class: "tray-count" });
+      const list = el("ol", { class: "tray-cards card-list", data: { place: `pile:${pile}` },
+                              attrs: { "aria-label": this.ctx.pileName(pile) } });
+      const tray = el("section", { class: `tray tray-${pile}`, data: { pile } }, [
+        el("h3", { class: "tray-head" }, [el("span", { text: this.ctx.pileName(pile) }), count]),
+        list,
+      ]);
       this.trayParts[pile] = { tray, count, list };
-    }
+      return tray;
+    }));
 
-    const ends = document.createElement("div");
-    ends.className = "grid-ends";
-    const least = document.createElement("span");
-    least.className = "grid-end grid-end-least";
-    least.textContent = this.ctx.labels.least;
-    const most = document.createElement("span");
-    most.className = "grid-end grid-end-most";
-    most.textContent = this.ctx.labels.most;
-    ends.append(least, most);
+    const ends = el("div", { class: "grid-ends" }, [
+      el("span", { class: "grid-end grid-end-least", text: this.ctx.labels.least }),
+      el("span", { class: "grid-end grid-end-most", text: this.ctx.labels.most }),
+    ]);
 
-    const grid = document.createElement("div");
-    grid.className = "grid";
-    grid.style.setProperty("--columns", String(store.grid.length));
     this.columnParts = new Map();
-    for (const { score, height } of store.grid) {
-      const column = document.createElement("section");
-      column.className = "column";
-      column.dataset.score = String(score);
-      const head = document.createElement("header");
-      head.className = "column-head";
-      const label = document.createElement("span");
-      label.className = "column-score";
-      label.textContent = scoreLabel(score);
-      const badge = document.createElement("span");
-      badge.className = "column-badge";
-      head.append(label, badge);
-      const body = document.createElement("div");
-      body.className = "column-body";
-      const slots = document.createElement("div");
-      slots.className = "column-slots";
-      slots.setAttribute("aria-hidden", "true");
-      for (let i = 0; i < height; i += 1) {
-        const slot = document.createElement("div");
-        slot.className = "slot";
-        slots.append(slot);
-      }
-      const list = document.createElement("ol");
-      list.className = "column-cards card-list";
-      list.dataset.place = `grid:${score}`;
-      list.setAttribute("aria-label", t("columnName", { column: scoreLabel(score) }));
-      body.append(slots, list);
-      column.append(head, body);
-      grid.append(column);
+    const grid = el("div", { class: "grid", style: { "--columns": store.grid.length } }, store.grid.map(({ score, height }) => {
+      const badge = el("span", { class: "column-badge" });
+      const list = el("ol", { class: "column-cards card-list", data: { place: `grid:${score}` },
+                              attrs: { "aria-label": t("columnName", { column: scoreLabel(score) }) } });
+      const slots = Array.from({ length: height }, () => el("div", { class: "slot" }));
+      const column = el("section", { class: "column", data: { score } }, [
+        el("header", { class: "column-head" }, [el("span", { class: "column-score", text: scoreLabel(score) }), badge]),
+        el("div", { class: "column-body" }, [el("div", { class: "column-slots", attrs: { "aria-hidden": "true" } }, slots), list]),
+      ]);
       this.columnParts.set(score, { column, badge, list });
-    }
-    const scroller = document.createElement("div");
-    scroller.className = "grid-scroller";
-    scroller.append(ends, grid);
-    this.root.append(trays, scroller);
+      return column;
+    }));
+    this.root.append(trays, el("div", { class: "grid-scroller" }, [ends, grid]));
     // Cards in the trays as wide as in the columns, so a card looks the same wherever it is.
     this.firstColumnList = this.columnParts.values().next().value.list;
     new ResizeObserver(() => this.matchCardWidth()).observe(grid);

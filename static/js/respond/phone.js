@@ -7,9 +7,9 @@
  * of the screen while a card is selected). Selection and placing go through the same CardPicker as the
  * keyboard path, so the announcements and the rules are the same.
  */
-import { PILES } from "./store.js";
+import { PILES, columnState } from "./store.js";
 import { cardElement, scoreLabel, shortText } from "./cards.js";
-import { columnState } from "./grid.js";
+import { el } from "./dom.js";
 
 export class PhoneGrid {
   constructor(root, ctx) {
@@ -25,119 +25,69 @@ export class PhoneGrid {
     const scores = store.grid.map((c) => c.score);
     if (!scores.includes(this.current)) this.current = scores[Math.floor(scores.length / 2)];
 
-    this.overview = document.createElement("nav");
-    this.overview.className = "phone-overview";
-    this.overview.setAttribute("aria-label", t("columnsOverview"));
-    this.overview.style.setProperty("--columns", String(scores.length));
     this.overviewButtons = new Map();
-    for (const score of scores) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "overview-column";
-      button.dataset.score = String(score);
-      const label = document.createElement("span");
-      label.className = "overview-score";
-      label.textContent = scoreLabel(score);
-      const count = document.createElement("span");
-      count.className = "overview-count";
-      button.append(label, count);
-      button.addEventListener("click", () => this.show(score));
-      this.overview.append(button);
+    this.overview = el("nav", {
+      class: "phone-overview", attrs: { "aria-label": t("columnsOverview") }, style: { "--columns": scores.length },
+    }, scores.map((score) => {
+      const count = el("span", { class: "overview-count" });
+      const button = el("button", { type: "button", class: "overview-column", data: { score }, on: { click: () => this.show(score) } },
+                        [el("span", { class: "overview-score", text: scoreLabel(score) }), count]);
       this.overviewButtons.set(score, { button, count });
-    }
-    const ends = document.createElement("div");
-    ends.className = "phone-ends";
-    ends.setAttribute("aria-hidden", "true");
-    const least = document.createElement("span");
-    least.textContent = this.ctx.labels.least;
-    const most = document.createElement("span");
-    most.textContent = this.ctx.labels.most;
-    ends.append(least, most);
+      return button;
+    }));
+    const ends = el("div", { class: "phone-ends", attrs: { "aria-hidden": "true" } }, [
+      el("span", { text: this.ctx.labels.least }),
+      el("span", { text: this.ctx.labels.most }),
+    ]);
 
-    const column = document.createElement("section");
-    column.className = "phone-column";
-    column.setAttribute("aria-live", "off");
-    const head = document.createElement("header");
-    head.className = "phone-column-head";
     this.prev = this.navButton("‹", t("previousColumn"), -1);
     this.next = this.navButton("›", t("nextColumn"), 1);
-    const title = document.createElement("h3");
-    title.className = "phone-column-title";
-    this.title = document.createElement("span");
-    this.badge = document.createElement("span");
-    this.badge.className = "column-badge";
-    title.append(this.title, this.badge);
-    head.append(this.prev, title, this.next);
-    this.endLabel = document.createElement("p");
-    this.endLabel.className = "phone-column-end";
-    this.columnList = document.createElement("ol");
-    this.columnList.className = "phone-column-cards card-list";
-    this.placeHere = document.createElement("button");
-    this.placeHere.type = "button";
-    this.placeHere.className = "place-here primary";
-    this.placeHere.addEventListener("click", () => picker.place(this.current));
-    column.append(head, this.endLabel, this.columnList, this.placeHere);
-    this.column = column;
+    this.title = el("span");
+    this.badge = el("span", { class: "column-badge" });
+    this.endLabel = el("p", { class: "phone-column-end" });
+    this.columnList = el("ol", { class: "phone-column-cards card-list" });
+    this.placeHere = el("button", { type: "button", class: "place-here primary", on: { click: () => picker.place(this.current) } });
+    this.column = el("section", { class: "phone-column", attrs: { "aria-live": "off" } }, [
+      el("header", { class: "phone-column-head" }, [
+        this.prev, el("h3", { class: "phone-column-title" }, [this.title, this.badge]), this.next,
+      ]),
+      this.endLabel, this.columnList, this.placeHere,
+    ]);
 
-    const tray = document.createElement("section");
-    tray.className = "phone-tray";
-    const trayHead = document.createElement("h3");
-    trayHead.className = "phone-tray-head";
-    this.trayTitle = trayHead;
-    const tabs = document.createElement("div");
-    tabs.className = "phone-tray-piles";
-    tabs.setAttribute("role", "group");
+    this.trayTitle = el("h3", { class: "phone-tray-head" });
     this.trayTabs = new Map();
-    for (const pile of PILES) {
-      const tab = document.createElement("button");
-      tab.type = "button";
-      tab.className = `tray-tab tray-tab-${pile}`;
-      tab.dataset.pile = pile;
-      tab.addEventListener("click", () => {
-        this.trayPile = pile;
-        this.render();
+    const tabs = el("div", { class: "phone-tray-piles", attrs: { role: "group" } }, PILES.map((pile) => {
+      const tab = el("button", {
+        type: "button", class: `tray-tab tray-tab-${pile}`, data: { pile },
+        on: {
+          click: () => {
+            this.trayPile = pile;
+            this.render();
+          },
+        },
       });
-      tabs.append(tab);
       this.trayTabs.set(pile, tab);
-    }
-    this.trayList = document.createElement("ol");
-    this.trayList.className = "phone-tray-cards card-list";
-    tray.append(trayHead, tabs, this.trayList);
+      return tab;
+    }));
+    this.trayList = el("ol", { class: "phone-tray-cards card-list" });
+    const tray = el("section", { class: "phone-tray" }, [this.trayTitle, tabs, this.trayList]);
 
-    this.bar = document.createElement("div");
-    this.bar.className = "phone-selection";
-    this.bar.hidden = true;
-    this.barText = document.createElement("p");
-    this.barText.className = "phone-selection-text";
-    const barRow = document.createElement("div");
-    barRow.className = "phone-selection-row";
-    const barPrev = this.navButton("‹", t("previousColumn"), -1);
-    const barNext = this.navButton("›", t("nextColumn"), 1);
-    this.barColumn = document.createElement("span");
-    this.barColumn.className = "phone-selection-column";
-    this.barPlace = document.createElement("button");
-    this.barPlace.type = "button";
-    this.barPlace.className = "primary bar-place";
-    this.barPlace.addEventListener("click", () => picker.place(this.current));
-    this.barBack = document.createElement("button");
-    this.barBack.type = "button";
-    this.barBack.className = "bar-back";
-    this.barBack.textContent = t("backToPile");
-    this.barBack.addEventListener("click", () => picker.returnToPile());
-    const barCancel = document.createElement("button");
-    barCancel.type = "button";
-    barCancel.className = "bar-cancel";
-    barCancel.textContent = "✕";
-    barCancel.title = t("cancelSelection");
-    barCancel.setAttribute("aria-label", t("cancelSelection"));
-    barCancel.addEventListener("click", () => picker.cancel());
-    barRow.append(barPrev, this.barColumn, barNext, this.barPlace);
-    const barTop = document.createElement("div");
-    barTop.className = "phone-selection-top";
-    barTop.append(this.barText, barCancel);
-    this.bar.append(barTop, barRow, this.barBack);
+    this.barText = el("p", { class: "phone-selection-text" });
+    this.barColumn = el("span", { class: "phone-selection-column" });
+    this.barPlace = el("button", { type: "button", class: "primary bar-place", on: { click: () => picker.place(this.current) } });
+    this.barBack = el("button", { type: "button", class: "bar-back", text: t("backToPile"),
+                                  on: { click: () => picker.returnToPile() } });
+    const barCancel = el("button", { type: "button", class: "bar-cancel", text: "✕", title: t("cancelSelection"),
+                                     attrs: { "aria-label": t("cancelSelection") }, on: { click: () => picker.cancel() } });
+    this.bar = el("div", { class: "phone-selection", hidden: true }, [
+      el("div", { class: "phone-selection-top" }, [this.barText, barCancel]),
+      el("div", { class: "phone-selection-row" }, [
+        this.navButton("‹", t("previousColumn"), -1), this.barColumn, this.navButton("›", t("nextColumn"), 1), this.barPlace,
+      ]),
+      this.barBack,
+    ]);
 
-    this.root.append(this.overview, ends, column, tray, this.bar);
+    this.root.append(this.overview, ends, this.column, tray, this.bar);
 
     // Tapping a card selects it (tapping it again lets go); the open button shows it full size.
     this.root.addEventListener("click", (event) => {
@@ -152,14 +102,8 @@ export class PhoneGrid {
   }
 
   navButton(text, label, delta) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "column-nav";
-    button.textContent = text;
-    button.title = label;
-    button.setAttribute("aria-label", label);
-    button.addEventListener("click", () => this.step(delta));
-    return button;
+    return el("button", { type: "button", class: "column-nav", text, title: label, attrs: { "aria-label": label },
+                          on: { click: () => this.step(delta) } });
   }
 
   step(delta) {
@@ -204,10 +148,7 @@ export class PhoneGrid {
     const ids = store.column(this.current);
     const items = ids.map((id) => this.card(id));
     for (let i = ids.length; i < state.height; i += 1) {
-      const slot = document.createElement("li");
-      slot.className = "slot slot-empty";
-      slot.setAttribute("aria-hidden", "true");
-      items.push(slot);
+      items.push(el("li", { class: "slot slot-empty", attrs: { "aria-hidden": "true" } }));
     }
     this.columnList.replaceChildren(...items);
 
@@ -231,10 +172,7 @@ export class PhoneGrid {
     const trayIds = store.tray(this.trayPile);
     this.trayList.replaceChildren(...trayIds.map((id) => this.card(id)));
     if (!trayIds.length) {
-      const empty = document.createElement("li");
-      empty.className = "tray-empty";
-      empty.textContent = left ? t("emptyPile") : t("allPlaced");
-      this.trayList.append(empty);
+      this.trayList.append(el("li", { class: "tray-empty", text: left ? t("emptyPile") : t("allPlaced") }));
     }
 
     this.bar.hidden = picker.picked === null;

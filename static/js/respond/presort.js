@@ -4,6 +4,7 @@
  */
 import { PILES } from "./store.js";
 import { cardElement, shortText } from "./cards.js";
+import { el } from "./dom.js";
 
 const KEYS = { 1: "agree", 2: "neutral", 3: "disagree" };
 
@@ -76,30 +77,19 @@ export class PresortView {
   buildPiles() {
     this.pileParts = {};
     for (const pile of PILES) {
-      const section = document.createElement("section");
-      section.className = `pile pile-${pile}`;
-      const toggle = document.createElement("button");
-      toggle.type = "button";
-      toggle.className = "pile-toggle";
-      toggle.setAttribute("aria-expanded", "false");
-      toggle.setAttribute("aria-controls", `pile-list-${pile}`);
-      const name = document.createElement("span");
-      name.className = "pile-title";
-      name.textContent = this.ctx.pileName(pile);
-      const count = document.createElement("span");
-      count.className = "pile-count";
-      toggle.append(name, count);
-      toggle.addEventListener("click", () => {
-        if (this.openPiles.has(pile)) this.openPiles.delete(pile);
-        else this.openPiles.add(pile);
-        this.render();
-      });
-      const list = document.createElement("ol");
-      list.className = "pile-list";
-      list.id = `pile-list-${pile}`;
-      list.hidden = true;
-      section.append(toggle, list);
-      this.pilesBox.append(section);
+      const count = el("span", { class: "pile-count" });
+      const toggle = el("button", {
+        type: "button", class: "pile-toggle", attrs: { "aria-expanded": "false", "aria-controls": `pile-list-${pile}` },
+        on: {
+          click: () => {
+            if (this.openPiles.has(pile)) this.openPiles.delete(pile);
+            else this.openPiles.add(pile);
+            this.render();
+          },
+        },
+      }, [el("span", { class: "pile-title", text: this.ctx.pileName(pile) }), count]);
+      const list = el("ol", { class: "pile-list", id: `pile-list-${pile}`, hidden: true });
+      this.pilesBox.append(el("section", { class: `pile pile-${pile}` }, [toggle, list]));
       this.pileParts[pile] = { toggle, count, list };
     }
   }
@@ -142,39 +132,24 @@ export class PresortView {
     list.hidden = !open;
     list.replaceChildren();
     if (!open) return;
-    if (!ids.length) {
-      const empty = document.createElement("li");
-      empty.className = "pile-empty";
-      empty.textContent = t("emptyPile");
-      list.append(empty);
-    }
+    if (!ids.length) list.append(el("li", { class: "pile-empty", text: t("emptyPile") }));
     for (const id of ids) {
-      const item = document.createElement("li");
-      item.className = "pile-item";
-      item.dataset.id = String(id);
-      const text = document.createElement("span");
-      text.className = "pile-item-text";
-      text.textContent = store.statement(id).text;
-      const actions = document.createElement("span");
-      actions.className = "pile-item-actions";
-      for (const other of PILES.filter((p) => p !== pile)) {
-        const move = document.createElement("button");
-        move.type = "button";
-        move.className = `move-to move-to-${other}`;
-        move.dataset.pile = other;
-        move.textContent = t("moveTo", { pile: this.ctx.pileName(other) });
-        move.addEventListener("click", () => {
-          store.presortCard(id, other);
-          this.ctx.announcer.announce(t("movedToPile", { card: shortText(store.statement(id)), pile: this.ctx.pileName(other) }));
-          // keep the keyboard user in the list they were working in
-          const again = list.querySelector("button");
-          if (again) again.focus();
-          else toggle.focus();
-        });
-        actions.append(move);
-      }
-      item.append(text, actions);
-      list.append(item);
+      const moveTo = (other) => () => {
+        store.presortCard(id, other);
+        this.ctx.announcer.announce(t("movedToPile", { card: shortText(store.statement(id)), pile: this.ctx.pileName(other) }));
+        // keep the keyboard user in the list they were working in
+        const again = list.querySelector("button");
+        if (again) again.focus();
+        else toggle.focus();
+      };
+      const moves = PILES.filter((p) => p !== pile).map((other) => el("button", {
+        type: "button", class: `move-to move-to-${other}`, data: { pile: other },
+        text: t("moveTo", { pile: this.ctx.pileName(other) }), on: { click: moveTo(other) },
+      }));
+      list.append(el("li", { class: "pile-item", data: { id } }, [
+        el("span", { class: "pile-item-text", text: store.statement(id).text }),
+        el("span", { class: "pile-item-actions" }, moves),
+      ]));
     }
   }
 }

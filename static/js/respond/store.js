@@ -305,3 +305,16 @@ export function dealingOrder(ids, seed) {
   }
   return out;
 }
+
+/** A column as both grid layouts show it: its count and height, the badge, and whether it is full or over-full. */
+export function columnState(store, score) {
+  const count = store.column(score).length;
+  const height = store.height(score);
+  return {
+    count,
+    height,
+    badge: `${count}/${height}`,
+    over: !store.freeDistribution && count > height,
+    full: count === height,
+  };
+}
