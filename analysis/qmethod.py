@@ -34,7 +34,7 @@ from .characteristics import Characteristics, factor_characteristics
 from .correlation import METHODS, as_sorts, standardise
 from .distinguishing import CRITICAL, QDC, qdc
 from .extraction import centroid, correlation_eigenvalues, max_factors, orient_positive, pca
-from .flagging import NEGATIVE_WARNING, flag, has_negative_flags
+from .flagging import NEGATIVE_WARNING, flag, has_negative_flags, override_flags, resolve_overrides
 from .rotation import RotationStep, apply_steps, order_by_ss, varimax
 from .scores import factor_arrays, sorted_distribution, zscores
 
@@ -161,7 +161,7 @@ def _json(values, integral: bool = False):
 
 def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "varimax", *,
             cor_method: str = "pearson", distribution=None, flag_level: float = 0.05,
-            negative_flags: str = "flag", manual_flags=None, rotation_steps=(),
+            negative_flags: str = "flag", manual_flags=None, flag_overrides=None, rotation_steps=(),
             centroid_start="mean", centroid_tolerance: float = 1e-5, effect_size: float | None = None,
             participant_ids: Sequence[str] | None = None, statement_ids: Sequence[str] | None = None
             ) -> QResult:
@@ -188,6 +188,10 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         "flag" (qmethod): large negative loadings are flagged, with a warning. "exclude": they are not.
     manual_flags : bool array (n_participants, nfactors), optional
         Replaces the automatic flags.
+    flag_overrides : mapping participant -> factor index or None, optional
+        Partial manual flags: each listed participant (0-based row, or participant id) is flagged on that
+        factor (0-based) alone, or unflagged with None; every other participant keeps its automatic flags
+        (or its ``manual_flags`` row). Recorded in ``params["flag_overrides"]`` by participant id.
     rotation_steps : sequence of RotationStep or dicts
         Judgmental steps after the rotation, e.g. ``{"kind": "pair", "factors": [0, 1], "degrees": 10}``
         or ``{"kind": "invert", "factor": 2}`` (0-based factors).
@@ -237,6 +241,8 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     loadings = _rotate(unrotated, rotation, extraction)
     loadings, steps = apply_steps(loadings, rotation_steps)
     flagged = flag(loadings, n_statements, flag_level, negative_flags, manual_flags)
+    overrides = {} if flag_overrides is None else resolve_overrides(flag_overrides, flagged.shape, participant_ids)
+    flagged = override_flags(flagged, overrides)
     z_scores = zscores(x, loadings, flagged)
     arrays = factor_arrays(z_scores, values)
     chars = factor_characteristics(loadings, flagged, z_scores)
@@ -246,12 +252,13 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         "nfactors": int(nfactors), "extraction": extraction, "rotation": rotation, "cor_method": cor_method,
         "forced": distribution is None, "distribution": [float(v) for v in values],
         "flag_level": flag_level, "negative_flags": negative_flags,
-        "manual_flags": None if manual_flags is None else np.asarray(flagged).tolist(),
+        "manual_flags": None if manual_flags is None and not overrides else np.asarray(flagged).tolist(),
+        "flag_overrides": {participant_ids[row]: factor for row, factor in overrides.items()} or None,
         "rotation_steps": [step.to_dict() for step in steps],
         "centroid_start": centroid_start, "centroid_tolerance": centroid_tolerance, "effect_size": effect_size,
     }
     return QResult(participant_ids, statement_ids, eigenvalues, unrotated, loadings, flagged, z_scores, arrays,
-                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None))
+                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None, overrides))
 
 
 def _ids(ids, n: int, prefix: str, name: str) -> list[str]:
@@ -305,9 +312,12 @@ def _rotate(unrotated: np.ndarray, rotation: str, extraction: str) -> np.ndarray
     return orient_positive(rotated)
 
 
-def _warnings(loadings, flagged, z_scores, automatic: bool) -> list[str]:
+def _warnings(loadings, flagged, z_scores, automatic: bool, overrides: dict) -> list[str]:
     messages = []
-    if automatic and has_negative_flags(loadings, flagged):
+    # qmethod warns about negative flags its automatic flagging made; rows flagged by hand are the
+    # researcher's choice.
+    automatic_rows = np.setdiff1d(np.arange(flagged.shape[0]), list(overrides))
+    if automatic and has_negative_flags(loadings[automatic_rows], flagged[automatic_rows]):
         messages.append(NEGATIVE_WARNING)
     for j in np.flatnonzero(np.isnan(z_scores).any(axis=0)):
         messages.append(f"Factor f{j + 1} has no flagged Q-sort: it has no z-scores, factor array, "

@@ -118,7 +118,8 @@ def _header(result, title, source, grid) -> list[str]:
         lines.append("Rotation steps: " + "; ".join(_describe_step(step) for step in steps))
     overrides = p.get("flag_overrides")
     if overrides:
-        lines.append("Manual flags: " + ", ".join(f"{who}={factor}" for who, factor in overrides.items()))
+        lines.append("Manual flags: " + ", ".join(f"{who}={'-' if factor is None else f'f{factor + 1}'}"
+                                                  for who, factor in overrides.items()))
     return lines
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-from functools import partial
 
 import click
 
@@ -241,9 +240,9 @@ def analyze(ctx: click.Context, file: str, nfactors: int | str, extraction: str,
             nfactors = advice["suggested"]
         steps = _rotation_steps(ctx.meta.get(STEP_ORDER, []), pairs, inverts, nfactors)
         _check_flag_overrides(flag_overrides, data.participant_ids, nfactors)
-        run = partial(qmethod, data.sorts, nfactors, extraction, rotation, rotation_steps=steps,
-                      effect_size=effect_size, **options)
-        result = _with_manual_flags(run, run(), flag_overrides) if flag_overrides else run()
+        overrides = {pid: factor - 1 if factor else None for pid, factor in flag_overrides.items()}
+        result = qmethod(data.sorts, nfactors, extraction, rotation, rotation_steps=steps, effect_size=effect_size,
+                         flag_overrides=overrides or None, **options)
         if n_resamples:
             from analysis.bootstrap import bootstrap
 
@@ -269,36 +268,14 @@ def _read(file: str, input_format: str | None, statements_file: str | None):
 
 
 def _array_distribution(data, free: bool, grid):
-    """What the factor arrays are fitted to: (distribution for qmethod, forced?, source, note or None).
+    """The engine's decision (analysis.distribution), with its errors as --distribution errors."""
+    from analysis.distribution import DistributionError, array_distribution
 
-    source: "grid" (the file's grid or the one all sorts share: a forced study), "option" (--distribution)
-    or "pooled" (a free study: values spread like all scores pooled, as before --distribution existed).
-    """
-    if grid is not None:
-        if grid.n_statements != data.n_statements:
-            raise _option_error("--distribution", f"{grid} holds {grid.n_statements} statements, "
-                                                  f"the study has {data.n_statements}")
-        if data.grid is not None and not free and grid != data.grid:
-            raise _option_error("--distribution", f"the Q-sorts fill the grid {data.grid}, not {grid}; "
-                                                  "add --free to fit the factor arrays to another distribution")
-        if data.grid is not None and not free:
-            return grid, True, "grid", None
-        return grid, False, "option", f"Free distribution: factor arrays use the distribution given ({grid})."
-    if data.grid is not None and not free:
-        return data.grid, True, "grid", None
-    why = "--free" if free else "the Q-sorts do not share one grid"
-    note = f"Free distribution ({why}): factor arrays use the pooled distribution of all sorts."
-    return _pooled_distribution(data.sorts), False, "pooled", note
-
-
-def _pooled_distribution(sorts):
-    """n_statements values spread like all scores pooled (for factor arrays of a free distribution)."""
-    import numpy as np
-
-    pooled = np.sort(np.asarray(sorts, dtype=float).ravel())
-    n = sorts.shape[0]
-    positions = ((np.arange(n) + 0.5) / n * pooled.size).astype(int)
-    return pooled[positions]
+    try:
+        choice = array_distribution(data.sorts, data.grid, free=free, distribution=grid)
+    except DistributionError as error:
+        raise _option_error("--distribution", str(error)) from None
+    return choice.values, choice.forced, choice.source, choice.note
 
 
 def _rotation_steps(order: list[str], pairs: list, inverts: tuple[int, ...], nfactors: int) -> list[dict]:
@@ -344,28 +321,6 @@ def _check_flag_overrides(overrides: dict[str, int], participant_ids: list[str],
 def _sample(ids: list[str], shown: int = 5) -> str:
     listed = ", ".join(ids[:shown])
     return listed + (f", ... ({len(ids)} in all)" if len(ids) > shown else "")
-
-
-def _with_manual_flags(run, automatic, overrides: dict[str, int]):
-    """Rerun with the automatic flags, except for the listed participants, who get their manual flag.
-
-    ``run(**more)`` repeats the analysis; its loadings do not depend on flags, so the automatic run's flags
-    are the right starting point.
-    """
-    from analysis.flagging import NEGATIVE_WARNING, has_negative_flags
-
-    flags = automatic.flagged.copy()
-    listed = [automatic.participant_ids.index(pid) for pid in overrides]
-    for row, factor in zip(listed, overrides.values()):
-        flags[row] = False
-        if factor:
-            flags[row, factor - 1] = True
-    result = run(manual_flags=flags)
-    automatic_rows = sorted(set(range(flags.shape[0])) - set(listed))
-    if has_negative_flags(result.loadings[automatic_rows], flags[automatic_rows]):
-        result.warnings.insert(0, NEGATIVE_WARNING)       # qmethod warns only when no manual flags are given
-    result.params["flag_overrides"] = dict(overrides)
-    return result
 
 
 def _bootstrap_note(n_resamples: int, steps: list, overrides: dict, effect_size) -> list[str]:

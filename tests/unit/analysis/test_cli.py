@@ -200,7 +200,8 @@ def test_manual_flags_replace_automatic_flags_of_listed_participants_only(lipset
     assert flagged["US3"] == flagged["FR9"] == [False, False, False]
     for pid in set(before) - {"US1", "US3", "FR9"}:
         assert flagged[pid] == before[pid], pid
-    assert out["params"]["flag_overrides"] == {"US1": 3, "US3": 0, "FR9": 0}
+    # recorded as the engine takes them (0-based factors, None = unflagged), so qmethod(flag_overrides=...) replays
+    assert out["params"]["flag_overrides"] == {"US1": 2, "US3": None, "FR9": None}
     assert out["params"]["manual_flags"] == out["flagged"]
     assert out["characteristics"]["n_flagged"] == [2, 2, 3]
     assert not np.allclose(out["zscores"], lipset_json["zscores"])
@@ -293,7 +294,7 @@ def test_forced_study_by_default_free_on_request(lipset_json):
     assert (lipset_json["params"]["forced"], lipset_json["params"]["distribution_source"]) == (True, "grid")
     free = analyze_json("--free")
     assert (free["params"]["forced"], free["params"]["distribution_source"]) == (False, "pooled")
-    assert any("Free distribution (--free)" in w for w in free["warnings"])
+    assert any("Free distribution (treated as free on request)" in w for w in free["warnings"])
     # the lipset sorts all fill one grid, so their pooled distribution is that grid: same numbers
     assert free["factor_arrays"] == lipset_json["factor_arrays"]
     same = analyze_json("--distribution", "-4:2,-3:3,-2:4,-1:5,0:5,1:5,2:4,3:3,4:2")
