@@ -14,7 +14,7 @@ Example
 >>> sorts = np.array([[2, 1], [0, 0], [-2, -1]])          # two sorts, different shapes: a free study
 >>> choice = array_distribution(sorts, grid=None)
 >>> choice.values.tolist(), choice.forced, choice.source
-([-2.0, 0.0, 1.0], False, 'pooled')
+([-1.0, 0.0, 2.0], False, 'pooled')
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def pooled_distribution(sorts) -> np.ndarray:
     Examples
     --------
     >>> pooled_distribution(np.array([[-1, -2], [0, 0], [1, 2]])).tolist()
-    [-2.0, 0.0, 1.0]
+    [-1.0, 0.0, 2.0]
     """
     x = np.asarray(sorts, dtype=float)
     pooled = np.sort(x.ravel())

@@ -54,7 +54,8 @@ class QResult:
     zscores: (n_statements, k) float, NaN for a factor without flagged sorts. factor_arrays:
     (n_statements, k), int64 (float with NaN when some factor has no scores). eigenvalues: eigenvalues of
     the correlation matrix, descending. distinguishing: per factor, statement indices at p < .05.
-    consensus: statement indices. table: the full pairwise comparison (:class:`QDC`).
+    consensus: statement indices. table: the full pairwise comparison (:class:`QDC`). sorts: the input
+    scores, (n_statements, n_participants) float (viewpoints are computed from them).
     """
 
     participant_ids: list[str]
@@ -69,6 +70,7 @@ class QResult:
     table: QDC
     params: dict
     warnings: list[str] = field(default_factory=list)
+    sorts: np.ndarray | None = field(default=None, repr=False)   # the input, for viewpoints
 
     @property
     def n_factors(self) -> int:
@@ -92,13 +94,28 @@ class QResult:
     def consensus(self) -> np.ndarray:
         return self.table.consensus(0.05)
 
-    def to_dict(self) -> dict:
+    def viewpoints(self, tags=None, **options):
+        """The factors' poles as viewpoints, with archetypes from ``tags`` and every participant's segment:
+        :func:`analysis.viewpoints.find_viewpoints` (``options``: rule, min_defining)."""
+        from .viewpoints import find_viewpoints
+
+        return find_viewpoints(self, tags, **options)
+
+    def to_dict(self, tags=None, viewpoints: bool = True) -> dict:
         """The ``qsort analyze --format json`` object (DESIGN.md), JSON-safe: lists, floats, None for NaN.
 
         Contract keys: participants, statements, eigenvalues, explained_variance, loadings, flagged, zscores,
-        factor_arrays, distinguishing, consensus, characteristics. Extra keys: factors, params, warnings,
-        unrotated_loadings, factor_correlations, sed, distinguishing_by_level, consensus_by_level, qdc.
+        factor_arrays, distinguishing, consensus, characteristics, viewpoints, segments (archetypes need
+        ``tags``, see :meth:`viewpoints`; ``viewpoints=False`` leaves these two out). Extra keys: factors,
+        params, warnings, unrotated_loadings, factor_correlations, sed, distinguishing_by_level,
+        consensus_by_level, qdc, viewpoint_consensus, archetype_rule.
         """
+        out = self._factors_dict()
+        if viewpoints and self.sorts is not None:
+            out.update(self.viewpoints(tags).to_dict())
+        return out
+
+    def _factors_dict(self) -> dict:
         ids = self.statement_ids
         chars = self.characteristics
         table = self.table
@@ -258,7 +275,8 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         "centroid_start": centroid_start, "centroid_tolerance": centroid_tolerance, "effect_size": effect_size,
     }
     return QResult(participant_ids, statement_ids, eigenvalues, unrotated, loadings, flagged, z_scores, arrays,
-                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None, overrides))
+                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None, overrides),
+                   sorts=x)
 
 
 def _ids(ids, n: int, prefix: str, name: str) -> list[str]:

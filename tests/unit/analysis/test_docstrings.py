@@ -5,7 +5,8 @@ import importlib
 import pytest
 
 MODULES = ["analysis", "analysis.correlation", "analysis.extraction", "analysis.rotation", "analysis.flagging",
-           "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod"]
+           "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod",
+           "analysis.distribution", "analysis.viewpoints"]
 
 
 @pytest.mark.parametrize("name", MODULES)
