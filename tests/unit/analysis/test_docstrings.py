@@ -6,7 +6,7 @@ import pytest
 
 MODULES = ["analysis", "analysis.correlation", "analysis.extraction", "analysis.rotation", "analysis.flagging",
            "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod",
-           "analysis.distribution", "analysis.viewpoints"]
+           "analysis.distribution", "analysis.viewpoints", "analysis.cribsheet"]
 
 
 @pytest.mark.parametrize("name", MODULES)
