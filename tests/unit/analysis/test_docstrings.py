@@ -6,7 +6,8 @@ import pytest
 
 MODULES = ["analysis", "analysis.correlation", "analysis.extraction", "analysis.rotation", "analysis.flagging",
            "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod",
-           "analysis.distribution", "analysis.viewpoints", "analysis.cribsheet"]
+           "analysis.distribution", "analysis.viewpoints", "analysis.cribsheet",
+           "analysis.simulate"]
 
 
 @pytest.mark.parametrize("name", MODULES)
