@@ -159,8 +159,9 @@ class ArchetypeRule:
     Defaults: 0.4 and 0.5 z, calibrated on simulated studies of the demo Q-set (:mod:`analysis.simulate`;
     ``benchmarks/viewpoints.py`` prints the figures): of 359 viewpoints defined by one planted buyer type the
     rule names 99.7% (their best tag leads by 0.64 z or more in 99% of them), of 530 viewpoints made of random
-    sorts it names 10% (their best tag leads by 0.19 z at the median). A tag carried by many statements cannot reach a high mean (the top 18 of 40 z-scores
-    average about 0.8), so ``min_mean`` is kept below that.
+    sorts it names 10% (their best tag leads by 0.19 z at the median). A tag carried by many statements
+    cannot reach a high mean (the top 18 of 40 z-scores average about 0.8), so ``min_mean`` is kept below
+    that.
     """
 
     min_mean: float = 0.4
