@@ -117,3 +117,29 @@ def test_preferences_of_a_statement_with_several_tags_are_averaged():
     assert study.sorts[:, 0].tolist() == [1, 0, -1, 0]
     with pytest.raises(ValueError, match="the grid holds 4 statements, there are 3 tag entries"):
         simulate_sorts(["a", "b", "c"], [-1, 0, 0, 1], [])
+
+
+@pytest.mark.parametrize("case", ["skewed, with random sorts", "interview-sized (18 sorts)"])
+def test_the_same_holds_from_the_command_line(tmp_path, capsys, case):
+    """`qsort analyze FILE` with NAME_statements.csv beside it and no options: the defaults find the types."""
+    import csv
+    import json
+
+    from analysis.cli import main
+
+    types, n_random = CASES[case]
+    study = simulate_sorts(TAGS, GRID, types, n_random=n_random, seed=0)
+    with open(tmp_path / "demo.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["statement", *study.participant_ids])
+        writer.writerows([code, *row] for code, row in zip(CODES, study.sorts.tolist()))
+    with open(tmp_path / "demo_statements.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["statement", "text", "tags"])
+        writer.writerows((code, english, tag) for code, tag, english, *_ in STATEMENTS)
+    assert main([str(tmp_path / "demo.csv")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert BUYER_TYPES <= {v["archetype"] for v in out["viewpoints"]}
+    landed = [out["segments"][pid]["archetype"] == kind for pid, kind in zip(study.participant_ids, study.planted)
+              if kind is not None]
+    assert np.mean(landed) >= 0.9
