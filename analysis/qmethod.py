@@ -35,11 +35,12 @@ from .correlation import METHODS, as_sorts, standardise
 from .distinguishing import CRITICAL, QDC, qdc
 from .extraction import centroid, correlation_eigenvalues, max_factors, orient_positive, pca
 from .flagging import NEGATIVE_WARNING, flag, has_negative_flags, override_flags, resolve_overrides
-from .rotation import RotationStep, apply_steps, order_by_ss, varimax
+from .rotation import (FACTOR_ANALYZER_ROTATIONS, RotationStep, apply_steps, order_and_orient, order_by_ss,
+                       rotate_with_factor_analyzer, steps_matrix, varimax)
 from .scores import factor_arrays, sorted_distribution, zscores
 
 EXTRACTIONS = ("pca", "centroid")
-ROTATIONS = ("varimax", "none")
+ROTATIONS = ("varimax", "none", *FACTOR_ANALYZER_ROTATIONS)
 # Brown's centroid works on the N x N correlation matrix (a few copies of it): refuse sizes where that
 # alone would need gigabytes, and point to PCA, which never builds it.
 CENTROID_MAX_PARTICIPANTS = 10_000      # one 10,000 x 10,000 matrix is 800 MB
@@ -55,7 +56,9 @@ class QResult:
     (n_statements, k), int64 (float with NaN when some factor has no scores). eigenvalues: eigenvalues of
     the correlation matrix, descending. distinguishing: per factor, statement indices at p < .05.
     consensus: statement indices. table: the full pairwise comparison (:class:`QDC`). sorts: the input
-    scores, (n_statements, n_participants) float (viewpoints are computed from them).
+    scores, (n_statements, n_participants) float (viewpoints are computed from them). phi: (k, k)
+    correlations between the factors after an oblique rotation (promax, oblimin; ``loadings`` are then
+    pattern loadings), None after an orthogonal one.
     """
 
     participant_ids: list[str]
@@ -71,6 +74,7 @@ class QResult:
     params: dict
     warnings: list[str] = field(default_factory=list)
     sorts: np.ndarray | None = field(default=None, repr=False)   # the input, for viewpoints
+    phi: np.ndarray | None = None                                   # factor correlations (oblique rotations)
 
     @property
     def n_factors(self) -> int:
@@ -107,8 +111,9 @@ class QResult:
         Contract keys: participants, statements, eigenvalues, explained_variance, loadings, flagged, zscores,
         factor_arrays, distinguishing, consensus, characteristics, viewpoints, segments (archetypes need
         ``tags``, see :meth:`viewpoints`; ``viewpoints=False`` leaves these two out). Extra keys: factors,
-        params, warnings, unrotated_loadings, factor_correlations, sed, distinguishing_by_level,
-        consensus_by_level, qdc, viewpoint_consensus, archetype_rule.
+        params, warnings, unrotated_loadings, rotated_factor_correlations (oblique rotations, else None),
+        factor_correlations (between z-scores), sed, distinguishing_by_level, consensus_by_level, qdc,
+        viewpoint_consensus, archetype_rule.
         """
         out = self._factors_dict()
         if viewpoints and self.sorts is not None:
@@ -141,6 +146,7 @@ class QResult:
             "params": self.params,
             "warnings": list(self.warnings),
             "unrotated_loadings": _json(self.unrotated_loadings),
+            "rotated_factor_correlations": None if self.phi is None else _json(self.phi),
             "factor_correlations": _json(chars.zscore_correlations),
             "sed": _json(chars.sed),
             "distinguishing_by_level": {
@@ -193,7 +199,10 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     extraction : {"pca", "centroid"}
         PCA never builds the participants x participants matrix; centroid needs it (one copy, worked on
         in place), so it is refused above 10,000 Q-sorts.
-    rotation : {"varimax", "none"}
+    rotation : {"varimax", "none", "quartimax", "equamax", "promax", "oblimin"}
+        varimax: R's ``stats::varimax`` (qmethod's numbers). The other four go through factor_analyzer's
+        ``Rotator`` (:func:`analysis.rotation.rotate_with_factor_analyzer`); promax and oblimin are oblique:
+        ``loadings`` are pattern loadings and ``phi`` holds the factor correlations.
     cor_method : {"pearson", "spearman", "kendall"}
         Kendall's tau-b works on one row per statement pair (n_statements² / 2 rows), so its memory grows
         with n_statements² x n_participants (about 0.6 GB for 40 statements and 100,000 sorts).
@@ -255,8 +264,11 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         raise ValueError(f"nfactors must be between 1 and {limit} for {n_statements} statements and "
                          f"{n_participants} Q-sorts, got {nfactors}")
     unrotated, eigenvalues = _extract(z, nfactors, extraction, centroid_start, centroid_tolerance)
-    loadings = _rotate(unrotated, rotation, extraction)
+    loadings, phi = _rotate(unrotated, rotation, extraction)
     loadings, steps = apply_steps(loadings, rotation_steps)
+    if phi is not None and steps:
+        turn = steps_matrix(steps, nfactors)
+        phi = turn.T @ phi @ turn                   # P Phi P' (the communalities) stays the same
     flagged = flag(loadings, n_statements, flag_level, negative_flags, manual_flags)
     overrides = {} if flag_overrides is None else resolve_overrides(flag_overrides, flagged.shape, participant_ids)
     flagged = override_flags(flagged, overrides)
@@ -276,7 +288,7 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     }
     return QResult(participant_ids, statement_ids, eigenvalues, unrotated, loadings, flagged, z_scores, arrays,
                    chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None, overrides),
-                   sorts=x)
+                   sorts=x, phi=phi)
 
 
 def _ids(ids, n: int, prefix: str, name: str) -> list[str]:
@@ -321,13 +333,18 @@ def _extract(z: np.ndarray, nfactors: int, extraction: str, start, tolerance: fl
     return centroid(r, nfactors, start, tolerance, overwrite=True, validate=False), eigenvalues
 
 
-def _rotate(unrotated: np.ndarray, rotation: str, extraction: str) -> np.ndarray:
+def _rotate(unrotated: np.ndarray, rotation: str, extraction: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rotated loadings, oriented (and for PCA ordered) as psych::principal does, and the factor correlations
+    of an oblique rotation (None for orthogonal ones)."""
     if rotation == "none":
-        return orient_positive(unrotated)
+        return orient_positive(unrotated), None
+    if rotation in FACTOR_ANALYZER_ROTATIONS:
+        rotated, phi = rotate_with_factor_analyzer(unrotated, rotation)
+        return order_and_orient(rotated, phi, reorder=extraction == "pca")
     rotated, _ = varimax(unrotated)
     if extraction == "pca":
         rotated = order_by_ss(rotated)          # psych::principal does this; qmethod's centroid does not
-    return orient_positive(rotated)
+    return orient_positive(rotated), None
 
 
 def _warnings(loadings, flagged, z_scores, automatic: bool, overrides: dict) -> list[str]:

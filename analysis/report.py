@@ -95,6 +95,8 @@ def text_report(result, statement_texts: Sequence[str] | None = None, *, title: 
     if advice is not None:
         lines += _advice(advice)
     lines += _characteristics(result, factors)
+    if getattr(result, "phi", None) is not None:
+        lines += _rotated_correlations(result, factors)
     lines += _loadings(result, factors)
     lines += _arrays(result, ids, texts, factors)
     for j in range(k):
@@ -168,6 +170,17 @@ def _characteristics(result, factors) -> list[str]:
     lines.append("      " + "".join(f"{f:>9s}" for f in factors))
     for j, f in enumerate(factors):
         lines.append(f"{f:6s}" + "".join(_num(float(v), "{:9.4f}", 9) for v in corr[j]))
+    return lines
+
+
+def _rotated_correlations(result, factors) -> list[str]:
+    """The factors' correlations after an oblique rotation (promax, oblimin)."""
+    phi = np.asarray(result.phi, dtype=float)
+    lines = _heading(f"Correlations between the rotated factors ({result.params.get('rotation')} is oblique: "
+                     "the loadings below are pattern loadings)")
+    lines.append("      " + "".join(f"{f:>9s}" for f in factors))
+    for j, f in enumerate(factors):
+        lines.append(f"{f:6s}" + "".join(f"{v:9.4f}" for v in phi[j]))
     return lines
 
 

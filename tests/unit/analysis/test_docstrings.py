@@ -7,7 +7,7 @@ import pytest
 MODULES = ["analysis", "analysis.correlation", "analysis.extraction", "analysis.rotation", "analysis.flagging",
            "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod",
            "analysis.distribution", "analysis.viewpoints", "analysis.cribsheet",
-           "analysis.simulate"]
+           "analysis.simulate", "analysis.report"]
 
 
 @pytest.mark.parametrize("name", MODULES)

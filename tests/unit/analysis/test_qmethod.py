@@ -151,7 +151,7 @@ def test_kade_centroid_variant_close_to_qmethods(sorts):
     ({"nfactors": 0}, "nfactors must be between 1 and"),
     ({"nfactors": 2.5}, "integer"),
     ({"extraction": "ml"}, "extraction must be one of"),
-    ({"rotation": "promax"}, "rotation must be one of"),
+    ({"rotation": "geomin"}, "rotation must be one of varimax, none, quartimax, equamax, promax, oblimin"),
     ({"cor_method": "phi"}, "cor_method"),
     ({"flag_level": 0.2}, "flag level"),
     ({"participant_ids": ["a"]}, "participant_ids has 1 entries"),
