@@ -279,7 +279,7 @@ def pole_loadings(loadings, flagged, poles) -> tuple[np.ndarray, np.ndarray]:
 
 # -- segments -----------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """Where one participant lands.
 
@@ -296,7 +296,7 @@ class Segment:
     archetype: str | None
     loading: float | None
     factor: int | None
-    significant: list[int] = field(default_factory=list)
+    significant: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         return {"viewpoint": self.viewpoint, "archetype": self.archetype, "status": self.status,
@@ -336,27 +336,32 @@ def segments(loadings, flagged, viewpoints: Sequence[Viewpoint], participant_ids
     """
     a = np.asarray(loadings, dtype=float)
     flags = np.asarray(flagged, dtype=bool)
-    by_pole = {(vp.factor, vp.sign): vp for vp in viewpoints}
-    limit = threshold(n_statements, level)
-    significant = np.abs(a) > limit
+    n, k = a.shape
+    if k == 0:
+        return [Segment(pid, "none", None, None, None, None, ()) for pid in participant_ids]
+    # Whole-array work first (a study can hold 100,000 sorts), then one light pass building the records.
+    significant = np.abs(a) > threshold(n_statements, level)
     n_flags = flags.sum(axis=1)
-    strongest = np.argmax(np.abs(a), axis=1) if a.shape[1] else np.zeros(a.shape[0], dtype=int)
+    own = np.where(n_flags == 1, np.argmax(flags, axis=1), np.argmax(np.abs(a), axis=1))
+    loading = a[np.arange(n), own]
+    defining = n_flags == 1
+    sign = np.where(loading >= 0, 1, -1)
+    confounded = (n_flags > 1) | (~defining & (significant.sum(axis=1) > 1))
+    by_pole = {(vp.factor, vp.sign): vp for vp in viewpoints}
+    # the factors a participant is significant on, as one of at most 2^k shared tuples
+    codes = significant.astype(np.int64) @ (1 << np.arange(k, dtype=np.int64))
+    patterns = {int(code): tuple(f for f in range(k) if int(code) >> f & 1) for code in np.unique(codes)}
+    rows = zip(participant_ids, defining.tolist(), confounded.tolist(), own.tolist(), sign.tolist(),
+               loading.tolist(), codes.tolist())
     out = []
-    for i, pid in enumerate(participant_ids):
-        sig = [int(j) for j in np.flatnonzero(significant[i])]
-        if n_flags[i] == 1:
-            j = int(np.flatnonzero(flags[i])[0])
-            sign = 1 if a[i, j] >= 0 else -1
-            vp = by_pole.get((j, sign))
+    for pid, is_defining, is_confounded, j, pole, value, code in rows:
+        factors = patterns[code]
+        if is_defining:
+            vp = by_pole.get((j, pole))
             out.append(Segment(pid, "defining", vp.id if vp else None, vp.archetype if vp else None,
-                               float(sign * a[i, j]), j, sig))
-            continue
-        status = "confounded" if n_flags[i] > 1 or len(sig) > 1 else "none"
-        if a.shape[1] == 0:
-            out.append(Segment(pid, status, None, None, None, None, sig))
-            continue
-        j = int(strongest[i])
-        out.append(Segment(pid, status, None, None, float(a[i, j]), j, sig))
+                               pole * value, j, factors))
+        else:
+            out.append(Segment(pid, "confounded" if is_confounded else "none", None, None, value, j, factors))
     return out
 
 
@@ -410,7 +415,9 @@ class ViewpointAnalysis:
 
     def to_dict(self) -> dict:
         """JSON-safe: ``viewpoints`` (list) and ``segments`` (participant id -> segment), as in DESIGN.md,
-        plus ``viewpoint_consensus`` (statement ids, p < .05) and ``archetype_rule``.
+        plus ``viewpoint_consensus`` (statement ids, p < .05), ``viewpoint_correlations`` (between the
+        viewpoints' z-scores, (n_viewpoints, n_viewpoints), None where a viewpoint has no scores) and
+        ``archetype_rule``.
 
         Each viewpoint: id, factor ("f1"), factor_index (0-based), pole, archetype, archetype_scores,
         participants (ids), weak, n_defining, reliability, se_zscores, zscores (per statement),
@@ -435,6 +442,7 @@ class ViewpointAnalysis:
             "viewpoints": viewpoints,
             "segments": {s.participant: s.to_dict() for s in self.segments},
             "viewpoint_consensus": [ids[i] for i in self.table.consensus(0.05)],
+            "viewpoint_correlations": [[_number(r) for r in row] for row in c.zscore_correlations],
             "archetype_rule": self.rule.to_dict(),
         }
 

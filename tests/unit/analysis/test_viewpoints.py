@@ -159,12 +159,12 @@ def test_segments_defining_confounded_and_none():
            Viewpoint("2", 1, "+", [], True)]
     got = [(s.status, s.viewpoint, s.archetype, s.loading, s.factor, s.significant)
            for s in segments(a, f, vps, list("abcdef"), 20)]
-    assert got == [("defining", "1+", "price", 0.8, 0, [0]),
-                   ("defining", "1-", None, 0.7, 0, [0]),
-                   ("confounded", None, None, 0.5, 0, [0, 1]),      # significant on both, flagged on none
-                   ("none", None, None, 0.3, 0, []),
-                   ("confounded", None, None, 0.6, 0, [0, 1]),      # flagged by hand on both
-                   ("confounded", None, None, 0.5, 0, [0, 1])]
+    assert got == [("defining", "1+", "price", 0.8, 0, (0,)),
+                   ("defining", "1-", None, 0.7, 0, (0,)),
+                   ("confounded", None, None, 0.5, 0, (0, 1)),      # significant on both, flagged on none
+                   ("none", None, None, 0.3, 0, ()),
+                   ("confounded", None, None, 0.6, 0, (0, 1)),      # flagged by hand on both
+                   ("confounded", None, None, 0.5, 0, (0, 1))]
 
 
 def test_to_dict_contract(lipset):
@@ -179,4 +179,7 @@ def test_to_dict_contract(lipset):
     assert d["segments"]["JP5"] == {"viewpoint": "1-", "archetype": d["viewpoints"][1]["archetype"],
                                     "status": "defining", "loading": pytest.approx(0.8335, abs=1e-4), "factor": "f1"}
     assert list(d["segments"]) == d["participants"]
+    correlations = np.array(d["viewpoint_correlations"], dtype=float)
+    assert correlations.shape == (5, 5) and np.allclose(np.diag(correlations), 1)
+    np.testing.assert_allclose(correlations, np.corrcoef(find_viewpoints(lipset).zscores.T), atol=1e-12)
     assert "viewpoints" not in lipset.to_dict(viewpoints=False)
