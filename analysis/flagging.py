@@ -77,6 +77,61 @@ def flag(loadings, n_statements: int, level: float = 0.05, negative: str = "flag
     return flags
 
 
+def override_flags(flagged, overrides, participant_ids=None) -> np.ndarray:
+    """Replace the flags of some participants only (partial manual flagging, as in Ken-Q and KADE).
+
+    Parameters
+    ----------
+    flagged : array-like of bool, shape (n_participants, n_factors)
+        The flags to start from (usually the automatic ones).
+    overrides : mapping participant -> factor index or None
+        A participant is a 0-based row index or, when ``participant_ids`` is given, an id. Each listed
+        participant is flagged on that factor (0-based) alone, or on none for None; every other row keeps
+        its flags.
+    participant_ids : sequence of str, optional
+
+    Returns
+    -------
+    flagged : ndarray of bool, shape (n_participants, n_factors), a new array
+
+    Examples
+    --------
+    >>> f = np.array([[True, False], [False, True], [False, False]])
+    >>> override_flags(f, {0: 1, "p2": None}, ["p1", "p2", "p3"]).tolist()
+    [[False, True], [False, False], [False, False]]
+    """
+    flags = np.array(flagged, dtype=bool, copy=True)
+    for row, factor in resolve_overrides(overrides, flags.shape, participant_ids).items():
+        flags[row] = False
+        if factor is not None:
+            flags[row, factor] = True
+    return flags
+
+
+def resolve_overrides(overrides, shape: tuple[int, int], participant_ids=None) -> dict[int, int | None]:
+    """``{row index: factor index or None}`` from a map keyed by row index or participant id, checked."""
+    n_participants, n_factors = shape
+    rows = {pid: i for i, pid in enumerate(participant_ids)} if participant_ids is not None else {}
+    resolved: dict[int, int | None] = {}
+    for who, factor in dict(overrides).items():
+        if isinstance(who, str):
+            if who not in rows:
+                raise ValueError(f"flag_overrides: unknown participant {who!r}")
+            row = rows[who]
+        elif isinstance(who, (int, np.integer)) and not isinstance(who, bool) and 0 <= who < n_participants:
+            row = int(who)
+        else:
+            raise ValueError(f"flag_overrides: {who!r} is neither a participant id nor a row 0..{n_participants - 1}")
+        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, np.integer))
+                                   or not 0 <= factor < n_factors):
+            raise ValueError(f"flag_overrides: participant {who!r}: factor must be None or 0..{n_factors - 1} "
+                             f"(0-based), got {factor!r}")
+        if row in resolved:
+            raise ValueError(f"flag_overrides: participant {who!r} is given more than once")
+        resolved[row] = None if factor is None else int(factor)
+    return resolved
+
+
 def has_negative_flags(loadings, flagged) -> bool:
     """True when some flagged sort has a negative loading on the factor it defines."""
     return bool(np.any(np.asarray(flagged) & (np.asarray(loadings) < 0)))

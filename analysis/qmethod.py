@@ -34,12 +34,13 @@ from .characteristics import Characteristics, factor_characteristics
 from .correlation import METHODS, as_sorts, standardise
 from .distinguishing import CRITICAL, QDC, qdc
 from .extraction import centroid, correlation_eigenvalues, max_factors, orient_positive, pca
-from .flagging import NEGATIVE_WARNING, flag, has_negative_flags
-from .rotation import RotationStep, apply_steps, order_by_ss, varimax
+from .flagging import NEGATIVE_WARNING, flag, has_negative_flags, override_flags, resolve_overrides
+from .rotation import (FACTOR_ANALYZER_ROTATIONS, RotationStep, apply_steps, order_and_orient, order_by_ss,
+                       rotate_with_factor_analyzer, steps_matrix, varimax)
 from .scores import factor_arrays, sorted_distribution, zscores
 
 EXTRACTIONS = ("pca", "centroid")
-ROTATIONS = ("varimax", "none")
+ROTATIONS = ("varimax", "none", *FACTOR_ANALYZER_ROTATIONS)
 # Brown's centroid works on the N x N correlation matrix (a few copies of it): refuse sizes where that
 # alone would need gigabytes, and point to PCA, which never builds it.
 CENTROID_MAX_PARTICIPANTS = 10_000      # one 10,000 x 10,000 matrix is 800 MB
@@ -54,7 +55,10 @@ class QResult:
     zscores: (n_statements, k) float, NaN for a factor without flagged sorts. factor_arrays:
     (n_statements, k), int64 (float with NaN when some factor has no scores). eigenvalues: eigenvalues of
     the correlation matrix, descending. distinguishing: per factor, statement indices at p < .05.
-    consensus: statement indices. table: the full pairwise comparison (:class:`QDC`).
+    consensus: statement indices. table: the full pairwise comparison (:class:`QDC`). sorts: the input
+    scores, (n_statements, n_participants) float (viewpoints are computed from them). phi: (k, k)
+    correlations between the factors after an oblique rotation (promax, oblimin; ``loadings`` are then
+    pattern loadings), None after an orthogonal one.
     """
 
     participant_ids: list[str]
@@ -69,6 +73,8 @@ class QResult:
     table: QDC
     params: dict
     warnings: list[str] = field(default_factory=list)
+    sorts: np.ndarray | None = field(default=None, repr=False)   # the input, for viewpoints
+    phi: np.ndarray | None = None                                   # factor correlations (oblique rotations)
 
     @property
     def n_factors(self) -> int:
@@ -92,13 +98,29 @@ class QResult:
     def consensus(self) -> np.ndarray:
         return self.table.consensus(0.05)
 
-    def to_dict(self) -> dict:
+    def viewpoints(self, tags=None, **options):
+        """The factors' poles as viewpoints, with archetypes from ``tags`` and every participant's segment:
+        :func:`analysis.viewpoints.find_viewpoints` (``options``: rule, min_defining)."""
+        from .viewpoints import find_viewpoints
+
+        return find_viewpoints(self, tags, **options)
+
+    def to_dict(self, tags=None, viewpoints: bool = True) -> dict:
         """The ``qsort analyze --format json`` object (DESIGN.md), JSON-safe: lists, floats, None for NaN.
 
         Contract keys: participants, statements, eigenvalues, explained_variance, loadings, flagged, zscores,
-        factor_arrays, distinguishing, consensus, characteristics. Extra keys: factors, params, warnings,
-        unrotated_loadings, factor_correlations, sed, distinguishing_by_level, consensus_by_level, qdc.
+        factor_arrays, distinguishing, consensus, characteristics, viewpoints, segments (archetypes need
+        ``tags``, see :meth:`viewpoints`; ``viewpoints=False`` leaves these two out). Extra keys: factors,
+        params, warnings, unrotated_loadings, rotated_factor_correlations (oblique rotations, else None),
+        factor_correlations (between z-scores), sed, distinguishing_by_level, consensus_by_level, qdc,
+        viewpoint_consensus, archetype_rule.
         """
+        out = self._factors_dict()
+        if viewpoints and self.sorts is not None:
+            out.update(self.viewpoints(tags).to_dict())
+        return out
+
+    def _factors_dict(self) -> dict:
         ids = self.statement_ids
         chars = self.characteristics
         table = self.table
@@ -124,6 +146,7 @@ class QResult:
             "params": self.params,
             "warnings": list(self.warnings),
             "unrotated_loadings": _json(self.unrotated_loadings),
+            "rotated_factor_correlations": None if self.phi is None else _json(self.phi),
             "factor_correlations": _json(chars.zscore_correlations),
             "sed": _json(chars.sed),
             "distinguishing_by_level": {
@@ -161,7 +184,7 @@ def _json(values, integral: bool = False):
 
 def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "varimax", *,
             cor_method: str = "pearson", distribution=None, flag_level: float = 0.05,
-            negative_flags: str = "flag", manual_flags=None, rotation_steps=(),
+            negative_flags: str = "flag", manual_flags=None, flag_overrides=None, rotation_steps=(),
             centroid_start="mean", centroid_tolerance: float = 1e-5, effect_size: float | None = None,
             participant_ids: Sequence[str] | None = None, statement_ids: Sequence[str] | None = None
             ) -> QResult:
@@ -176,7 +199,10 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     extraction : {"pca", "centroid"}
         PCA never builds the participants x participants matrix; centroid needs it (one copy, worked on
         in place), so it is refused above 10,000 Q-sorts.
-    rotation : {"varimax", "none"}
+    rotation : {"varimax", "none", "quartimax", "equamax", "promax", "oblimin"}
+        varimax: R's ``stats::varimax`` (qmethod's numbers). The other four go through factor_analyzer's
+        ``Rotator`` (:func:`analysis.rotation.rotate_with_factor_analyzer`); promax and oblimin are oblique:
+        ``loadings`` are pattern loadings and ``phi`` holds the factor correlations.
     cor_method : {"pearson", "spearman", "kendall"}
         Kendall's tau-b works on one row per statement pair (n_statements² / 2 rows), so its memory grows
         with n_statements² x n_participants (about 0.6 GB for 40 statements and 100,000 sorts).
@@ -188,6 +214,10 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         "flag" (qmethod): large negative loadings are flagged, with a warning. "exclude": they are not.
     manual_flags : bool array (n_participants, nfactors), optional
         Replaces the automatic flags.
+    flag_overrides : mapping participant -> factor index or None, optional
+        Partial manual flags: each listed participant (0-based row, or participant id) is flagged on that
+        factor (0-based) alone, or unflagged with None; every other participant keeps its automatic flags
+        (or its ``manual_flags`` row). Recorded in ``params["flag_overrides"]`` by participant id.
     rotation_steps : sequence of RotationStep or dicts
         Judgmental steps after the rotation, e.g. ``{"kind": "pair", "factors": [0, 1], "degrees": 10}``
         or ``{"kind": "invert", "factor": 2}`` (0-based factors).
@@ -234,9 +264,14 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         raise ValueError(f"nfactors must be between 1 and {limit} for {n_statements} statements and "
                          f"{n_participants} Q-sorts, got {nfactors}")
     unrotated, eigenvalues = _extract(z, nfactors, extraction, centroid_start, centroid_tolerance)
-    loadings = _rotate(unrotated, rotation, extraction)
+    loadings, phi = _rotate(unrotated, rotation, extraction)
     loadings, steps = apply_steps(loadings, rotation_steps)
+    if phi is not None and steps:
+        turn = steps_matrix(steps, nfactors)
+        phi = turn.T @ phi @ turn                   # P Phi P' (the communalities) stays the same
     flagged = flag(loadings, n_statements, flag_level, negative_flags, manual_flags)
+    overrides = {} if flag_overrides is None else resolve_overrides(flag_overrides, flagged.shape, participant_ids)
+    flagged = override_flags(flagged, overrides)
     z_scores = zscores(x, loadings, flagged)
     arrays = factor_arrays(z_scores, values)
     chars = factor_characteristics(loadings, flagged, z_scores)
@@ -246,12 +281,14 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         "nfactors": int(nfactors), "extraction": extraction, "rotation": rotation, "cor_method": cor_method,
         "forced": distribution is None, "distribution": [float(v) for v in values],
         "flag_level": flag_level, "negative_flags": negative_flags,
-        "manual_flags": None if manual_flags is None else np.asarray(flagged).tolist(),
+        "manual_flags": None if manual_flags is None and not overrides else np.asarray(flagged).tolist(),
+        "flag_overrides": {participant_ids[row]: factor for row, factor in overrides.items()} or None,
         "rotation_steps": [step.to_dict() for step in steps],
         "centroid_start": centroid_start, "centroid_tolerance": centroid_tolerance, "effect_size": effect_size,
     }
     return QResult(participant_ids, statement_ids, eigenvalues, unrotated, loadings, flagged, z_scores, arrays,
-                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None))
+                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None, overrides),
+                   sorts=x, phi=phi)
 
 
 def _ids(ids, n: int, prefix: str, name: str) -> list[str]:
@@ -296,18 +333,26 @@ def _extract(z: np.ndarray, nfactors: int, extraction: str, start, tolerance: fl
     return centroid(r, nfactors, start, tolerance, overwrite=True, validate=False), eigenvalues
 
 
-def _rotate(unrotated: np.ndarray, rotation: str, extraction: str) -> np.ndarray:
+def _rotate(unrotated: np.ndarray, rotation: str, extraction: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rotated loadings, oriented (and for PCA ordered) as psych::principal does, and the factor correlations
+    of an oblique rotation (None for orthogonal ones)."""
     if rotation == "none":
-        return orient_positive(unrotated)
+        return orient_positive(unrotated), None
+    if rotation in FACTOR_ANALYZER_ROTATIONS:
+        rotated, phi = rotate_with_factor_analyzer(unrotated, rotation)
+        return order_and_orient(rotated, phi, reorder=extraction == "pca")
     rotated, _ = varimax(unrotated)
     if extraction == "pca":
         rotated = order_by_ss(rotated)          # psych::principal does this; qmethod's centroid does not
-    return orient_positive(rotated)
+    return orient_positive(rotated), None
 
 
-def _warnings(loadings, flagged, z_scores, automatic: bool) -> list[str]:
+def _warnings(loadings, flagged, z_scores, automatic: bool, overrides: dict) -> list[str]:
     messages = []
-    if automatic and has_negative_flags(loadings, flagged):
+    # qmethod warns about negative flags its automatic flagging made; rows flagged by hand are the
+    # researcher's choice.
+    automatic_rows = np.setdiff1d(np.arange(flagged.shape[0]), list(overrides))
+    if automatic and has_negative_flags(loadings[automatic_rows], flagged[automatic_rows]):
         messages.append(NEGATIVE_WARNING)
     for j in np.flatnonzero(np.isnan(z_scores).any(axis=0)):
         messages.append(f"Factor f{j + 1} has no flagged Q-sort: it has no z-scores, factor array, "

@@ -3,7 +3,9 @@
 Sections: the study and the options; eigenvalues; factor characteristics; correlations between
 factors; loadings with defining sorts marked ``X``; the factor arrays (every statement's score on
 every factor, with its text); each factor's statements in descending order of z-score;
-distinguishing statements per factor with significance stars; consensus statements; warnings.
+distinguishing statements per factor with significance stars; consensus statements; then, given the
+viewpoints (:mod:`analysis.viewpoints`): which viewpoint is which buyer type, in words, every
+participant's segment, and a crib sheet per viewpoint (:mod:`analysis.cribsheet`); warnings.
 
 Example
 -------
@@ -18,6 +20,7 @@ True
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -57,7 +60,7 @@ def _signed(value) -> str:
 
 def text_report(result, statement_texts: Sequence[str] | None = None, *, title: str | None = None,
                 source: str | None = None, grid=None, max_eigenvalues: int = 8, advice: dict | None = None,
-                boot=None) -> str:
+                boot=None, viewpoints=None) -> str:
     """Render a :class:`analysis.QResult` as text.
 
     Parameters
@@ -75,6 +78,8 @@ def text_report(result, statement_texts: Sequence[str] | None = None, *, title: 
         :func:`analysis.nfactors.suggest_nfactors` output, shown after the eigenvalues.
     boot : BootstrapResult, optional
         :func:`analysis.bootstrap.bootstrap` output: z-score intervals and flag frequencies.
+    viewpoints : ViewpointAnalysis, optional
+        :func:`analysis.viewpoints.find_viewpoints` output: viewpoints, archetypes, segments, crib sheets.
 
     Returns
     -------
@@ -90,12 +95,18 @@ def text_report(result, statement_texts: Sequence[str] | None = None, *, title: 
     if advice is not None:
         lines += _advice(advice)
     lines += _characteristics(result, factors)
+    if getattr(result, "phi", None) is not None:
+        lines += _rotated_correlations(result, factors)
     lines += _loadings(result, factors)
     lines += _arrays(result, ids, texts, factors)
     for j in range(k):
         lines += _descending(result, ids, texts, j)
     lines += _distinguishing(result, ids, texts, factors)
     lines += _consensus(result, ids, texts, factors)
+    if viewpoints is not None:
+        lines += _viewpoints(viewpoints)
+        lines += _segments(viewpoints)
+        lines += _crib_sheets(viewpoints, ids, texts)
     if boot is not None:
         lines += _bootstrap(boot, ids, texts, factors)
     if result.warnings:
@@ -118,7 +129,8 @@ def _header(result, title, source, grid) -> list[str]:
         lines.append("Rotation steps: " + "; ".join(_describe_step(step) for step in steps))
     overrides = p.get("flag_overrides")
     if overrides:
-        lines.append("Manual flags: " + ", ".join(f"{who}={factor}" for who, factor in overrides.items()))
+        lines.append("Manual flags: " + ", ".join(f"{who}={'-' if factor is None else f'f{factor + 1}'}"
+                                                  for who, factor in overrides.items()))
     return lines
 
 
@@ -158,6 +170,17 @@ def _characteristics(result, factors) -> list[str]:
     lines.append("      " + "".join(f"{f:>9s}" for f in factors))
     for j, f in enumerate(factors):
         lines.append(f"{f:6s}" + "".join(_num(float(v), "{:9.4f}", 9) for v in corr[j]))
+    return lines
+
+
+def _rotated_correlations(result, factors) -> list[str]:
+    """The factors' correlations after an oblique rotation (promax, oblimin)."""
+    phi = np.asarray(result.phi, dtype=float)
+    lines = _heading(f"Correlations between the rotated factors ({result.params.get('rotation')} is oblique: "
+                     "the loadings below are pattern loadings)")
+    lines.append("      " + "".join(f"{f:>9s}" for f in factors))
+    for j, f in enumerate(factors):
+        lines.append(f"{f:6s}" + "".join(f"{v:9.4f}" for v in phi[j]))
     return lines
 
 
@@ -272,4 +295,94 @@ def _bootstrap(boot, ids, texts, factors) -> list[str]:
     for p, pid in enumerate(boot.participant_ids):
         lines.append(f"{pid:{width}s}" + "".join(_num(boot.flag_frequency[p, j], "{:8.2f}", 8)
                                                  for j in range(len(factors))) + f"   {int(boot.n_present[p]):>6d}")
+    return lines
+
+
+def _signed_z(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def describe_viewpoint(vp, rule) -> str:
+    """One viewpoint in words: where it comes from, who defines it, and which buyer type it looks like.
+
+    >>> from analysis.viewpoints import ArchetypeRule, Viewpoint
+    >>> vp = Viewpoint("1-", 0, "-", ["P1", "P2"], False, "price", {"price": 1.2, "strategy": -0.8})
+    >>> print(describe_viewpoint(vp, ArchetypeRule()))   # doctest: +NORMALIZE_WHITESPACE
+    Viewpoint 1- (negative pole of f1; 2 defining Q-sorts: P1, P2) looks like price buyers:
+    its price statements score +1.20 on average, strategy -0.80.
+    """
+    if vp.id[-1:] in "+-":
+        where = f"{'positive' if vp.pole == '+' else 'negative'} pole of f{vp.factor + 1}"
+    else:
+        where = f"f{vp.factor + 1}"
+    n = len(vp.participants)
+    who = f"{n} defining Q-sort{'' if n == 1 else 's'}" + (f": {', '.join(vp.participants)}" if n else "")
+    head = f"Viewpoint {vp.id} ({where}; {who}{'; weak' if vp.weak else ''})"
+    if not n:
+        return head + " has no scores."
+    ranked = sorted(vp.archetype_scores.items(), key=lambda item: -item[1])
+    if not ranked:
+        return head + "."
+    scores = ", ".join(f"{tag} {_signed_z(score)}" for tag, score in ranked[1:])
+    if vp.archetype is not None:
+        return (f"{head} looks like {vp.archetype} buyers: its {vp.archetype} statements score "
+                f"{_signed_z(ranked[0][1])} on average" + (f", {scores}." if scores else "."))
+    lead = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else None
+    why = (f"{ranked[0][0]} leads with {_signed_z(ranked[0][1])}"
+           + (f" by {lead:.2f}" if lead is not None else "")
+           + f"; a suggestion needs a mean above {rule.min_mean:g} and a lead of {rule.min_margin:g}")
+    return f"{head}: no clear buyer type ({why}; all: " + ", ".join(
+        f"{tag} {_signed_z(score)}" for tag, score in ranked) + ")."
+
+
+def _viewpoints(found) -> list[str]:
+    lines = _heading("Viewpoints (factor poles) and buyer types")
+    lines.append("A factor whose defining Q-sorts sit at both ends splits into two viewpoints (1+ and 1-), each")
+    lines.append("scored from its own sorts. Buyer type: the tag whose statements have the highest mean z-score,")
+    lines.append("when it clearly leads.")
+    lines.append("")
+    for vp in found.viewpoints:
+        lines += textwrap.wrap(describe_viewpoint(vp, found.rule), WIDTH, subsequent_indent="    ")
+    return lines
+
+
+def _segments(found) -> list[str]:
+    lines = _heading("Segments (each participant: the viewpoint they define, confounded, or none)")
+    width = max([10] + [len(s.participant) for s in found.segments]) + 2
+    lines.append(f"{'Q-sort':{width}s}{'segment':>12s}{'buyer type':>16s}{'loading':>9s}")
+    for s in found.segments:
+        segment = s.viewpoint if s.status == "defining" else s.status
+        loading = "" if s.loading is None else f"{s.loading:9.4f}"
+        lines.append(f"{s.participant:{width}s}{segment or '-':>12s}{s.archetype or '-':>16s}{loading:>9s}")
+    counts = {}
+    for s in found.segments:
+        key = s.viewpoint if s.status == "defining" else s.status
+        counts[key] = counts.get(key, 0) + 1
+    lines.append("In all: " + ", ".join(f"{key} {n}" for key, n in counts.items()))
+    return lines
+
+
+def _crib_sheets(found, ids, texts) -> list[str]:
+    from .cribsheet import crib_sheet
+
+    titles = {"highest": "highest column", "higher": "ranked higher than in every other viewpoint",
+              "lower": "ranked lower than in every other viewpoint", "lowest": "lowest column"}
+    lines = []
+    for vp in found.viewpoints:
+        sheet = crib_sheet(found, vp.id, texts)
+        lines += _heading(f"Crib sheet: viewpoint {vp.id}"
+                          + (f" ({vp.archetype} buyers?)" if vp.archetype else "")
+                          + "   (score here | scores in the others | D* D** distinguishing, C consensus)")
+        if not (sheet.highest or sheet.lowest):
+            lines.append("(no scores)")
+            continue
+        for name, title in titles.items():
+            lines.append(f"{title}:")
+            rows = getattr(sheet, name)
+            if not rows:
+                lines.append("  (none)")
+            for row in rows:
+                others = " ".join(f"{vid}:{_signed(score).strip()}" for vid, score in row.others.items())
+                lines.append(f"  {_statement_label(ids, texts, row.index, 40)} {_signed(row.score)}  "
+                             f"{others:<24s} {row.mark}")
     return lines

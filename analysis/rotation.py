@@ -1,7 +1,14 @@
-"""Rotation of factor loadings: varimax (R's ``stats::varimax``), judgmental rotation of a pair of factors by
-an angle, inverting a factor, and recorded steps that replay.
+"""Rotation of factor loadings: varimax (R's ``stats::varimax``); quartimax, equamax, promax and oblimin through
+factor_analyzer's ``Rotator``; judgmental rotation of a pair of factors by an angle, inverting a factor, and
+recorded steps that replay.
 
 Loadings are always an array of shape (n_participants, n_factors). Factor indices are 0-based.
+
+Orthogonal rotations (varimax, quartimax, equamax) keep the factors uncorrelated: each sort's communality
+(its row sum of squared loadings) is unchanged. Oblique ones (promax, oblimin) let the factors correlate:
+they return *pattern* loadings P and the factors' correlation matrix Phi, and the communalities are then
+diag(P Phi P'). As R qmethod does with psych's oblique rotations, the pattern loadings are what flagging and
+the factor scores use.
 """
 from __future__ import annotations
 
@@ -63,6 +70,75 @@ def varimax(loadings, normalize: bool = True, eps: float = 1e-5, max_iter: int =
     if normalize:
         rotated *= scale[:, None]
     return rotated, rotmat
+
+
+FACTOR_ANALYZER_ROTATIONS = ("quartimax", "equamax", "promax", "oblimin")
+OBLIQUE = ("promax", "oblimin")
+
+
+def rotate_with_factor_analyzer(loadings, method: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rotate with factor_analyzer's ``Rotator`` (imported here: it takes about a second to import).
+
+    * ``quartimax``: Crawford-Ferguson with kappa 0, no Kaiser normalisation (as GPArotation's default);
+    * ``equamax``: Crawford-Ferguson with kappa = n_factors / (2 n_participants). ``Rotator`` defaults to
+      kappa 0, which would be quartimax again, so kappa is set here;
+    * ``promax``: varimax with Kaiser normalisation, then the power-4 target (R's ``promax``);
+    * ``oblimin``: direct oblimin with gamma 0 (quartimin).
+
+    Parameters
+    ----------
+    loadings : array-like, shape (n_participants, n_factors)
+    method : one of :data:`FACTOR_ANALYZER_ROTATIONS`
+
+    Returns
+    -------
+    rotated : ndarray, shape (n_participants, n_factors)
+        Pattern loadings for the oblique methods.
+    phi : ndarray, shape (n_factors, n_factors), or None
+        The factors' correlations (oblique methods); None for orthogonal ones.
+
+    Examples
+    --------
+    >>> a = np.array([[0.7, 0.5], [0.6, 0.6], [0.5, -0.6], [0.6, -0.5], [0.4, 0.1]])
+    >>> rotated, phi = rotate_with_factor_analyzer(a, "promax")
+    >>> bool(np.allclose(np.diag(rotated @ phi @ rotated.T), np.sum(a * a, axis=1)))   # communalities kept
+    True
+    """
+    if method not in FACTOR_ANALYZER_ROTATIONS:
+        raise ValueError(f"rotation must be one of {', '.join(FACTOR_ANALYZER_ROTATIONS)}, got {method!r}")
+    a = np.array(loadings, dtype=float, copy=True)
+    n_rows, k = a.shape
+    if k < 2:                       # one factor: nothing to rotate (Rotator's promax breaks on it)
+        return a, (np.eye(k) if method in OBLIQUE else None)
+    from factor_analyzer import Rotator
+
+    options = {"kappa": k / (2.0 * n_rows)} if method == "equamax" else {}
+    rotator = Rotator(method=method, **options)
+    rotated = rotator.fit_transform(a)
+    phi = None if rotator.phi_ is None else np.asarray(rotator.phi_, dtype=float)
+    return np.asarray(rotated, dtype=float), phi
+
+
+def order_and_orient(loadings: np.ndarray, phi: np.ndarray | None = None, reorder: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Factors by decreasing sum of squared loadings (``reorder``), each flipped so its loadings sum to a
+    positive number; the factor correlations ``phi`` are permuted and flipped with them.
+
+    Examples
+    --------
+    >>> a = np.array([[0.1, -0.9], [0.2, -0.8]])
+    >>> b, phi = order_and_orient(a, np.array([[1.0, 0.3], [0.3, 1.0]]))
+    >>> b.tolist(), phi.tolist()
+    ([[0.9, 0.1], [0.8, 0.2]], [[1.0, -0.3], [-0.3, 1.0]])
+    """
+    a = np.asarray(loadings, dtype=float)
+    order = np.argsort(-np.sum(a * a, axis=0), kind="stable") if reorder else np.arange(a.shape[1])
+    a = a[:, order]
+    signs = np.where(a.sum(axis=0) < 0, -1.0, 1.0)
+    a = a * signs
+    if phi is not None:
+        phi = np.asarray(phi, dtype=float)[np.ix_(order, order)] * np.outer(signs, signs)
+    return a, phi
 
 
 def order_by_ss(loadings: np.ndarray) -> np.ndarray:
@@ -190,4 +266,19 @@ def apply_steps(loadings: np.ndarray, steps: Iterable) -> tuple[np.ndarray, list
     return loadings, parsed
 
 
-__all__ = ["RotationStep", "apply_steps", "invert", "order_by_ss", "rotate_pair", "varimax"]
+def steps_matrix(steps, n_factors: int) -> np.ndarray:
+    """The (n_factors, n_factors) matrix R of a list of judgmental steps: applying them to loadings L gives
+    L @ R (every step is a rotation or a sign flip of columns, so R is orthogonal).
+
+    Examples
+    --------
+    >>> r = steps_matrix([{"kind": "pair", "factors": [0, 1], "degrees": 90}], 2)
+    >>> r.round(12).tolist()
+    [[0.0, -1.0], [1.0, 0.0]]
+    """
+    matrix, _ = apply_steps(np.eye(n_factors), steps)
+    return matrix
+
+
+__all__ = ["FACTOR_ANALYZER_ROTATIONS", "OBLIQUE", "RotationStep", "apply_steps", "invert", "order_and_orient",
+           "order_by_ss", "rotate_pair", "rotate_with_factor_analyzer", "steps_matrix", "varimax"]

@@ -9,10 +9,11 @@ Every case runs in a fresh subprocess, so its peak resident memory (ru_maxrss fr
 * ``qsort analyze`` (the whole command: read the CSV, analyse, print the JSON), random forced sorts of 40
   statements (grid -4..+4, heights 2,3,4,5,12,5,4,3,2), PCA + varimax, 3 factors;
 * ``qmethod()`` in-process on the same data (engine only), and centroid extraction at 3,000 sorts;
-* a 40 x 50 study analysed repeatedly (what the bootstrap does ~1,000 times): milliseconds per call.
+* a 40 x 50 study analysed repeatedly (what the bootstrap does ~1,000 times): milliseconds per call;
+* the bootstrap (1,000 resamples of 40 x 50) and parallel analysis (100 random studies of 3,000 sorts).
 
 Targets (issue 2): analyze < 2 s at 3,000 sorts; < 5 s and < 1 GB at 100,000; centroid < 5 s at 3,000;
-a 1,000-resample bootstrap of 40 x 50 < 3 s. R qmethod here: 0.18 s at 200, 7.7 s at 1,000, 272 s at 3,000.
+a 1,000-resample bootstrap of 40 x 50 < 3 s; parallel analysis of 3,000 sorts (100 iterations) < 10 s. R qmethod here: 0.18 s at 200, 7.7 s at 1,000, 272 s at 3,000.
 """
 from __future__ import annotations
 
@@ -145,6 +146,30 @@ print(time.perf_counter() - start, file=sys.stderr)
 """
 
 
+def bench_parallel(n: int = 3_000, n_iter: int = 100) -> None:
+    """Parallel analysis of n random sorts of 40 statements against n_iter random studies; target < 10 s.
+
+    The subprocess prints parallel_analysis()'s own seconds on stderr."""
+    seconds, peak, err = run_measured([sys.executable, "-c", PARALLEL.format(root=str(ROOT), n=n, n_iter=n_iter)])
+    own = float(err.strip().splitlines()[-1])
+    report(f"parallel analysis, {n_iter} iterations", n, seconds, peak,
+           f"{own:.2f} s in parallel_analysis(); target < 10 s")
+
+
+PARALLEL = """
+import sys, time
+sys.path.insert(0, {root!r})
+from benchmarks.analysis import random_forced_sorts
+from analysis.grid import Grid
+from analysis.nfactors import parallel_analysis
+sorts = random_forced_sorts({n}, seed=2)
+grid = Grid.from_sort(sorts[:, 0])
+start = time.perf_counter()
+parallel_analysis(sorts, grid, n_iter={n_iter}, seed=0)
+print(time.perf_counter() - start, file=sys.stderr)
+"""
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-sort cases")
@@ -160,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     bench_engine(3_000, "centroid")
     bench_repeated()
     bench_bootstrap()
+    bench_parallel()
 
 
 if __name__ == "__main__":

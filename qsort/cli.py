@@ -9,15 +9,21 @@ import sys
 
 import click
 
-from .analyze_cli import analyze
-
 
 @click.group(help="qsort: Q-methodology studies, sorting, interviews and analysis.")
 def main() -> None:
     pass
 
 
-main.add_command(analyze)
+@main.command("analyze", add_help_option=False,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def analyze(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Analyse the Q-sorts in a file (qsort analyze --help for the options)."""
+    from analysis.cli import main as analyze_main
+
+    ctx.exit(analyze_main(list(args)))
 
 
 @main.command("init-db")

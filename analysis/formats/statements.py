@@ -1,5 +1,6 @@
 """Statement-text files: PQMethod ``.STA`` and Ken-Q/KADE ``.txt`` (one statement per line), and
-our ``<study>_statements.csv`` (header ``statement,text``; one row per statement id)."""
+our ``<study>_statements.csv`` (header ``statement,text`` or ``statement,text,tags``; one row per statement
+id; tags separated by ``;``, e.g. ``price;strategy``)."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +11,7 @@ from typing import Sequence
 
 from ._common import FormatError, read_text
 
-__all__ = ["read_statement_texts", "statement_lines", "write_statement_lines"]
+__all__ = ["read_statement_tags", "read_statement_texts", "statement_lines", "write_statement_lines"]
 
 
 def statement_lines(file: str, text: str, n_statements: int | None) -> list[str]:
@@ -28,23 +29,26 @@ def statement_lines(file: str, text: str, n_statements: int | None) -> list[str]
     return [line.strip() for line in lines]
 
 
-def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[str]:
+def _rows_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[list[str]]:
+    """The rows of ``statement,text[,tags]``, one per statement id in that order (the header checked)."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise FormatError(file, "empty file", 1)
     header = [cell.strip().lower() for cell in rows[0]]
-    if header[:2] != ["statement", "text"]:
-        raise FormatError(file, f"header must be 'statement,text', found {','.join(rows[0])!r}", 1, "header")
-    by_id: dict[str, str] = {}
+    if header not in (["statement", "text"], ["statement", "text", "tags"]):
+        raise FormatError(file, f"header must be 'statement,text' or 'statement,text,tags', found "
+                                f"{','.join(rows[0])!r}", 1, "header")
+    fields = ", ".join(header)
+    by_id: dict[str, list[str]] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) != 2:
-            raise FormatError(file, f"expected 2 fields (statement, text), found {len(row)}", number)
+        if len(row) != len(header):
+            raise FormatError(file, f"expected {len(header)} fields ({fields}), found {len(row)}", number)
         sid = row[0].strip()
         if sid in by_id:
             raise FormatError(file, f"duplicate statement id {sid!r}", number, "statement")
-        by_id[sid] = row[1].strip()
+        by_id[sid] = [cell.strip() for cell in row]
     missing = [sid for sid in statement_ids if sid not in by_id]
     if missing:
         raise FormatError(file, f"no text for statement{'s' if len(missing) > 1 else ''} "
@@ -53,6 +57,34 @@ def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[
     if extra:
         raise FormatError(file, f"text for unknown statement {extra[0]!r}")
     return [by_id[sid] for sid in statement_ids]
+
+
+def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[str]:
+    return [row[1] for row in _rows_from_csv(file, text, statement_ids)]
+
+
+def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str]) -> list[tuple[str, ...]] | None:
+    """The tags of each statement (order of ``statement_ids``) from a ``statement,text,tags`` CSV.
+
+    None when the file has no ``tags`` column or is not a CSV (``.STA`` and ``.txt`` hold texts only).
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "s.csv")
+    >>> _ = open(p, "w").write('statement,text,tags\\ns1,Low price,price\\ns2,Partners,"strategy; added-value"\\n')
+    >>> read_statement_tags(p, ["s1", "s2"])
+    [('price',), ('strategy', 'added-value')]
+    """
+    file = str(path)
+    if Path(file).suffix.lower() != ".csv":
+        return None
+    try:
+        text = read_text(path)
+    except OSError as error:
+        raise FormatError(file, f"cannot read statements: {error.strerror or error}") from None
+    rows = _rows_from_csv(file, text, statement_ids)
+    if not rows or len(rows[0]) < 3:
+        return None
+    return [tuple(dict.fromkeys(tag.strip() for tag in row[2].split(";") if tag.strip())) for row in rows]
 
 
 def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str]) -> list[str]:

@@ -1,5 +1,6 @@
 """``qsort analyze``: the JSON contract on lipset, the text report, and errors for bad files."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,18 +45,30 @@ def test_json_contract_keys_and_shapes(lipset_json):
     assert out["input"]["grid"] == {"scores": list(range(-4, 5)), "heights": [2, 3, 4, 5, 5, 5, 4, 3, 2]}
 
 
+def reference(key: str, ref: dict) -> np.ndarray:
+    return np.array(ref[key]["values"], dtype=float)
+
+
 def test_json_numbers_match_the_reference(lipset_json):
+    """R qmethod's own output for PCA + varimax, 3 factors (same order and sign as ours for PCA)."""
     ref = json.loads((LIPSET / "out_PCA_varimax/results.json").read_text())
-    np.testing.assert_allclose(lipset_json["eigenvalues"][:4], [2.3838, 2.0153, 1.3408, 1.1274], atol=1e-4)
-    loadings = np.array(lipset_json["loadings"])
-    np.testing.assert_allclose(loadings[:3], [[0.1909, 0.7658, -0.1683], [-0.0655, 0.8258, 0.1067],
-                                              [0.8107, -0.0164, -0.0929]], atol=1e-4)
-    flagged = np.array(lipset_json["flagged"])
-    assert [lipset_json["participants"][i] for i in np.flatnonzero(flagged[:, 0])] == ["US3", "US4", "JP5"]
-    assert "loa" in ref or "loa_rotated" in ref or ref  # the reference file is there and readable
-    # factor arrays fill the grid exactly
-    for column in np.array(lipset_json["factor_arrays"]).T:
-        assert sorted(column.tolist()) == sorted(np.repeat(range(-4, 5), [2, 3, 4, 5, 5, 5, 4, 3, 2]).tolist())
+    out = lipset_json
+    assert out["participants"] == ref["loa_rotated"]["rownames"] and out["statements"] == ref["zsc"]["rownames"]
+    np.testing.assert_allclose(out["eigenvalues"], ref["cor_eigenvalues"], atol=1e-10)
+    np.testing.assert_allclose(out["unrotated_loadings"], reference("loa_unrotated", ref), atol=1e-10)
+    np.testing.assert_allclose(out["loadings"], reference("loa_rotated", ref), atol=1e-10)
+    assert out["flagged"] == ref["flagged"]["values"]
+    np.testing.assert_allclose(out["zscores"], reference("zsc", ref), atol=1e-10)
+    assert out["factor_arrays"] == np.array(ref["zsc_n"]["values"]).astype(int).tolist()
+    chars = reference("characteristics", ref["f_char"])      # av_rel_coef, nload, eigenvals, expl_var, rel, se
+    assert out["characteristics"]["n_flagged"] == chars[:, 1].astype(int).tolist()
+    np.testing.assert_allclose(out["characteristics"]["eigenvalues"], chars[:, 2], atol=1e-10)
+    np.testing.assert_allclose(out["explained_variance"], chars[:, 3], atol=1e-10)
+    np.testing.assert_allclose(out["characteristics"]["reliability"], chars[:, 4], atol=1e-12)
+    np.testing.assert_allclose(out["characteristics"]["se_zscores"], chars[:, 5], atol=1e-12)
+    np.testing.assert_allclose(out["factor_correlations"], reference("cor_zsc", ref["f_char"]), atol=1e-10)
+    np.testing.assert_allclose(out["sed"], reference("sd_dif", ref["f_char"]), atol=1e-12)
+    assert [out["participants"][i] for i in np.flatnonzero(np.array(out["flagged"])[:, 0])] == ["US3", "US4", "JP5"]
 
 
 def test_dat_gives_the_same_numbers_as_csv(lipset_json):
@@ -66,13 +79,32 @@ def test_dat_gives_the_same_numbers_as_csv(lipset_json):
     assert out["input"]["statement_texts"][0].startswith("1We accept")
 
 
-def test_options_are_passed_on():
-    result = run(LIPSET / "lipset.csv", "--factors", 2, "--extraction", "centroid", "--rotation", "none",
-                 "--cor", "spearman", "--flag-level", "0.01")
-    assert result.exit_code == 0, result.output
-    params = json.loads(result.output)["params"]
-    assert (params["nfactors"], params["extraction"], params["rotation"], params["cor_method"],
-            params["flag_level"]) == (2, "centroid", "none", "spearman", 0.01)
+def test_options_change_the_result(lipset_json):
+    from scipy.stats import spearmanr
+
+    from analysis.formats import read_sorts
+
+    x = read_sorts(LIPSET / "lipset.csv").sorts
+    centroid = analyze_json("--extraction", "centroid")
+    assert centroid["params"]["extraction"] == "centroid"
+    assert not np.allclose(centroid["unrotated_loadings"], lipset_json["unrotated_loadings"], atol=1e-3)
+    unrotated = analyze_json("--rotation", "none")
+    assert unrotated["params"]["rotation"] == "none"
+    np.testing.assert_allclose(unrotated["loadings"], lipset_json["unrotated_loadings"], atol=1e-12)
+    assert not np.allclose(unrotated["loadings"], lipset_json["loadings"], atol=1e-3)
+    spearman = analyze_json("--cor", "spearman")
+    assert spearman["params"]["cor_method"] == "spearman"
+    expected = np.sort(np.linalg.eigvalsh(spearmanr(x).statistic))[::-1]
+    np.testing.assert_allclose(spearman["eigenvalues"], expected, atol=1e-10)
+    assert not np.allclose(spearman["eigenvalues"], lipset_json["eigenvalues"], atol=1e-3)
+    # FR9 loads -0.448 on f3: significant above 1.96/sqrt(33) = 0.341, not above 2.58/sqrt(33) = 0.449
+    strict = analyze_json("--flag-level", "0.01")
+    assert strict["params"]["flag_level"] == 0.01
+    assert rows(lipset_json, "flagged")["FR9"] == [False, False, True]
+    assert rows(strict, "flagged")["FR9"] == [False, False, False]
+    assert not np.allclose(strict["zscores"], lipset_json["zscores"])
+    two = analyze_json(factors=2)
+    assert two["params"]["nfactors"] == 2 and np.array(two["loadings"]).shape == (9, 2)
 
 
 def test_text_report_content():
@@ -200,7 +232,8 @@ def test_manual_flags_replace_automatic_flags_of_listed_participants_only(lipset
     assert flagged["US3"] == flagged["FR9"] == [False, False, False]
     for pid in set(before) - {"US1", "US3", "FR9"}:
         assert flagged[pid] == before[pid], pid
-    assert out["params"]["flag_overrides"] == {"US1": 3, "US3": 0, "FR9": 0}
+    # recorded as the engine takes them (0-based factors, None = unflagged), so qmethod(flag_overrides=...) replays
+    assert out["params"]["flag_overrides"] == {"US1": 2, "US3": None, "FR9": None}
     assert out["params"]["manual_flags"] == out["flagged"]
     assert out["characteristics"]["n_flagged"] == [2, 2, 3]
     assert not np.allclose(out["zscores"], lipset_json["zscores"])
@@ -293,7 +326,7 @@ def test_forced_study_by_default_free_on_request(lipset_json):
     assert (lipset_json["params"]["forced"], lipset_json["params"]["distribution_source"]) == (True, "grid")
     free = analyze_json("--free")
     assert (free["params"]["forced"], free["params"]["distribution_source"]) == (False, "pooled")
-    assert any("Free distribution (--free)" in w for w in free["warnings"])
+    assert any("Free distribution (treated as free on request)" in w for w in free["warnings"])
     # the lipset sorts all fill one grid, so their pooled distribution is that grid: same numbers
     assert free["factor_arrays"] == lipset_json["factor_arrays"]
     same = analyze_json("--distribution", "-4:2,-3:3,-2:4,-1:5,0:5,1:5,2:4,3:3,4:2")
@@ -363,3 +396,79 @@ def test_bad_engine_options_exit_2_with_one_line_naming_the_option(args, option,
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"qsort analyze: error: {option}: "), result.stderr
     assert words in lines[0] and result.stdout == ""
+
+
+# -- statements with tags, viewpoints and segments ----------------------------------------------------------
+
+def tagged_study(tmp_path, statements_name="study_statements.csv", header="statement,text,tags"):
+    """A study of 12 statements (4 tagged a, 4 b, 4 c): five sorts prefer a over c, four c over a, three b."""
+    from analysis.simulate import planted_types, simulate_sorts
+
+    tags = ["a"] * 4 + ["b"] * 4 + ["c"] * 4
+    grid = np.repeat([-2, -1, 0, 1, 2], [1, 2, 6, 2, 1])
+    study = simulate_sorts(tags, grid, planted_types({"a": 5, "b": 4, "c": 4}, [("a", "c")]), noise=0.4, seed=2)
+    path = tmp_path / "study.csv"
+    lines = ["statement," + ",".join(study.participant_ids)]
+    lines += [f"s{i + 1}," + ",".join(map(str, row)) for i, row in enumerate(study.sorts.tolist())]
+    path.write_text("\n".join(lines) + "\n")
+    texts = [header] + [f"s{i + 1},Statement {i + 1},{tag}" for i, tag in enumerate(tags)]
+    (tmp_path / statements_name).write_text("\n".join(texts) + "\n")
+    return path
+
+
+def test_statements_csv_beside_the_data_gives_viewpoints_archetypes_and_segments(tmp_path):
+    out = analyze_json(path=tagged_study(tmp_path), factors="auto")
+    assert out["input"]["statements_file"].endswith("study_statements.csv")
+    assert out["input"]["statement_tags"][:5] == [["a"], ["a"], ["a"], ["a"], ["b"]]
+    assert out["input"]["statement_texts"][0] == "Statement 1"
+    by_archetype = {v["archetype"]: v for v in out["viewpoints"]}
+    assert set(by_archetype) == {"a", "b", "c"}
+    a, c = by_archetype["a"], by_archetype["c"]
+    assert a["factor"] == c["factor"] and {a["pole"], c["pole"]} == {"+", "-"}     # one bipolar factor
+    assert a["participants"] == [f"a-{i}" for i in range(1, 6)]
+    assert a["archetype_scores"]["a"] > 0.5 > -0.5 > a["archetype_scores"]["c"]
+    segment = out["segments"]["c-1"]
+    assert (segment["viewpoint"], segment["archetype"], segment["status"]) == (c["id"], "c", "defining")
+    assert segment["loading"] > 0.5 and segment["factor"] == c["factor"]
+    assert list(out["segments"]) == out["participants"]
+
+
+def test_statements_option_with_tags_and_the_text_report_in_words(tmp_path):
+    path = tagged_study(tmp_path, statements_name="texts.csv")
+    result = run(path, "--statements", tmp_path / "texts.csv", "--format", "text")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Viewpoints (factor poles) and buyer types" in text
+    assert re.search(r"Viewpoint 1[+-] \(\w+ pole of f1; 5 defining Q-sorts: a-1, a-2, a-3, a-4, a-5\) looks like\s+a"
+                     r"\s+buyers:\s+its a statements score \+\d\.\d\d on average", text), text
+    assert "Segments (each participant" in text and "Crib sheet: viewpoint" in text
+    assert re.search(r"c-1\s+1[+-]\s+c\s+0\.\d{4}", text)
+
+
+def test_statements_without_tags_give_viewpoints_without_archetypes(tmp_path):
+    path = tagged_study(tmp_path, header="statement,text")
+    text = (tmp_path / "study_statements.csv").read_text().replace(",a\n", "\n").replace(",b\n", "\n")
+    (tmp_path / "study_statements.csv").write_text(text.replace(",c\n", "\n"))
+    out = analyze_json(path=path, factors=2)
+    assert out["input"]["statement_tags"] is None and out["input"]["statement_texts"][0] == "Statement 1"
+    assert out["viewpoints"] and all(v["archetype"] is None and v["archetype_scores"] == {} for v in out["viewpoints"])
+
+
+@pytest.mark.parametrize("content, words", [
+    ("statement,text,tags,extra\ns1,x,a,b\n", "texts.csv:1: header: header must be 'statement,text' or "
+                                               "'statement,text,tags'"),
+    ("statement,text,tags\ns1,x\n", "texts.csv:2: expected 3 fields (statement, text, tags), found 2"),
+    ("statement,text,tags\ns1,x,a\ns1,y,b\n", "texts.csv:3: statement: duplicate statement id 's1'"),
+])
+def test_bad_statements_file_names_file_line_and_field(tmp_path, content, words):
+    path = tagged_study(tmp_path)
+    (tmp_path / "texts.csv").write_text(content)
+    result = run(path, "--statements", tmp_path / "texts.csv")
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+
+
+def test_factors_default_to_auto_and_help_works():
+    out = json.loads(run(LIPSET / "lipset.csv").stdout)           # no --factors: auto
+    assert out["params"]["nfactors"] == out["nfactors_advice"]["suggested"] == 2
+    result = run("--help")
+    assert result.exit_code == 0 and "usage: qsort analyze" in result.stdout and "--statements" in result.stdout

@@ -5,7 +5,9 @@ import importlib
 import pytest
 
 MODULES = ["analysis", "analysis.correlation", "analysis.extraction", "analysis.rotation", "analysis.flagging",
-           "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod"]
+           "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod",
+           "analysis.distribution", "analysis.viewpoints", "analysis.cribsheet",
+           "analysis.simulate", "analysis.report"]
 
 
 @pytest.mark.parametrize("name", MODULES)
