@@ -18,7 +18,6 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
-from tests.paths import SHARED  # noqa: F401,E402
 
 
 @pytest.fixture

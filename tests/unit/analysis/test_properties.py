@@ -150,7 +150,6 @@ def read_dataset(name: str):
     return np.array([[int(v) for v in row[1:]] for row in rows[1:]]), rows[0][1:], [row[0] for row in rows[1:]]
 
 
-@pytest.mark.skipif(not DATASETS.exists(), reason="datasets not available")
 @pytest.mark.parametrize("name", ["koc", "cegebe", "ipad", "qmethod_fut"])
 @pytest.mark.parametrize("extraction", ["pca", "centroid"])
 def test_real_studies_run_without_nan_or_warnings(name, extraction):
