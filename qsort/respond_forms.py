@@ -17,6 +17,7 @@ from wtforms import widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from .models import Question
+from .responses import MAX_COMMENT_LENGTH, Card
 
 try:  # WTForms >= 3.3 wants SelectChoice objects; tuples are deprecated there
     from wtforms.fields.choices import SelectChoice
@@ -28,7 +29,7 @@ except ImportError:  # pragma: no cover - older WTForms
 def choices(pairs: list[tuple[str, str]]) -> list:
     """(value, label) pairs as the installed WTForms wants them."""
     return [SelectChoice(value, label) for value, label in pairs]
-from .responses import MAX_COMMENT_LENGTH, Card
+
 
 MAX_TEXT_ANSWER = 4000
 NUMBER_PATTERN = re.compile(r"^-?\d+([.,]\d+)?$")

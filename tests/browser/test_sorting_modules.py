@@ -12,7 +12,8 @@ IMPORTS = """
     const { SortStore, dealingOrder } = await import('/static/js/respond/store.js');
     const { AutoSaver, LocalDraft, chooseState } = await import('/static/js/respond/autosave.js');
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    const study = {grid: [{score: -1, height: 1}, {score: 0, height: 2}, {score: 1, height: 1}], free_distribution: false};
+    const study = {grid: [{score: -1, height: 1}, {score: 0, height: 2}, {score: 1, height: 1}],
+                   free_distribution: false};
     const statements = [1, 2, 3, 4].map((id) => ({id, code: 'S' + id, text: 'Statement ' + id}));
     const newStore = () => new SortStore(study, statements, [1, 2, 3, 4]);
 """
@@ -71,7 +72,8 @@ def test_store_moves_undo_and_column_rules(run):
     draft = result["draft"]
     assert draft["step"] == "grid" and draft["revision"] == result["revision"]
     assert draft["presort"] == {"1": "agree", "2": "disagree", "3": "neutral", "4": "neutral"}
-    assert draft["placements"] == [{"statement_id": 2, "score": -1, "slot": 0}, {"statement_id": 3, "score": 0, "slot": 0},
+    assert draft["placements"] == [{"statement_id": 2, "score": -1, "slot": 0},
+                                   {"statement_id": 3, "score": 0, "slot": 0},
                                    {"statement_id": 1, "score": 1, "slot": 0}]
     assert set(draft["seconds"]) <= {"presort", "grid"}
 
@@ -91,7 +93,8 @@ def test_load_prefers_the_newer_revision(run):
     result = run("""
         const server = {step: 'grid', revision: 5, presort: {}, placements: [], seconds: {presort: 10, welcome: 3}};
         return {
-            localNewer: chooseState(server, {revision: 6, step: 'grid', presort: {}, placements: [], seconds: {presort: 12}}),
+            localNewer: chooseState(server, {revision: 6, step: 'grid', presort: {}, placements: [],
+                                             seconds: {presort: 12}}),
             serverNewer: chooseState(server, {revision: 4, seconds: {presort: 30, grid: 2}}),
             noLocal: chooseState(server, null),
         };
@@ -107,7 +110,8 @@ def test_autosave_sends_in_order_one_request_at_a_time_newest_last(run):
         const calls = []; let inFlight = 0, maxInFlight = 0;
         window.fetch = async (url, options) => {
             const body = JSON.parse(options.body);
-            calls.push({revision: body.revision, moves: body.moves.map((m) => m.seq), csrf: options.headers['X-CSRFToken']});
+            calls.push({revision: body.revision, moves: body.moves.map((m) => m.seq),
+                        csrf: options.headers['X-CSRFToken']});
             inFlight += 1; maxInFlight = Math.max(maxInFlight, inFlight);
             await sleep(200);
             inFlight -= 1;
@@ -116,7 +120,8 @@ def test_autosave_sends_in_order_one_request_at_a_time_newest_last(run):
         const s = newStore();
         const local = new LocalDraft('test:' + Math.random());
         const statuses = [];
-        const saver = new AutoSaver({url: '/x', csrf: () => 'token-1', store: s, local, onStatus: (st) => statuses.push(st)});
+        const saver = new AutoSaver({url: '/x', csrf: () => 'token-1', store: s, local,
+                                     onStatus: (st) => statuses.push(st)});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
         const localAtOnce = local.read().revision;       // localStorage has it before any request
@@ -156,13 +161,15 @@ def test_autosave_conflict_and_network_errors(run):
         };
         const s = newStore();
         const statuses = [];
-        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s,
+                                     local: new LocalDraft('test:' + Math.random()),
                                      onStatus: (st) => statuses.push(st)});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
         const started = performance.now();
         while (!saver.isClean() && performance.now() - started < 8000) await sleep(100);
-        return {calls, statuses, revision: s.revision, clean: saver.isClean(), seconds: (performance.now() - started) / 1000};
+        return {calls, statuses, revision: s.revision, clean: saver.isClean(),
+                seconds: (performance.now() - started) / 1000};
     """)
     assert result["calls"][0] == 1
     assert result["calls"][1:] == [11, 11, 11], "after the 409 it continues above the server's revision, and retries"
@@ -176,11 +183,13 @@ def test_autosave_stops_on_a_refusal_that_a_retry_cannot_fix(run):
         let calls = 0;
         window.fetch = async () => {
             calls += 1;
-            return new Response(JSON.stringify({ok: false, error: 'This sort has already been submitted.'}), {status: 409});
+            return new Response(JSON.stringify({ok: false, error: 'This sort has already been submitted.'}),
+                                {status: 409});
         };
         const s = newStore();
         const statuses = [];
-        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s,
+                                     local: new LocalDraft('test:' + Math.random()),
                                      onStatus: (st, detail) => statuses.push([st, detail || ''])});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
@@ -213,7 +222,8 @@ def test_autosave_does_not_wait_forever_for_a_pause(run):
             return new Response(JSON.stringify({ok: true, revision: body.revision}), {status: 200});
         };
         const s = newStore();
-        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s,
+                                     local: new LocalDraft('test:' + Math.random()),
                                      onStatus: () => {}});
         s.subscribe(() => saver.changed());
         const piles = ['agree', 'neutral', 'disagree'];

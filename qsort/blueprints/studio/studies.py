@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ... import studies
 from ...db import get_session
 from ...models import COMMENT_MODES, Question, Statement, Study
+from ...respond_forms import choices
 from ..auth import login_required
 from . import bp, load_study, visible_studies_query
 
@@ -122,7 +123,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def language_choices():
-    return [(code, name) for code, name in current_app.config["LANGUAGES"].items() if code in studies.LANGUAGES]
+    return choices([(code, name) for code, name in current_app.config["LANGUAGES"].items()
+                    if code in studies.LANGUAGES])
 
 
 class BasicsForm(FlaskForm):
@@ -137,15 +139,15 @@ class BasicsForm(FlaskForm):
 
 
 class SettingsForm(BasicsForm):
-    extreme_comments = RadioField(_l("Comments on the cards at both extremes"), choices=list(zip(COMMENT_MODES,
-                                                                                           COMMENT_MODES)))
+    extreme_comments = RadioField(_l("Comments on the cards at both extremes"),
+                                  choices=choices(list(zip(COMMENT_MODES, COMMENT_MODES))))
     ask_would_pay = BooleanField(_l("Ask \"Would you pay more for this?\" about the most important cards"))
     redirect_url = StringField(_l("Send participants to this address when they finish (optional)"),
                                validators=[Optional(), Length(max=1000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.extreme_comments.choices = list(comment_labels().items())
+        self.extreme_comments.choices = choices(list(comment_labels().items()))
 
 
 class ConfirmForm(FlaskForm):
@@ -205,9 +207,9 @@ class DeleteForm(FlaskForm):
 
 def question_form_class(study: Study) -> type:
     attributes = {
-        "phase": RadioField(_l("When"), choices=[("pre", _("Before the sort")), ("post", _("After the sort"))],
+        "phase": RadioField(_l("When"), choices=choices([("pre", _("Before the sort")), ("post", _("After the sort"))]),
                             default="post"),
-        "kind": SelectField(_l("Type"), choices=list(kind_labels().items()), default="text"),
+        "kind": SelectField(_l("Type"), choices=choices(list(kind_labels().items())), default="text"),
         "required": BooleanField(_l("An answer is required")),
         "min": StringField(_l("Smallest number"), validators=[Optional(), Length(max=12)]),
         "max": StringField(_l("Largest number"), validators=[Optional(), Length(max=12)]),
@@ -260,7 +262,8 @@ def study(study_id: int):
     db = get_session()
     return render_template(
         "studio/study.html", study=study, counts=studies.study_counts(db, [study.id])[study.id],
-        problems=studies.readiness_problems(study), grid_problems=studies.grid_problems(study), locked=studies.has_responses(db, study), form=ConfirmForm(),
+        problems=studies.readiness_problems(study), grid_problems=studies.grid_problems(study),
+        locked=studies.has_responses(db, study), form=ConfirmForm(),
         preview=db.scalar(select(studies.Participant).where(studies.Participant.study_id == study.id,
                                                             studies.Participant.source == studies.PREVIEW_SOURCE)),
     )
@@ -352,7 +355,8 @@ def texts(study_id: int):
     if request.method == "POST":
         _form_errors(form)
     return render_template("studio/texts.html", study=study, form=form, text_titles=text_titles(),
-                           label_titles=label_titles(), label_defaults=label_defaults()), 400 if request.method == "POST" else 200
+                           label_titles=label_titles(), label_defaults=label_defaults()
+                           ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/<int:study_id>/settings", methods=["GET", "POST"])
@@ -517,7 +521,7 @@ def statement_edit(study_id: int, statement_id: int):
     return render_template("studio/statement_edit.html", study=study, statement=statement, form=form,
                            locked=studies.has_responses(get_session(), study), open_lock=study.status == "open",
                            suggested_tags=studies.SUGGESTED_TAGS, delete_form=ConfirmForm(formdata=None),
-                           other_languages=[l for l in study.languages if l != study.default_language]
+                           other_languages=[lang for lang in study.languages if lang != study.default_language]
                            ), 400 if request.method == "POST" else 200
 
 

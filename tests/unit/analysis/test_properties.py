@@ -2,7 +2,6 @@
 import csv
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,7 +97,8 @@ def test_rotating_a_pair_and_back_is_identity(study, degrees, extraction):
 
 
 @SETTINGS
-@given(forced_study(min_sorts=5), st.sampled_from(["pca", "centroid"]), st.sampled_from(["pearson", "spearman", "kendall"]))
+@given(forced_study(min_sorts=5), st.sampled_from(["pca", "centroid"]),
+       st.sampled_from(["pearson", "spearman", "kendall"]))
 def test_duplicated_sort_is_fine(study, extraction, cor_method):
     sorts, _ = study
     doubled = np.column_stack([sorts, sorts[:, 0]])

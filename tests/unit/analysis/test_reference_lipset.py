@@ -25,7 +25,8 @@ TOLERANCE = {"PCA": 1e-6, "centroid": 1e-4}
 
 
 def read_csv(path: Path):
-    rows = list(csv.reader(path.open(encoding="utf-8")))
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
     scores = np.array([[int(v) for v in row[1:]] for row in rows[1:]])
     return scores, rows[0][1:], [row[0] for row in rows[1:]]
 
