@@ -5,26 +5,47 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test benchmark translations migration clean
+.PHONY: run test lint chromium install install-test benchmark translations migration clean
+
+PIP    := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(PIP) install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Editable installs, redone only when pyproject.toml changes (new code is picked up without one).
+# The stamps live in .venv, so `make clean` (or deleting .venv) starts over.
+$(VENV)/installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	touch $@
 
-install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[test]'
+	touch $@ $(VENV)/installed
+
+install: $(VENV)/installed
+
+install-test: $(VENV)/installed-test
 
 # Install, create the SQLite database with a demo study, print a link, serve.
 run: install
 	QSORT_PUBLIC_URL="$${QSORT_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(BIN)/qsort init-db --demo
 	$(BIN)/qsort serve --host $(HOST) --port $(PORT)
 
-# Install and run every test: unit, app and browser (needs /usr/bin/chromium: .ci/run installs it).
-test: install-test
+# Install, lint, and run every test: unit, app and browser.
+test: install-test lint chromium
 	$(BIN)/python -m pytest -q
+
+# Ruff checks the Python code (rules in pyproject.toml); it never rewrites a file.
+lint: install-test
+	$(BIN)/ruff check .
+
+# The browser tests drive Debian's Chromium (tests/browser/conftest.py). On a fresh Debian machine this installs
+# it with a font, through apt-get (as root, or with sudo).
+CHROMIUM ?= $(or $(QSORT_CHROMIUM),/usr/bin/chromium)
+SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@[ -x "$(CHROMIUM)" ] || { 	  echo "$(CHROMIUM) is missing: installing Debian's chromium and fonts-dejavu-core for the browser tests"; 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 benchmark: install
 	$(BIN)/python benchmarks/analysis.py

@@ -39,7 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from .correlation import as_sorts, standardise
-from .extraction import centroid, orient_positive, pca
+from .extraction import centroid, pca
 from .flagging import flag
 from .qmethod import QResult, qmethod
 from .rotation import varimax

@@ -16,7 +16,7 @@ Example
 >>> str(g)
 '-4..+4: 2,3,4,5,5,5,4,3,2'
 >>> g.mismatch([0] * 32 + [1])
-'column 0 has 32 cards, the grid holds 5 (27 too many); column -4 has 0 cards, the grid holds 2 (2 too few); column -3 has 0 cards, the grid holds 3 (3 too few); column -2 has 0 cards, the grid holds 4 (4 too few); column -1 has 0 cards, the grid holds 5 (5 too few); column +1 has 1 card, the grid holds 5 (4 too few); column +2 has 0 cards, the grid holds 4 (4 too few); column +3 has 0 cards, the grid holds 3 (3 too few); column +4 has 0 cards, the grid holds 2 (2 too few)'
+'column 0 has 32 cards, the grid holds 5 (27 too many); column -4 has 0 cards, the grid holds 2 (2 too few); ...'
 """
 from __future__ import annotations
 

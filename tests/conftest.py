@@ -18,7 +18,6 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
-from tests.paths import SHARED  # noqa: F401,E402
 
 
 @pytest.fixture
@@ -58,3 +57,14 @@ def session(app):
     db_session = app.extensions["qsort_sessionmaker"]()
     yield db_session
     db_session.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skipped test proves nothing, so the suite allows none: a skip (a missing file, module or browser) fails."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and this suite allows no skips: {reason}"

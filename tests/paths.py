@@ -1,9 +1,7 @@
-"""Where the tests find the shared reference outputs and datasets: ``../shared`` beside the checkout
-(as in CI), or wherever ``QSORT_SHARED`` points."""
-import os
+"""Where the tests find their data: ``tests/data/`` in the repository (see the README there)."""
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("QSORT_SHARED", REPO.parent / "shared"))
-LIPSET = SHARED / "reference" / "lipset"
-DATASETS = SHARED / "datasets"
+DATA = REPO / "tests" / "data"
+LIPSET = DATA / "reference" / "lipset"       # R qmethod's reference outputs for the Lipset study
+DATASETS = DATA / "datasets"                 # public Q-studies: <name>/<name>.csv (+ _statements.csv)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -138,7 +139,7 @@ def parse_score_block(rows: Sequence[Sequence[str]], file: str, lines: Sequence[
 
 def read_text(path: str | os.PathLike, data: bytes | None = None) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else Windows-1252 (old PQMethod/Excel files)."""
-    raw = data if data is not None else open(path, "rb").read()
+    raw = data if data is not None else Path(path).read_bytes()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

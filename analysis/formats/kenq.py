@@ -51,7 +51,8 @@ def _is_number(cell: str) -> bool:
     return re.fullmatch(r"\s*[+-]?\d+(\.0*)?\s*", cell) is not None
 
 
-def _participant_rows(file: str, text: str, *, header: bool | None) -> tuple[list[str], list[str], np.ndarray, list[int]]:
+def _participant_rows(file: str, text: str, *,
+                      header: bool | None) -> tuple[list[str], list[str], np.ndarray, list[int]]:
     """Parse ``id,score,...`` rows. ``header``: True (required), False (none), None (detect).
 
     Returns statement ids (None entries replaced by ``s1..``), participant ids, sorts

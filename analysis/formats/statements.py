@@ -93,8 +93,8 @@ def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str]) 
     ``.csv``: our ``statement,text`` layout, matched by id; anything else (``.STA``, ``.txt``):
     one statement per line, in statement order.
 
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "s.txt"); _ = open(p, "w").write("First\\nSecond\\n")
+    >>> import tempfile, os, pathlib
+    >>> p = os.path.join(tempfile.mkdtemp(), "s.txt"); _ = pathlib.Path(p).write_text("First\\nSecond\\n")
     >>> read_statement_texts(p, ["s1", "s2"])
     ['First', 'Second']
     """

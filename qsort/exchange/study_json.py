@@ -239,7 +239,10 @@ def _study_from_json(session: Session, document: Any, owner: User) -> StudyImpor
 
 def _sort_from_json(item: Any, statements: list, questions: list, users: dict, where: str) -> Sort:
     _need(item, dict, where)
-    author = (lambda email: users.get(email.lower()) if isinstance(email, str) else None)
+
+    def author(email: Any) -> User | None:
+        return users.get(email.lower()) if isinstance(email, str) else None
+
     entered_by = author(item.get("entered_by"))
     sort = Sort(state=_need(item.get("state", "started"), str, f"{where}.state"),
                 step=_need(item.get("step", "welcome"), str, f"{where}.step"),

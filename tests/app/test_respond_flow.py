@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from qsort.models import Answer, CardComment, Move, Participant, Sort
+from qsort.models import CardComment, Move, Participant
 from tests.factories import make_study, valid_placements
 
 

@@ -34,7 +34,8 @@ def test_a_token_of_another_study_sees_only_its_own_study(client, session):
     respondent = Respondent(client, token_a)
     respondent.through_instructions()
     foreign = study_b.statements[0].id
-    response = respondent.post_json("/api/draft", {"revision": 1, "step": "presort", "presort": {str(foreign): "agree"}})
+    response = respondent.post_json("/api/draft",
+                                    {"revision": 1, "step": "presort", "presort": {str(foreign): "agree"}})
     assert response.status_code == 400
     assert "Study A" in respondent.get("/welcome").get_data(as_text=True)
 
@@ -75,7 +76,8 @@ def test_a_used_link_says_already_completed(respondent, small_study, session):
     assert b"Thanks a lot." in respondent.get("/done").data
     again = respondent.post("/questions", {f"q{study.questions[0].id}": "decider"})
     assert b"Already completed" in again.data
-    assert respondent.post_json("/api/submit", {"revision": 9, "placements": valid_placements(study)}).status_code == 409
+    late = respondent.post_json("/api/submit", {"revision": 9, "placements": valid_placements(study)})
+    assert late.status_code == 409
     session.expire_all()
     assert session.scalar(select(Answer)).value == "adviser"
 

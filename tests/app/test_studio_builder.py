@@ -70,12 +70,10 @@ def statements_of(session, study_id):
 def add_response(session, study_id, *, source="invite", state="started", placed=False):
     """A participant of the study with a sort in ``state`` (and one placement when ``placed``)."""
     study = session.get(Study, study_id)
-    participant = Participant(study=study, source=source)
+    participant = Participant(study=study, source=source, sort=Sort(state=state))   # the sort joins the session too
     session.add(participant)
-    sort = Sort(participant=participant, state=state)
     if placed:
-        sort.placements.append(Placement(statement_id=study.statements[0].id, score=0))
-    session.add(participant)
+        participant.sort.placements.append(Placement(statement_id=study.statements[0].id, score=0))
     session.commit()
     return participant
 

@@ -152,21 +152,25 @@ def test_full_sort_by_mouse_drag(live_server, desktop_page, session, screenshot)
 
     # Drag every card from its tray into its column.
     for i, (sid, score) in enumerate(targets.items()):
-        drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
-        assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1, f"card {sid} not dropped in {score}"
+        drag(page, page.locator(f".tray .card[data-id='{sid}']"),
+             page.locator(f".column[data-score='{score}'] .column-cards"))
+        dropped = page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']")
+        assert dropped.count() == 1, f"card {sid} not dropped in {score}"
         if i == 4:
             screenshot(page, "05-grid-halfway")
 
     # One too many for a moment: drag a +1 card onto +2 (height 1): shown plainly, Continue disabled.
     plus_one = next(sid for sid, score in targets.items() if score == 1)
-    drag(page, page.locator(f".column[data-score='1'] .card[data-id='{plus_one}']"), page.locator(".column[data-score='2'] .column-cards"))
+    drag(page, page.locator(f".column[data-score='1'] .card[data-id='{plus_one}']"),
+         page.locator(".column[data-score='2'] .column-cards"))
     column = page.locator(".column[data-score='2']")
     assert "over" in column.get_attribute("class")
     assert column.locator(".column-badge").inner_text() == "2/1"
     assert page.locator("#grid-continue").is_disabled()
     assert "Column +2 is over-full: 2 cards where 1 fit." in page.locator("#grid-status").inner_text()
     screenshot(page, "06-grid-overfull")
-    drag(page, page.locator(f".column[data-score='2'] .card[data-id='{plus_one}']"), page.locator(".column[data-score='1'] .column-cards"))
+    drag(page, page.locator(f".column[data-score='2'] .card[data-id='{plus_one}']"),
+         page.locator(".column[data-score='1'] .column-cards"))
     assert "over" not in column.get_attribute("class")
 
     # Without dragging: click the card, then click a column; and back the same way.
@@ -397,7 +401,8 @@ def test_reload_in_the_middle_resumes_exactly(live_server, desktop_page, session
     zero = [sid for sid, score in targets.items() if score == 0]
     first_five = [zero[0], zero[1]] + [sid for sid, score in targets.items() if score != 0][:3]
     for sid in first_five:
-        drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
+        drag(page, page.locator(f".tray .card[data-id='{sid}']"),
+             page.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
     # put the second zero card above the first: order within a column is kept too. A short drag within a
     # column can land back in place on a loaded machine; like a person, try again (what is tested is the reload).
     for _attempt in range(3):
@@ -419,7 +424,8 @@ def test_reload_in_the_middle_resumes_exactly(live_server, desktop_page, session
     # The connection drops: a move is kept on this device, the page says it is not saved yet ...
     page.route("**/api/draft", lambda route: route.abort())
     offline_card = next(sid for sid in targets if sid not in first_five)
-    drag(page, page.locator(f".tray .card[data-id='{offline_card}']"), page.locator(f".column[data-score='{targets[offline_card]}'] .column-cards"))
+    drag(page, page.locator(f".tray .card[data-id='{offline_card}']"),
+         page.locator(f".column[data-score='{targets[offline_card]}'] .column-cards"))
     page.wait_for_selector("#save-status[data-status='offline']", state="attached", timeout=10000)
     assert "Not saved yet" in page.locator("#save-status").inner_text()
     screenshot(page, "04-offline")
@@ -435,7 +441,8 @@ def test_reload_in_the_middle_resumes_exactly(live_server, desktop_page, session
 
     for sid, score in targets.items():
         if page.locator(f".tray .card[data-id='{sid}']").count():
-            drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
+            drag(page, page.locator(f".tray .card[data-id='{sid}']"),
+                 page.locator(f".column[data-score='{score}'] .column-cards"))
     shown = shown_grid(page)
     assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
     page.click("#grid-continue")
@@ -458,7 +465,8 @@ def test_server_refusal_shows_its_message_and_keeps_the_sort(live_server, deskto
         page.keyboard.press(presort_key(pile_for(targets[current_card_id(page)])))
     page.click("#presort-continue")
     for sid, score in targets.items():
-        drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
+        drag(page, page.locator(f".tray .card[data-id='{sid}']"),
+             page.locator(f".column[data-score='{score}'] .column-cards"))
     shown = shown_grid(page)
     study.grid_heights = [2, 1, 3, 1, 2]
     session.commit()
@@ -473,7 +481,7 @@ def test_server_refusal_shows_its_message_and_keeps_the_sort(live_server, deskto
     assert stored_sort(session, token).state != "sorted"
 
 
-# ----- long statements, text size, many cards --------------------------------------------------------------------------
+# ----- long statements, text size, many cards ------------------------------------------------------------------
 
 LONG = ("Our supplier takes the time to understand how our own customers use the product, and adapts delivery, "
         "packaging and documentation so that our operations run without interruption, statement {n}.")
@@ -550,7 +558,8 @@ def test_resume_on_another_device_and_a_stale_device_catches_up(live_server, des
     laptop.click("#presort-continue")
     ids = list(targets)
     for sid in ids[:2]:
-        drag(laptop, laptop.locator(f".tray .card[data-id='{sid}']"), laptop.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
+        drag(laptop, laptop.locator(f".tray .card[data-id='{sid}']"),
+             laptop.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
     wait_saved(laptop)
 
     phone.goto(f"{live_server.url}/s/{token}")
@@ -570,7 +579,8 @@ def test_resume_on_another_device_and_a_stale_device_catches_up(live_server, des
     phone_revision = stored_sort(session, token).revision
 
     sid = ids[3]
-    drag(laptop, laptop.locator(f".tray .card[data-id='{sid}']"), laptop.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
+    drag(laptop, laptop.locator(f".tray .card[data-id='{sid}']"),
+         laptop.locator(f".column[data-score='{targets[sid]}'] .column-cards"))
     wait_saved(laptop)
     sort = stored_sort(session, token)
     assert sort.revision > phone_revision
@@ -603,7 +613,7 @@ def test_demo_study_fits_the_screen(live_server, desktop_page, phone_page, sessi
     page.wait_for_selector("#grid-phase:not([hidden])")
     # a few cards into the grid by keyboard, to see a sort in progress
     for score in (4, 4, -4, 0, 1):
-        page.locator(".card-list .card").first.focus() if size == "desktop" else page.locator(".phone-tray-cards .card").first.focus()
+        page.locator(".card-list .card" if size == "desktop" else ".phone-tray-cards .card").first.focus()
         page.keyboard.press("Enter")
         page.keyboard.type(str(score) if score >= 0 else f"-{-score}")
         page.keyboard.press("Enter")
@@ -662,8 +672,10 @@ def test_full_sort_by_touch_drag_on_a_tablet(live_server, tablet_page, session, 
     page.locator("#presort-continue").tap()
     page.wait_for_selector("#grid-phase[data-layout='desktop']")
     for i, (sid, score) in enumerate(targets.items()):
-        touch_drag(page, page.locator(f".tray .card[data-id='{sid}']"), page.locator(f".column[data-score='{score}'] .column-cards"))
-        assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1, f"card {sid} not in {score}"
+        touch_drag(page, page.locator(f".tray .card[data-id='{sid}']"),
+                   page.locator(f".column[data-score='{score}'] .column-cards"))
+        placed = page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']")
+        assert placed.count() == 1, f"card {sid} not in {score}"
         if i == 4:
             screenshot(page, "halfway")
     shown = shown_grid(page)

@@ -319,7 +319,9 @@ def test_sorts_matrix_matches_placements(session, study):
 
 # -- real data -----------------------------------------------------------------------------------------
 
-KOC = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "koc"
+from tests.paths import DATASETS  # noqa: E402
+
+KOC = DATASETS / "koc"
 
 
 def koc_study(session, codes: bool) -> Study:
@@ -339,7 +341,6 @@ def koc_study(session, codes: bool) -> Study:
     return study
 
 
-@pytest.mark.skipif(not KOC.exists(), reason="shared datasets not present")
 @pytest.mark.parametrize("codes", [True, False])
 def test_real_study_imports_and_exports_unchanged(session, tmp_path, codes):
     from analysis.formats import read_sorts

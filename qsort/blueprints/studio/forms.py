@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ... import flow
 from ...models import COMMENT_MODES, Study
+from ...respond_forms import choices
 from ...statements import SPLIT_TAGS, parse_tags
 from .blueprint import language_name
 
@@ -46,7 +47,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def language_choices():
-    return [(code, name) for code, name in current_app.config["LANGUAGES"].items() if code in flow.LANGUAGES]
+    return choices([(code, name) for code, name in current_app.config["LANGUAGES"].items()
+                    if code in flow.LANGUAGES])
 
 
 class BasicsForm(FlaskForm):
@@ -61,15 +63,14 @@ class BasicsForm(FlaskForm):
 
 
 class SettingsForm(BasicsForm):
-    extreme_comments = RadioField(_l("Comments on the cards at both extremes"), choices=list(zip(COMMENT_MODES,
-                                                                                           COMMENT_MODES)))
+    extreme_comments = RadioField(_l("Comments on the cards at both extremes"), choices=choices(list(zip(COMMENT_MODES, COMMENT_MODES))))
     ask_would_pay = BooleanField(_l("Ask \"Would you pay more for this?\" about the most important cards"))
     redirect_url = StringField(_l("Send participants to this address when they finish (optional)"),
                                validators=[Optional(), Length(max=1000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.extreme_comments.choices = list(comment_labels().items())
+        self.extreme_comments.choices = choices(list(comment_labels().items()))
 
 
 class ConfirmForm(FlaskForm):
@@ -129,9 +130,9 @@ class DeleteForm(FlaskForm):
 
 def question_form_class(study: Study) -> type:
     attributes = {
-        "phase": RadioField(_l("When"), choices=[("pre", _("Before the sort")), ("post", _("After the sort"))],
+        "phase": RadioField(_l("When"), choices=choices([("pre", _("Before the sort")), ("post", _("After the sort"))]),
                             default="post"),
-        "kind": SelectField(_l("Type"), choices=list(kind_labels().items()), default="text"),
+        "kind": SelectField(_l("Type"), choices=choices(list(kind_labels().items())), default="text"),
         "required": BooleanField(_l("An answer is required")),
         "min": StringField(_l("Smallest number"), validators=[Optional(), Length(max=12)]),
         "max": StringField(_l("Largest number"), validators=[Optional(), Length(max=12)]),

@@ -166,7 +166,8 @@ def test_subprocess_no_traceback_and_help_is_light():
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "missing.dat: no such file" in proc.stderr and "Traceback" not in proc.stderr
     # `qsort --help` must not import the analysis engine (numpy/scipy)
-    code = "import sys; from qsort.cli import main; assert 'analysis' not in sys.modules; assert 'numpy' not in sys.modules"
+    code = ("import sys; from qsort.cli import main; "
+            "assert 'analysis' not in sys.modules; assert 'numpy' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

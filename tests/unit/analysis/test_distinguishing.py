@@ -51,7 +51,8 @@ def test_ten_factors_do_not_confuse_f1_with_f10():
 
 def test_factor_without_scores_is_left_out_of_comparisons():
     z = np.array([[2.0, 0.0, np.nan], [0.1, 0.0, np.nan], [-1.0, 1.0, np.nan]])
-    chars = factor_characteristics(np.full((4, 3), 0.5), np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]], bool), z)
+    flagged = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]], bool)
+    chars = factor_characteristics(np.full((4, 3), 0.5), flagged, z)
     table = qdc(z, chars.sed)
     assert [d.tolist() for d in table.distinguishing()] == [[0, 2], [0, 2], []]
     assert table.consensus().tolist() == [1]

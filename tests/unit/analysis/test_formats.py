@@ -11,15 +11,14 @@ from analysis.formats import (FormatError, QData, detect_format, read_sorts, wri
                               write_kenq, write_pqmethod)
 from analysis.grid import Grid
 
-from tests.paths import SHARED
-LIPSET = SHARED / "reference/lipset"
+from tests.paths import DATASETS, LIPSET
 DATA = Path(__file__).parents[2] / "data/formats"
 STUDIES = ["koc", "cegebe", "ipad", "qmethod_fut"]
 GRID_LIPSET = Grid.from_range(-4, [2, 3, 4, 5, 5, 5, 4, 3, 2])
 
 
 def study_csv(name):
-    return SHARED / "datasets" / name / f"{name}.csv"
+    return DATASETS / name / f"{name}.csv"
 
 
 def assert_same_study(a: QData, b: QData, *, statement_ids=True, texts=True):

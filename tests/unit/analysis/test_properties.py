@@ -2,7 +2,6 @@
 import csv
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,7 +97,8 @@ def test_rotating_a_pair_and_back_is_identity(study, degrees, extraction):
 
 
 @SETTINGS
-@given(forced_study(min_sorts=5), st.sampled_from(["pca", "centroid"]), st.sampled_from(["pearson", "spearman", "kendall"]))
+@given(forced_study(min_sorts=5), st.sampled_from(["pca", "centroid"]),
+       st.sampled_from(["pearson", "spearman", "kendall"]))
 def test_duplicated_sort_is_fine(study, extraction, cor_method):
     sorts, _ = study
     doubled = np.column_stack([sorts, sorts[:, 0]])
@@ -150,7 +150,6 @@ def read_dataset(name: str):
     return np.array([[int(v) for v in row[1:]] for row in rows[1:]]), rows[0][1:], [row[0] for row in rows[1:]]
 
 
-@pytest.mark.skipif(not DATASETS.exists(), reason="datasets not available")
 @pytest.mark.parametrize("name", ["koc", "cegebe", "ipad", "qmethod_fut"])
 @pytest.mark.parametrize("extraction", ["pca", "centroid"])
 def test_real_studies_run_without_nan_or_warnings(name, extraction):

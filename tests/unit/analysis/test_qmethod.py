@@ -170,7 +170,7 @@ def test_one_factor(sorts):
 
 
 def test_dataframe_labels_become_ids(sorts):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a dependency of factor_analyzer
     frame = pd.DataFrame(sorts, index=[f"st{i}" for i in range(sorts.shape[0])],
                          columns=[f"person{j}" for j in range(sorts.shape[1])])
     d = qmethod(frame, 2).to_dict()

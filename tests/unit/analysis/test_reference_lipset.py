@@ -1,4 +1,4 @@
-"""Our qmethod against R qmethod 1.8.4 on the Lipset study (../shared/reference/lipset, README there).
+"""Our qmethod against R qmethod 1.8.4 on the Lipset study (tests/data/reference/lipset, README there).
 
 Each of our factors is matched to qmethod's by the correlation of loadings; the sign of that correlation
 says whether our factor is qmethod's or its mirror image. Every number is then compared in our
@@ -22,11 +22,11 @@ from tests.paths import LIPSET
 CONFIGS = [("PCA", "varimax"), ("PCA", "none"), ("centroid", "varimax"), ("centroid", "none")]
 TOLERANCE = {"PCA": 1e-6, "centroid": 1e-4}
 
-pytestmark = pytest.mark.skipif(not LIPSET.exists(), reason="reference outputs not available")
 
 
 def read_csv(path: Path):
-    rows = list(csv.reader(path.open(encoding="utf-8")))
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
     scores = np.array([[int(v) for v in row[1:]] for row in rows[1:]])
     return scores, rows[0][1:], [row[0] for row in rows[1:]]
 
@@ -177,9 +177,15 @@ def test_distinguishing_and_consensus_in_our_orientation(case):
     assert d["consensus"] == [case.statements[i] for i in expected.consensus(0.05)]
 
 
-def test_distinguishing_matches_qmethods_labels_when_orientation_agrees(case):
-    if not np.all(case.sign == 1):
-        pytest.skip("a mirrored factor changes the comparisons (covered by the test above)")
+SAME_ORIENTATION = [c for c in CONFIGS if c != ("centroid", "varimax")]   # its f1 is mirrored (test above)
+
+
+@pytest.mark.parametrize("config", SAME_ORIENTATION, ids=lambda c: f"{c[0]}_{c[1]}")
+def test_distinguishing_matches_qmethods_labels_when_orientation_agrees(config):
+    """Where every factor has qmethod's orientation, our labels are qmethod's own (a mirrored factor changes
+    the comparisons: test_distinguishing_and_consensus_in_our_orientation covers that case)."""
+    case = Case(*config)
+    assert case.sign.tolist() == [1, 1, 1]
     _, _, labels = reference_table(case)
     d = case.result.to_dict()
     for j in range(3):
