@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test benchmark translations migration clean
+.PHONY: run test test-postgres install install-test benchmark translations migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: install
 # Install and run every test: unit, app and browser (needs /usr/bin/chromium: .ci/run installs it).
 test: install-test
 	$(BIN)/python -m pytest -q
+
+# The same suite on a private PostgreSQL server (installed from Debian when missing, stopped afterwards).
+test-postgres: install-test
+	.ci/postgres.sh
 
 benchmark: install
 	$(BIN)/python benchmarks/analysis.py
