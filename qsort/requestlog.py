@@ -65,8 +65,17 @@ def describe_request() -> str:
             f"user={user_id if user_id is not None else '-'} rid={request_id()}")
 
 
+def _not_a_werkzeug_request_line(record: logging.LogRecord) -> bool:
+    """Flask's own server (``qsort serve`` without --workers) logs every request with its raw path: drop those
+    lines (qsort's own line above replaces them), keep the rest ("Running on ...", errors)."""
+    return record.msg != '"%s" %s %s'
+
+
 def configure_logging(level: str) -> None:
     """Send qsort's log to stderr (once per process) unless the host program configured a handler already."""
+    werkzeug = logging.getLogger("werkzeug")
+    if _not_a_werkzeug_request_line not in werkzeug.filters:
+        werkzeug.addFilter(_not_a_werkzeug_request_line)
     logger = logging.getLogger("qsort")
     logger.setLevel(level.upper())
     if not logger.handlers:

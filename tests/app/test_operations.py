@@ -182,3 +182,16 @@ def test_secret_key_is_written_once_even_by_processes_starting_together(tmp_path
     assert len(keys) == 1 and (tmp_path / "secret_key").read_text() == keys.pop()
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_flask_own_server_logs_no_raw_paths(app):
+    """``qsort serve`` without --workers runs werkzeug's server, whose request lines carry the raw path (and so the
+    token): they are dropped; its other lines stay."""
+    import werkzeug.serving  # noqa: F401  (its logger)
+
+    werkzeug_log = logging.getLogger("werkzeug")
+    request_line = werkzeug_log.makeRecord("werkzeug", logging.INFO, "x", 1, '"%s" %s %s',
+                                           ("GET /s/secret-token/welcome HTTP/1.1", 200, 512), None)
+    banner = werkzeug_log.makeRecord("werkzeug", logging.INFO, "x", 1, " * Running on %s", ("http://x",), None)
+    assert not werkzeug_log.filter(request_line)
+    assert werkzeug_log.filter(banner)
