@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint chromium install install-test benchmark translations migration clean
+.PHONY: run test test-postgres lint chromium install install-test benchmark translations migration clean
 
 PIP    := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
 
@@ -46,6 +46,10 @@ CHROMIUM ?= $(or $(QSORT_CHROMIUM),/usr/bin/chromium)
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium:
 	@[ -x "$(CHROMIUM)" ] || { 	  echo "$(CHROMIUM) is missing: installing Debian's chromium and fonts-dejavu-core for the browser tests"; 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+# The same suite on a private PostgreSQL server (installed from Debian when missing, stopped afterwards).
+test-postgres: install-test
+	.ci/postgres.sh
 
 benchmark: install
 	$(BIN)/python benchmarks/analysis.py

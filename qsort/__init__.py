@@ -22,7 +22,9 @@ def _asset_folder(name: str) -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: configuration, database, CSRF, translations, blueprints."""
-    app = Flask(
+    from .requestlog import QsortFlask  # Flask, logging its errors without participants' tokens
+
+    app = QsortFlask(
         __name__,
         instance_relative_config=True,
         template_folder=_asset_folder("templates"),
@@ -31,8 +33,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_module.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import db, errors, i18n, security
+    from . import db, errors, i18n, requestlog, security
 
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Believe X-Forwarded-For/-Proto/-Host/-Prefix from exactly this many proxies (QSORT_PROXY_FIX), never more.
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    requestlog.init_app(app)  # first, so its clock starts before any other hook runs
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

@@ -46,12 +46,33 @@ def init_db(demo: bool) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--debug", is_flag=True)
-def serve(host: str, port: int, debug: bool) -> None:
-    """Run the web app (development server; put a WSGI server such as gunicorn in front for production)."""
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(0, 64),
+              help="Worker processes under gunicorn, for production (e.g. 2 per core). "
+                   "0: Flask's own one-process server.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per gunicorn worker.")
+@click.option("--timeout", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds before gunicorn replaces a worker that stopped answering.")
+@click.option("--debug", is_flag=True, help="Flask's debugger and reloader (never in production; not with --workers).")
+def serve(host: str, port: int, workers: int, threads: int, timeout: int, debug: bool) -> None:
+    """Run the web app: Flask's server by default, gunicorn with --workers N in production."""
     from . import create_app
 
-    create_app().run(host=host, port=port, debug=debug)
+    try:
+        app = create_app()  # also checks the settings (and writes instance/secret_key once) before any fork
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if workers == 0:
+        app.run(host=host, port=port, debug=debug)
+        return
+    if debug:
+        raise click.UsageError("--debug runs Flask's own server; leave out --workers")
+    from . import serving
+
+    app.extensions["qsort_engine"].dispose()
+    click.echo(f"qsort: gunicorn with {workers} workers x {threads} threads on http://{host}:{port} "
+               f"(database {app.config['DATABASE_URL'].split('://')[0]})")
+    serving.run(create_app, host, port, workers, threads, timeout)
 
 
 @main.command("create-user")

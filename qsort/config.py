@@ -21,6 +21,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "LOGIN_ATTEMPTS_PER_15_MIN": 10,
     "PUBLIC_URL": None,  # e.g. https://survey.example.com, used in printed and exported links
+    # How many reverse proxies stand in front of the app (0: none). Only then are their X-Forwarded-For, -Proto,
+    # -Host and -Prefix headers believed (werkzeug's ProxyFix); without a proxy anyone could forge them.
+    "PROXY_FIX": 0,
+    "LOG_LEVEL": "INFO",  # qsort's own log: one line per request (tokens redacted), errors with their request
 }
 
 
@@ -31,8 +35,17 @@ def _secret_key(instance_path: str) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    os.chmod(path, 0o600)
+    # Written aside, then linked into place (which fails when the file exists): several server processes starting
+    # at once all end up with the first key written, never with their own or with a half-written file.
+    draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(key)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        draft.unlink()
     return key
 
 
@@ -46,3 +59,19 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "qsort.sqlite")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config["PROXY_FIX"] = proxy_count(app.config["PROXY_FIX"])
+
+
+def proxy_count(value) -> int:
+    """``QSORT_PROXY_FIX``: the number of proxies in front of the app (``1`` for one nginx; ``true`` counts as 1)."""
+    if value is True:
+        return 1
+    if value in (None, False, ""):
+        return 0
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"QSORT_PROXY_FIX must be the number of reverse proxies in front of qsort, not {value!r}")
+    if not 0 <= count <= 10:
+        raise ValueError(f"QSORT_PROXY_FIX must be between 0 and 10, not {count}")
+    return count

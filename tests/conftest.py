@@ -1,6 +1,7 @@
 """Shared fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner``, ``session``.
 
-Each test gets a fresh SQLite database in a temporary instance folder, migrated to the newest schema.
+Each test gets a fresh database, migrated to the newest schema: SQLite in a temporary instance folder, or a database
+of its own on a PostgreSQL server when ``QSORT_DATABASE_URL`` names one (``make test-postgres``; tests/databases.py).
 """
 from __future__ import annotations
 
@@ -18,16 +19,42 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
+from tests import databases  # noqa: E402  (takes QSORT_DATABASE_URL out of the environment)
+
+
+def pytest_report_header(config):
+    return f"database: {databases.ENGINE}" + (f" ({databases.SERVER_URL!r})" if databases.SERVER_URL else "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_template():
+    yield
+    if databases.SERVER_URL is not None:
+        databases.drop_template()
 
 
 @pytest.fixture
-def app(tmp_path):
+def database_url(tmp_path):
+    """A new database at the newest schema for this test (SQLite file, or PostgreSQL when configured)."""
+    with databases.fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A new, empty database (no tables) on the same engine as ``database_url``: for migrations and imports."""
+    with databases.fresh_database(tmp_path, migrated=False) as url:
+        yield url
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
     from qsort import create_app, db
 
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": True,
     })
     app.instance_path = str(tmp_path)

@@ -5,6 +5,7 @@ Add one after changing ``qsort/models.py``:  ``qsort db-revision -m "what change
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +19,14 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("script_location", str(HERE))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration shipped with this qsort (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:

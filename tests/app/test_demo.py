@@ -70,12 +70,12 @@ def test_demo_is_shown_in_dutch_and_norwegian(app, session, client):
     assert "Takk for at du deltar" in norwegian
 
 
-def test_init_db_demo_command(tmp_path, monkeypatch):
+def test_init_db_demo_command(empty_database_url, monkeypatch):
     from click.testing import CliRunner
 
     from qsort.cli import main
 
-    monkeypatch.setenv("QSORT_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    monkeypatch.setenv("QSORT_DATABASE_URL", empty_database_url)
     monkeypatch.setenv("QSORT_SECRET_KEY", "test")
     result = CliRunner().invoke(main, ["init-db", "--demo"])
     assert result.exit_code == 0, result.output

@@ -131,3 +131,22 @@ def test_owner_and_colleague_reach_every_page(app, world):
             if set(rule.arguments) <= {"study_id", "statement_id", "question_id", "participant_id", "share_id"}:
                 expected = (403,) if email == "carol@example.com" and rule.endpoint == "studio.delete" else (200,)
                 assert response.status_code in expected, (email, url, response.status_code)
+
+
+# URLs outside the studio that anyone may open without logging in: may they start a session (cookie)?
+PUBLIC_ENDPOINTS = {"main.index": True, "main.healthz": False}
+
+
+def test_public_urls_need_no_login_and_take_no_posts(client, app):
+    """The front page and the health check (for load balancers and monitoring, so no session cookie): anonymous
+    GET works, and nothing else is accepted on them."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in PUBLIC_ENDPOINTS]
+    assert {rule.endpoint for rule in rules} == set(PUBLIC_ENDPOINTS)
+    for rule in rules:
+        assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}, rule.endpoint
+        response = client.get(rule.rule)
+        assert response.status_code == 200, rule.rule
+        if not PUBLIC_ENDPOINTS[rule.endpoint]:
+            assert "Set-Cookie" not in response.headers, rule.rule
+        assert client.post(rule.rule).status_code == 405, rule.rule
+    assert client.get("/healthz").is_json

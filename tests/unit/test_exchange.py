@@ -245,7 +245,8 @@ def snapshot(study: Study) -> dict:
     }
 
 
-def test_whole_study_json_through_the_cli_into_a_fresh_database(session, study, app, tmp_path, monkeypatch):
+def test_whole_study_json_through_the_cli_into_a_fresh_database(session, study, app, tmp_path, monkeypatch,
+                                                                 empty_database_url):
     # Export with the CLI from the test database.
     env_old = {"QSORT_DATABASE_URL": app.config["DATABASE_URL"], "QSORT_SECRET_KEY": "x"}
     runner = CliRunner()
@@ -256,7 +257,7 @@ def test_whole_study_json_through_the_cli_into_a_fresh_database(session, study, 
     document = json.loads(exported.read_text())
     assert [p["code"] for p in document["participants"]] == ["C01", "C02", "C03", "DRAFT", "NEW"]  # no preview
 
-    fresh_url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    fresh_url = empty_database_url
     env_new = {"QSORT_DATABASE_URL": fresh_url, "QSORT_SECRET_KEY": "x"}
     assert runner.invoke(cli, ["init-db"], env=env_new).exit_code == 0
     assert runner.invoke(cli, ["create-user", "new@example.com", "--password", PASSWORD],
