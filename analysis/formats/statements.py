@@ -2,13 +2,11 @@
 our ``<study>_statements.csv`` (header ``statement,text``; one row per statement id)."""
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 from typing import Sequence
 
-from ._common import FormatError, read_text
+from ._common import FormatError, csv_records, read_text
 
 __all__ = ["read_statement_texts", "statement_lines", "write_statement_lines"]
 
@@ -29,7 +27,7 @@ def statement_lines(file: str, text: str, n_statements: int | None) -> list[str]
 
 
 def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[str]:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for _line, row in csv_records(file, text)]
     if not rows:
         raise FormatError(file, "empty file", 1)
     header = [cell.strip().lower() for cell in rows[0]]
@@ -55,7 +53,8 @@ def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[
     return [by_id[sid] for sid in statement_ids]
 
 
-def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str]) -> list[str]:
+def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str], *,
+                         encoding: str | None = None) -> list[str]:
     """Statement texts for a study, in the order of ``statement_ids``.
 
     ``.csv``: our ``statement,text`` layout, matched by id; anything else (``.STA``, ``.txt``):
@@ -67,10 +66,7 @@ def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str]) 
     ['First', 'Second']
     """
     file = str(path)
-    try:
-        text = read_text(path)
-    except OSError as error:
-        raise FormatError(file, f"cannot read statements: {error.strerror or error}") from None
+    text = read_text(path, encoding=encoding)
     if Path(file).suffix.lower() == ".csv":
         return _texts_from_csv(file, text, statement_ids)
     return statement_lines(file, text, len(statement_ids))
