@@ -16,7 +16,7 @@ from functools import partial
 
 import click
 
-INPUT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "json")
+INPUT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "json", "webcsv")
 EXIT_BAD_INPUT = 2
 # Brown's centroid as R qmethod runs it, and as PQMethod/KADE do: (initial communality, tolerance).
 CENTROID_VARIANTS = {"qmethod": ("mean", 1e-5), "pqmethod": (0.5, 0.001)}
@@ -68,10 +68,26 @@ def _parse_factors(ctx, param, value: str) -> int | str:
 
 
 def _parse_bootstrap(ctx, param, value: int) -> int:
-    """``--bootstrap N``: 0 (no bootstrap) or at least 2 resamples."""
+    """``--bootstrap N``: 0 (no bootstrap) or 2 to MAX_RESAMPLES resamples."""
+    from analysis.bootstrap import MAX_RESAMPLES
+
     if value == 1:
         raise click.BadParameter("a bootstrap needs at least 2 resamples")
+    if value > MAX_RESAMPLES:
+        raise click.BadParameter(f"at most {MAX_RESAMPLES:,} resamples (1,000 give stable intervals)")
     return value
+
+
+def _parse_encoding(ctx, param, value: str | None) -> str | None:
+    """``--encoding shift_jis``: a text encoding Python knows."""
+    if value is None:
+        return None
+    from analysis.formats.encoding import check_encoding
+
+    try:
+        return check_encoding(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _parse_flag(ctx, param, values: tuple[str, ...]) -> dict[str, int]:
@@ -150,7 +166,8 @@ def _finite_number(text: str, what: str) -> float:
     return number
 
 
-HELP = """Analyse the Q-sorts in FILE (our CSV, PQMethod .DAT, Ken-Q CSV, KADE .zip, EQ Web Sort .json).
+HELP = """Analyse the Q-sorts in FILE (our CSV or R's write.csv, PQMethod .DAT, Ken-Q CSV, KADE .zip, EQ Web Sort
+.json, EQ Web Sort / Quince CSV results).
 
 Prints one JSON object (participants, statements, eigenvalues, explained_variance, loadings, flagged,
 zscores, factor_arrays, distinguishing, consensus, characteristics, params, warnings, ...) or a text report.
@@ -211,6 +228,9 @@ its grid, unless --free is given too.
               help="Statement texts: .STA/.txt (one per line) or .csv (statement,text).")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
               help="Format of FILE (default: from its extension and content).")
+@click.option("--encoding", metavar="NAME", default=None, callback=_parse_encoding,
+              help="Text encoding of FILE and the statements (e.g. cp1252, shift_jis, gb18030). Default: UTF-8, "
+                   "else detected; a file whose encoding is unclear is refused with the candidates.")
 @click.option("--bootstrap", "n_resamples", type=click.IntRange(min=0), default=0, show_default=True,
               callback=_parse_bootstrap,
               help="Also bootstrap the solution with this many resamples (qmethod's qmboots; 0 = no).")
@@ -221,12 +241,12 @@ def analyze(ctx: click.Context, file: str, nfactors: int | str, extraction: str,
             rotation: str, pairs: list, inverts: tuple[int, ...], cor_method: str, flag_level: str,
             negative_flags: str, flag_overrides: dict[str, int], effect_size: float | None, free: bool,
             distribution_grid, output_format: str, statements_file: str | None, input_format: str | None,
-            n_resamples: int, seed: int) -> None:
+            encoding: str | None, n_resamples: int, seed: int) -> None:
     from analysis import qmethod
 
     if centroid_variant is not None and extraction != "centroid":
         raise _option_error("--centroid-variant", "applies to --extraction centroid only")
-    data = _read(file, input_format, statements_file)
+    data = _read(file, input_format, statements_file, encoding)
     distribution, forced, source, note = _array_distribution(data, free, distribution_grid)
     start, tolerance = CENTROID_VARIANTS[centroid_variant or "qmethod"]
     options = dict(cor_method=cor_method, distribution=distribution, flag_level=float(flag_level),
@@ -259,11 +279,11 @@ def analyze(ctx: click.Context, file: str, nfactors: int | str, extraction: str,
 
 # -- steps of the command ---------------------------------------------------------------------------------
 
-def _read(file: str, input_format: str | None, statements_file: str | None):
+def _read(file: str, input_format: str | None, statements_file: str | None, encoding: str | None):
     from analysis.formats import FormatError, read_sorts
 
     try:
-        return read_sorts(file, input_format, statements=statements_file)
+        return read_sorts(file, input_format, statements=statements_file, encoding=encoding)
     except FormatError as error:
         raise AnalyzeError(str(error)) from None
 
