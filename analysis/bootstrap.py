@@ -45,7 +45,11 @@ from .qmethod import QResult, qmethod
 from .rotation import varimax
 from .scores import zscores
 
-__all__ = ["bootstrap", "BootstrapResult", "procrustes_rotation"]
+__all__ = ["bootstrap", "BootstrapResult", "procrustes_rotation", "MAX_RESAMPLES"]
+
+# More resamples than this add nothing to the intervals (qmethod suggests 1,000) and can exhaust memory:
+# the z-scores of every resample are kept (n_resamples x n_statements x n_factors).
+MAX_RESAMPLES = 10_000
 
 
 def procrustes_rotation(loadings: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -151,7 +155,8 @@ def bootstrap(sorts, nfactors: int = 3, n_resamples: int = 1000, seed: int | Non
     sorts : array-like, shape (n_statements, n_participants)
     nfactors : int
     n_resamples : int
-        Number of bootstrap resamples (qmethod suggests at least 1,000 for stable intervals).
+        Number of bootstrap resamples, 2 to MAX_RESAMPLES (qmethod suggests at least 1,000 for stable
+        intervals).
     seed : int or None
         Seed of numpy's default generator; the same seed gives the same result.
     extraction, rotation, cor_method, distribution, flag_level, negative_flags, centroid_start,
@@ -167,6 +172,8 @@ def bootstrap(sorts, nfactors: int = 3, n_resamples: int = 1000, seed: int | Non
     """
     if n_resamples < 2:
         raise ValueError("n_resamples must be at least 2")
+    if n_resamples > MAX_RESAMPLES:
+        raise ValueError(f"n_resamples must be at most {MAX_RESAMPLES:,} (1,000 give stable intervals)")
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1 (e.g. 0.95)")
     full = qmethod(sorts, nfactors, extraction, rotation, cor_method=cor_method, distribution=distribution,

@@ -18,13 +18,14 @@ import sys
 from pathlib import Path
 
 PROG = "qsort analyze"
-INPUT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "json")
+INPUT_FORMATS = ("csv", "pqmethod", "kenq", "kade", "json", "webcsv")
 ROTATIONS = ("varimax", "none", "quartimax", "equamax", "promax", "oblimin")
 EXIT_BAD_INPUT = 2
 # Brown's centroid as R qmethod runs it, and as PQMethod/KADE do: (initial communality, tolerance).
 CENTROID_VARIANTS = {"qmethod": ("mean", 1e-5), "pqmethod": (0.5, 0.001)}
 
-HELP = """Analyse the Q-sorts in FILE (our CSV, PQMethod .DAT, Ken-Q CSV, KADE .zip, EQ Web Sort .json).
+HELP = """Analyse the Q-sorts in FILE (our CSV or R's write.csv, PQMethod .DAT, Ken-Q CSV, KADE .zip, EQ Web Sort
+.json, EQ Web Sort / Quince CSV results).
 
 Prints one JSON object (participants, statements, eigenvalues, explained_variance, loadings, flagged,
 zscores, factor_arrays, distinguishing, consensus, characteristics, viewpoints, segments, params,
@@ -118,11 +119,25 @@ def _parse_count(value: str) -> int:
 
 
 def _parse_bootstrap(value: str) -> int:
-    """``--bootstrap N``: 0 (no bootstrap) or at least 2 resamples."""
+    """``--bootstrap N``: 0 (no bootstrap) or 2 to MAX_RESAMPLES resamples."""
+    from .bootstrap import MAX_RESAMPLES
+
     number = _parse_count(value)
     if number == 1:
         raise argparse.ArgumentTypeError("a bootstrap needs at least 2 resamples")
+    if number > MAX_RESAMPLES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_RESAMPLES:,} resamples (1,000 give stable intervals)")
     return number
+
+
+def _parse_encoding(value: str) -> str:
+    """``--encoding shift_jis``: a text encoding Python knows."""
+    from .formats.encoding import check_encoding
+
+    try:
+        return check_encoding(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parse_seed(value: str) -> int:
@@ -254,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "separated by ';'). Default: NAME_statements.csv beside FILE when it exists.")
     p.add_argument("--input-format", default=None, type=_choice(*INPUT_FORMATS), metavar="FORMAT",
                    help=f"Format of FILE: {', '.join(INPUT_FORMATS)} (default: from its extension and content).")
+    p.add_argument("--encoding", metavar="NAME", default=None, type=_parse_encoding,
+                   help="Text encoding of FILE and the statements (e.g. cp1252, shift_jis, gb18030). Default: UTF-8, "
+                        "else detected; a file whose encoding is unclear is refused with the candidates.")
     p.add_argument("--bootstrap", dest="n_resamples", metavar="N", default=0, type=_parse_bootstrap,
                    help="Also bootstrap the solution with N resamples (qmethod's qmboots; 0 = no, the default).")
     p.add_argument("--seed", type=_parse_seed, default=0, metavar="N",
@@ -308,8 +326,8 @@ def run(args: argparse.Namespace) -> str:
     if args.centroid_variant is not None and args.extraction != "centroid":
         raise AnalyzeError("--centroid-variant: applies to --extraction centroid only")
     statements_file = args.statements_file or _statements_beside(args.file)
-    data = _read(args.file, args.input_format, statements_file)
-    tags = _read_tags(statements_file, data.statement_ids)
+    data = _read(args.file, args.input_format, statements_file, args.encoding)
+    tags = _read_tags(statements_file, data.statement_ids, args.encoding)
     choice = _array_distribution(data, args.free, args.distribution_grid)
     start, tolerance = CENTROID_VARIANTS[args.centroid_variant or "qmethod"]
     options = dict(cor_method=args.cor_method, distribution=choice.values, flag_level=float(args.flag_level),
@@ -358,23 +376,23 @@ def _statements_beside(file: str) -> str | None:
     return str(beside) if beside.is_file() else None
 
 
-def _read(file: str, input_format: str | None, statements_file: str | None):
+def _read(file: str, input_format: str | None, statements_file: str | None, encoding: str | None):
     from .formats import FormatError, read_sorts
 
     try:
-        return read_sorts(file, input_format, statements=statements_file)
+        return read_sorts(file, input_format, statements=statements_file, encoding=encoding)
     except FormatError as error:
         raise AnalyzeError(str(error)) from None
 
 
-def _read_tags(statements_file: str | None, statement_ids: list[str]):
+def _read_tags(statements_file: str | None, statement_ids: list[str], encoding: str | None):
     if statements_file is None:
         return None
     from .formats import FormatError
     from .formats.statements import read_statement_tags
 
     try:
-        return read_statement_tags(statements_file, statement_ids)
+        return read_statement_tags(statements_file, statement_ids, encoding=encoding)
     except FormatError as error:
         raise AnalyzeError(str(error)) from None
 

@@ -10,7 +10,28 @@ import sys
 import click
 
 
-@click.group(help="qsort: Q-methodology studies, sorting, interviews and analysis.")
+class QsortGroup(click.Group):
+    """The ``qsort`` commands, whose failures from outside the program (a file that cannot be written, not
+    enough memory, input nested too deeply for Python) end in one line on stderr and exit status 1, never in a
+    traceback. Each command reports its own input errors; this is the net under all of them."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise                                   # click handles a closed pipe (e.g. `| head`) itself
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            message = f"{where}{error.strerror or error}"
+        except MemoryError:
+            message = "not enough memory for this; try a smaller input (or fewer --bootstrap resamples)"
+        except RecursionError:
+            message = "the input is nested too deeply to read"
+        click.echo(f"qsort {ctx.invoked_subcommand or ''}: error: {message}".replace("  ", " "), err=True)
+        ctx.exit(1)
+
+
+@click.group(cls=QsortGroup, help="qsort: Q-methodology studies, sorting, interviews and analysis.")
 def main() -> None:
     pass
 
@@ -111,6 +132,10 @@ def export_command(study_id: int, fmt: str, output: str | None) -> None:
     from .exchange import ExchangeError, export_study
     from .models import Study
 
+    folder = Path(output).resolve().parent if output else None
+    if folder is not None and not folder.is_dir():
+        click.echo(f"Error: -o: there is no folder {folder}", err=True)
+        sys.exit(1)
     with create_app().app_context():
         study = db.get_session().get(Study, study_id)
         if study is None:
@@ -122,7 +147,11 @@ def export_command(study_id: int, fmt: str, output: str | None) -> None:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
     path = Path(output or export.filename)
-    path.write_bytes(export.content)
+    try:
+        path.write_bytes(export.content)
+    except OSError as error:
+        click.echo(f"Error: cannot write {path}: {error.strerror or error}", err=True)
+        sys.exit(1)
     click.echo(f"Wrote {path}")
 
 

@@ -14,7 +14,15 @@ name        file                                                            writ
             (+ ``<name>_statements.txt``)
 ``kade``    KADE project ZIP (sorts.txt, statements.txt, pattern.txt, ...)  :func:`write_kade_zip`
 ``json``    Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON (``sort`` = "+2|-1|...")  (read only)
+``webcsv``  EQ Web Sort (Google Sheets, Netlify) and Quince (Baserow) CSV     (read only)
+            result exports: cells ``partId: P1``, ``sort: +2|-1|...``
 ==========  ==============================================================  ==========================
+
+R's ``write.csv`` of a qmethod dataset (an empty first header cell, a row per statement) is our CSV layout;
+a ``.zip`` that is not a KADE project may hold any of the other formats with their statements file.
+Text is UTF-8, or its encoding is detected (:mod:`analysis.formats.encoding`) or given (``encoding=``).
+Every reader refuses scores that are not whole numbers within -99..+99, CSV fields over 128 KiB, JSON
+nested too deeply, and ZIPs that unpack to more than 64 MB (:mod:`analysis.formats.archive`).
 
 Example
 -------
@@ -28,24 +36,32 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._common import FormatError, QData
+from ._common import (MAX_ABS_SCORE, MAX_FIELD_CHARS, FormatError, QData, csv_records, load_json,
+                      read_text)
+from .archive import MAX_ARCHIVE_BYTES, open_archive, read_zip
 from .kenq import read_kade_zip, read_kenq_csv, write_kade_zip, write_kenq
-from .matrix_csv import read_matrix_csv, write_csv
+from .matrix_csv import STATEMENT_COLUMN_HEADERS, read_matrix_csv, write_csv
 from .pqmethod import read_pqmethod, write_pqmethod
 from .statements import read_statement_texts
 from .webjson import read_web_json
+from .websort_csv import looks_like_websort_csv, read_websort_csv
 
 __all__ = ["read_sorts", "detect_format", "FormatError", "QData", "FORMATS", "read_statement_texts",
-           "write_csv", "write_pqmethod", "write_kenq", "write_kade_zip", "write_sorts"]
+           "write_csv", "write_pqmethod", "write_kenq", "write_kade_zip", "write_sorts", "read_text",
+           "csv_records", "load_json", "open_archive", "MAX_ABS_SCORE", "MAX_FIELD_CHARS", "MAX_ARCHIVE_BYTES"]
 
-FORMATS = ("csv", "pqmethod", "kenq", "kade", "json")
+FORMATS = ("csv", "pqmethod", "kenq", "kade", "json", "webcsv")
+# How much of a file detect_format looks at (a Quince export's first row can be a few KB).
+DETECT_BYTES = 64 * 1024
 
 
 def detect_format(path: str | os.PathLike) -> str:
     """The format of a file, from its extension and, for ``.csv``/``.txt`` or no extension, its start.
 
-    ``.dat`` -> pqmethod, ``.zip`` -> kade, ``.json`` -> json; a CSV whose first header cell is
-    ``statement`` -> csv (ours), any other CSV -> kenq.
+    ``.dat`` -> pqmethod, ``.zip`` -> kade (any ZIP: see :func:`analysis.formats.archive.read_zip`),
+    ``.json`` -> json; a CSV with a ``sort: ...`` cell -> webcsv (EQ Web Sort, Quince); a CSV whose first
+    header cell is ``statement`` or empty (R's write.csv) -> csv (ours, a row per statement); any other CSV
+    -> kenq (a row per participant).
     """
     file = str(path)
     suffix = Path(file).suffix.lower()
@@ -54,7 +70,7 @@ def detect_format(path: str | os.PathLike) -> str:
         return by_suffix[suffix]
     try:
         with open(file, "rb") as handle:
-            head = handle.read(4096)
+            head = handle.read(DETECT_BYTES)
     except FileNotFoundError:
         raise FormatError(file, "no such file") from None
     except OSError as error:
@@ -64,9 +80,11 @@ def detect_format(path: str | os.PathLike) -> str:
     text = head.decode("utf-8-sig", errors="replace").lstrip()
     if text.startswith(("{", "[")):
         return "json"
+    if looks_like_websort_csv(text):
+        return "webcsv"
     first_line = text.splitlines()[0] if text else ""
     first_cell = first_line.replace(";", ",").split(",")[0].strip().strip('"').strip().lower()
-    if first_cell == "statement":
+    if first_cell in STATEMENT_COLUMN_HEADERS and ("," in first_line or ";" in first_line):
         return "csv"
     if suffix not in (".csv", ".tsv", ".txt") and first_line[:9].replace(" ", "").isdigit():
         return "pqmethod"
@@ -74,7 +92,7 @@ def detect_format(path: str | os.PathLike) -> str:
 
 
 def read_sorts(path: str | os.PathLike, format: str | None = None, *,
-               statements: str | os.PathLike | None = None) -> QData:
+               statements: str | os.PathLike | None = None, encoding: str | None = None) -> QData:
     """Read Q-sorts from a file.
 
     Parameters
@@ -83,6 +101,8 @@ def read_sorts(path: str | os.PathLike, format: str | None = None, *,
     format : one of :data:`FORMATS`, or None to detect it (:func:`detect_format`)
     statements : optional file with the statement texts (``.STA``/``.txt``: one per line;
         ``.csv``: ``statement,text``); replaces the texts found beside the data file.
+    encoding : the text encoding of the files (e.g. ``"shift_jis"``); None: UTF-8, else detected, else a
+        FormatError asking for it.
 
     Returns
     -------
@@ -105,20 +125,16 @@ def read_sorts(path: str | os.PathLike, format: str | None = None, *,
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     if fmt == "csv":
-        data = read_matrix_csv(file)
-    elif fmt == "pqmethod":
-        data = read_pqmethod(file, statements=statements)
-        statements = None
-    elif fmt == "kenq":
-        data = read_kenq_csv(file, statements=statements)
-        statements = None
+        data = read_matrix_csv(file, encoding=encoding)
     elif fmt == "kade":
-        data = read_kade_zip(file)
+        data = read_zip(file, encoding=encoding)
     else:
-        data = read_web_json(file, statements=statements)
+        reader = {"pqmethod": read_pqmethod, "kenq": read_kenq_csv, "json": read_web_json,
+                  "webcsv": read_websort_csv}[fmt]
+        data = reader(file, statements=statements, encoding=encoding)
         statements = None
     if statements is not None:
-        data = data.with_statement_texts(read_statement_texts(statements, data.statement_ids))
+        data = data.with_statement_texts(read_statement_texts(statements, data.statement_ids, encoding=encoding))
     return data
 
 

@@ -2,6 +2,9 @@
 (:class:`FormatError`) and the checks every study passes before it leaves a reader."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,7 +15,15 @@ import numpy as np
 from ..grid import Grid, infer_grid
 
 __all__ = ["QData", "FormatError", "Where", "check_study", "parse_score", "parse_scores", "parse_score_block",
-           "read_text"]
+           "read_text", "csv_records", "load_json", "MAX_ABS_SCORE", "MAX_FIELD_CHARS", "MAX_JSON_DEPTH"]
+
+# No Q-sort grid reaches beyond -99..+99 (PQMethod's and KADE's run within -6..+13, PQMethod's 2-character
+# fields cannot hold more); a larger score is a broken file (1e19 would wrap to -9223372036854775808).
+MAX_ABS_SCORE = 99
+# Python's csv module refuses a field over 128 KiB; no Q-sort file has one (it is an unclosed quote or no CSV).
+MAX_FIELD_CHARS = 128 * 1024
+# No Q-sort JSON nests deeper than a few levels; Python's parser gives up after about a thousand.
+MAX_JSON_DEPTH = 64
 
 
 class FormatError(ValueError):
@@ -96,17 +107,29 @@ class Where:
 
 
 def parse_score(text: str, file: str, line: int | None, field: str) -> int:
-    """A score cell (``"3"``, ``"+3"``, ``"-2"``, ``" 4 "``, ``"2.0"``) as an int, or a FormatError."""
+    """A score cell (``"3"``, ``"+3"``, ``"-2"``, ``" 4 "``, ``"2.0"``) as an int, or a FormatError.
+
+    A score must be a whole number within -MAX_ABS_SCORE..+MAX_ABS_SCORE.
+    """
     cell = text.strip()
+    shown = cell if len(cell) <= 40 else cell[:40] + "..."
     if cell == "":
         raise FormatError(file, "missing score (empty cell)", line, field)
     try:
         value = float(cell)
     except ValueError:
-        raise FormatError(file, f"score {cell!r} is not a number", line, field) from None
+        raise FormatError(file, f"score {shown!r} is not a number", line, field) from None
     if not np.isfinite(value) or value != round(value):
-        raise FormatError(file, f"score {cell!r} is not a whole number", line, field)
+        raise FormatError(file, f"score {shown!r} is not a whole number", line, field)
+    if abs(value) > MAX_ABS_SCORE:
+        raise FormatError(file, f"score {shown!r} is outside -{MAX_ABS_SCORE}..+{MAX_ABS_SCORE} "
+                                "(no Q-sort grid reaches that far)", line, field)
     return int(value)
+
+
+def _all_scores(values: np.ndarray) -> bool:
+    """Whether every value is a finite whole number within the score range (nan fails every comparison)."""
+    return bool(np.all(np.abs(values) <= MAX_ABS_SCORE) and np.all(values == np.round(values)))
 
 
 def parse_scores(cells: Sequence[str], file: str, line: int | None, field_of) -> np.ndarray:
@@ -117,9 +140,9 @@ def parse_scores(cells: Sequence[str], file: str, line: int | None, field_of) ->
     """
     try:
         values = np.array(cells, dtype=float)
-    except ValueError:
+    except (ValueError, OverflowError):
         values = None
-    if values is None or not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+    if values is None or not _all_scores(values):
         return np.array([parse_score(cell, file, line, field_of(i)) for i, cell in enumerate(cells)], dtype=int)
     return values.astype(int)
 
@@ -130,20 +153,93 @@ def parse_score_block(rows: Sequence[Sequence[str]], file: str, lines: Sequence[
     a block that fails is parsed row by row (:func:`parse_scores`) to name the first bad cell."""
     try:
         values = np.array(rows, dtype=float)
-    except ValueError:
+    except (ValueError, OverflowError):
         values = None
-    if values is None or not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+    if values is None or values.ndim != 2 or not _all_scores(values):
         return np.array([parse_scores(row, file, line, field_of) for row, line in zip(rows, lines)], dtype=int)
     return values.astype(int)
 
 
-def read_text(path: str | os.PathLike, data: bytes | None = None) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else Windows-1252 (old PQMethod/Excel files)."""
-    raw = data if data is not None else Path(path).read_bytes()
+def read_text(path: str | os.PathLike, data: bytes | None = None, encoding: str | None = None) -> str:
+    """Decode a text file (``data``: its bytes, when already read, e.g. from a ZIP).
+
+    ``encoding`` given: exactly that (a byte it cannot decode is a FormatError naming the line). Else UTF-8
+    (with or without BOM), UTF-16 with a BOM, Windows-1252 (old PQMethod/Excel files in Western languages)
+    when the text reads as such, else the encoding detected (Shift-JIS, GBK, ...; see
+    :func:`analysis.formats.encoding.decode`), or a FormatError asking for the encoding.
+    """
+    from .encoding import decode
+
+    file = str(path)
+    if data is None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise FormatError(file, f"cannot read: {error.strerror or error}") from None
+    return decode(file, data, encoding)
+
+
+def csv_records(file: str, text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
+    r"""The records of a CSV text, each with the line it starts on (a quoted field may span lines).
+
+    Raises FormatError naming the line for a field longer than MAX_FIELD_CHARS (an unclosed quote,
+    or not a CSV file) or any other CSV syntax error.
+
+    >>> csv_records("x.csv", 'a,b\n"c\nd",e\n')
+    [(1, ['a', 'b']), (2, ['c\nd', 'e'])]
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records, start = [], 1
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        for row in reader:
+            records.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise FormatError(file, f"a field is longer than {MAX_FIELD_CHARS // 1024} KiB: is a quote (\") "
+                                    "left open, or is this not a CSV file?", start) from None
+        raise FormatError(file, f"not valid CSV: {error}", start) from None
+    return records
+
+
+def _depth_within(text: str, limit: int) -> int | None:
+    """The offset where ``[``/``{`` nesting (outside strings) first exceeds ``limit``, or None."""
+    depth, in_string, escaped = 0, False, False
+    for offset, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return offset
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def load_json(file: str, text: str):
+    """Parse a JSON text; FormatError naming line and column for invalid JSON or nesting deeper than
+    MAX_JSON_DEPTH (which would exhaust Python's parser)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FormatError(file, f"not valid JSON: {error.msg}", error.lineno, f"column {error.colno}") from None
+    except RecursionError:
+        pass
+    except ValueError as error:     # e.g. an integer of more than 4,300 digits
+        raise FormatError(file, f"not valid JSON: {error}") from None
+    offset = _depth_within(text, MAX_JSON_DEPTH) or 0
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    raise FormatError(file, f"JSON nested more than {MAX_JSON_DEPTH} levels deep", line, f"column {column}")
 
 
 def _check_unique(file: str, ids: Sequence[str], where: Sequence[Where], what: str) -> None:

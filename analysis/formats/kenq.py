@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from ..grid import Grid
-from ._common import FormatError, QData, Where, check_study, parse_score_block, read_text
+from ._common import FormatError, QData, Where, check_study, csv_records, parse_score_block, read_text
 from .statements import read_statement_texts, statement_lines
 
-__all__ = ["read_kenq_csv", "write_kenq", "read_kade_zip", "write_kade_zip", "kenq_texts_path_for"]
+__all__ = ["read_kenq_csv", "write_kenq", "read_kade_zip", "write_kade_zip", "kenq_texts_path_for", "zip_members"]
 
 PATTERN_FIRST_SCORE = -6
 PATTERN_SLOTS = 20
@@ -58,14 +58,12 @@ def _participant_rows(file: str, text: str, *,
     Returns statement ids (None entries replaced by ``s1..``), participant ids, sorts
     (n_statements x n_participants) and each participant's line number.
     """
-    lines = text.splitlines()
-    while lines and lines[-1].strip() == "":
-        lines.pop()
-    if not lines:
+    records = csv_records(file, text, _delimiter(text.split("\n", 1)[0]))
+    while records and not any(cell.strip() for cell in records[-1][1]):
+        records.pop()
+    if not records:
         raise FormatError(file, "empty file")
-    delimiter = _delimiter(lines[0])
-    rows = list(csv.reader(lines, delimiter=delimiter))
-    first = rows[0]
+    first = records[0][1]
     has_header = header if header is not None else not all(_is_number(c) for c in first[1:] if c.strip())
     if has_header:
         statement_ids = [cell.strip() for cell in first[1:]]
@@ -80,33 +78,51 @@ def _participant_rows(file: str, text: str, *,
                 raise FormatError(file, f"duplicate statement id {sid!r} (first in column {seen[sid] + 2})",
                                   1, f"column {c + 2}")
             seen[sid] = c
-        body, first_line = rows[1:], 2
+        body = records[1:]
     else:
         statement_ids = [f"s{i}" for i in range(1, len(first))]
-        body, first_line = rows, 1
+        body = records
     width = len(statement_ids) + 1
-    participant_ids, cells = [], []
-    for k, row in enumerate(body):
+    participant_ids, cells, line_numbers = [], [], []
+    for line, row in body:
         if len(row) != width:
-            line = first_line + k
             if not any(cell.strip() for cell in row):
                 raise FormatError(file, "empty line between Q-sorts", line)
             raise FormatError(file, f"expected {width} fields (id + {width - 1} scores), found {len(row)}", line)
         participant_ids.append(row[0].strip())
         cells.append(row[1:])
+        line_numbers.append(line)
     if not cells:
         raise FormatError(file, "no Q-sorts after the header", 1)
-    line_numbers = list(range(first_line, first_line + len(cells)))   # one record per line
+    _check_id_column(file, participant_ids, line_numbers)
     scores = parse_score_block(cells, file, line_numbers, lambda c: f"column {c + 2} ({statement_ids[c]})")
     return statement_ids, participant_ids, scores.T, line_numbers
 
 
-def read_kenq_csv(path: str | os.PathLike, *, statements: str | os.PathLike | None = None) -> QData:
+def _check_id_column(file: str, participant_ids: list[str], lines: list[int]) -> None:
+    """Refuse, with a hint, a first column of repeated numbers: scores, not ids, i.e. a file with a row per
+    statement and no id column (R's ``write.csv(..., row.names = FALSE)``), which would be read transposed."""
+    if len(set(participant_ids)) == len(participant_ids) or not all(_is_number(p) for p in participant_ids):
+        return
+    first = {}
+    for pid, line in zip(participant_ids, lines):
+        if pid in first:
+            raise FormatError(file, f"the first column repeats {pid!r} (first on line {first[pid]}): it holds "
+                                    "scores, not participant ids. A file with a row per statement needs a first "
+                                    "column of statement ids, headed 'statement' (or empty, as R's write.csv "
+                                    "writes it)", line, "column 1")
+        first[pid] = line
+
+
+def read_kenq_csv(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+                  encoding: str | None = None) -> QData:
     """Read a Ken-Q/KADE CSV (one row per participant, header ``ID,s1..sN``)."""
     file = str(path)
-    statement_ids, participant_ids, sorts, lines = _participant_rows(file, read_text(path), header=True)
+    text = read_text(path, encoding=encoding)
+    statement_ids, participant_ids, sorts, lines = _participant_rows(file, text, header=True)
     texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
-    texts = read_statement_texts(texts_file, statement_ids) if texts_file.exists() or statements else None
+    texts = (read_statement_texts(texts_file, statement_ids, encoding=encoding)
+             if texts_file.exists() or statements else None)
     return check_study(file, sorts, participant_ids, statement_ids,
                        participant_where=[Where(n, "column 1 (participant)") for n in lines],
                        statement_where=[Where(1, f"column {c + 2}") for c in range(len(statement_ids))],
@@ -133,7 +149,7 @@ def write_kenq(path: str | os.PathLike, data: QData) -> list[Path]:
 
 
 # -- KADE ZIP ------------------------------------------------------------------------------------
-def _zip_members(archive: zipfile.ZipFile) -> dict[str, str]:
+def zip_members(archive: zipfile.ZipFile) -> dict[str, str]:
     """Lower-case base name -> member name, ignoring folders and macOS metadata."""
     members = {}
     for name in archive.namelist():
@@ -161,19 +177,23 @@ def _pattern_grid(file: str, text: str) -> Grid:
     return Grid.from_range(PATTERN_FIRST_SCORE + first, slots[first:last + 1])
 
 
-def read_kade_zip(path: str | os.PathLike) -> QData:
-    """Read a KADE project ZIP (``sorts.txt``, ``statements.txt``, ``pattern.txt``, ``name.txt``)."""
+def read_kade_zip(path: str | os.PathLike, *, encoding: str | None = None) -> QData:
+    """Read a KADE project ZIP (``sorts.txt``, ``statements.txt``, ``pattern.txt``, ``name.txt``).
+
+    The archive must stay within :data:`analysis.formats.archive.MAX_ARCHIVE_BYTES` unpacked.
+    """
+    from .archive import member_bytes, open_archive
+
     file = str(path)
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise FormatError(file, "not a ZIP archive") from None
-    with archive:
-        members = _zip_members(archive)
+    with open_archive(path) as archive:
+        members = zip_members(archive)
 
         def member_text(base: str) -> tuple[str, str] | None:
             name = members.get(base)
-            return None if name is None else (f"{file}!{name}", read_text(name, archive.read(name)))
+            if name is None:
+                return None
+            shown = f"{file}!{name}"
+            return shown, read_text(shown, member_bytes(file, archive, name), encoding=encoding)
 
         sorts_member = member_text("sorts.txt")
         if sorts_member is None:

@@ -1,7 +1,7 @@
 """Our CSV layout (what ``qsort analyze`` and the studio export use).
 
-First row ``statement`` then the participant ids; then one row per statement: its id, then the
-score each participant gave it (``;`` between fields is accepted too). Statement texts, when known, live beside it in
+First row ``statement`` (or an empty cell, as R's ``write.csv`` writes it) then the participant ids; then one
+row per statement: its id, then the score each participant gave it (``;`` between fields is accepted too). Statement texts, when known, live beside it in
 ``<name>_statements.csv`` (``statement,text``).
 
 ::
@@ -13,16 +13,19 @@ score each participant gave it (``;`` between fields is accepted too). Statement
 from __future__ import annotations
 
 import csv
-import io
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, parse_scores, read_text
+from ._common import FormatError, QData, Where, check_study, csv_records, parse_scores, read_text
 from .statements import read_statement_texts
 
-__all__ = ["read_matrix_csv", "write_csv", "texts_path_for"]
+__all__ = ["read_matrix_csv", "write_csv", "texts_path_for", "STATEMENT_COLUMN_HEADERS"]
+
+# The first header cell of a file with a row per statement: ours, or empty (R's write.csv of a data frame
+# with row names, e.g. a qmethod dataset).
+STATEMENT_COLUMN_HEADERS = ("statement", "")
 
 
 def texts_path_for(path: str | os.PathLike) -> Path:
@@ -31,35 +34,34 @@ def texts_path_for(path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + "_statements.csv")
 
 
-def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QData:
-    """Read our CSV layout; picks up ``<name>_statements.csv`` beside it when present."""
+def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None, encoding: str | None = None) -> QData:
+    """Read our CSV layout; picks up ``<name>_statements.csv`` beside it when present.
+
+    R's ``write.csv`` of a qmethod dataset (statements as rows, row names in the first column under an
+    empty header cell) is the same layout and is read the same way.
+    """
     file = str(path)
-    content = read_text(path) if text is None else text
-    # Excel in Dutch or Norwegian locales saves CSV with ';' between fields.
+    content = read_text(path, encoding=encoding) if text is None else text
+    # Excel in Dutch or Norwegian locales saves CSV with ';' between fields (R: write.csv2).
     first_line = content.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    rows, line_numbers, previous_end = [], [], 0
-    for row in reader:              # remember the line each record starts on (quotes may span lines)
-        rows.append(row)
-        line_numbers.append(previous_end + 1)
-        previous_end = reader.line_num
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()
-    if not rows:
+    records = csv_records(file, content, delimiter)
+    while records and not any(cell.strip() for cell in records[-1][1]):
+        records.pop()
+    if not records:
         raise FormatError(file, "empty file")
-    header = rows[0]
-    if not header or header[0].strip().lower() != "statement":
+    header = records[0][1]
+    if not header or header[0].strip().lower() not in STATEMENT_COLUMN_HEADERS:
         found = header[0] if header else ""
-        raise FormatError(file, f"the first header cell must be 'statement', found {found!r}", 1, "header")
+        raise FormatError(file, f"the first header cell must be 'statement' (or empty, as R's write.csv "
+                                f"writes it), found {found!r}", 1, "header")
     participant_ids = [cell.strip() for cell in header[1:]]
     if not participant_ids:
         raise FormatError(file, "no participant columns after 'statement'", 1, "header")
     participant_where = [Where(1, f"column {k + 2} (participant)") for k in range(len(participant_ids))]
     statement_ids, statement_where, scores = [], [], []
     width = len(header)
-    for k, row in enumerate(rows[1:], start=1):
-        line = line_numbers[k] if k < len(line_numbers) else None
+    for line, row in records[1:]:
         if not any(cell.strip() for cell in row):
             raise FormatError(file, "empty line between statements", line)
         if len(row) != width:
@@ -74,7 +76,7 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None) -> QDat
     texts = None
     texts_file = texts_path_for(path)
     if text is None and texts_file.exists():
-        texts = read_statement_texts(texts_file, statement_ids)
+        texts = read_statement_texts(texts_file, statement_ids, encoding=encoding)
     return check_study(file, sorts, participant_ids, statement_ids, participant_where=participant_where,
                        statement_where=statement_where, statement_texts=texts)
 

@@ -82,10 +82,11 @@ def _parse_grid(file: str, line: str, n_statements: int) -> Grid:
     return Grid.from_range(lowest, heights)
 
 
-def read_pqmethod(path: str | os.PathLike, *, statements: str | os.PathLike | None = None) -> QData:
+def read_pqmethod(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+                  encoding: str | None = None) -> QData:
     """Read a PQMethod ``.DAT`` (and the ``.STA`` beside it, or ``statements``)."""
     file = str(path)
-    lines = read_text(path).splitlines()
+    lines = read_text(path, encoding=encoding).splitlines()
     while lines and lines[-1].strip() == "":
         lines.pop()
     if not lines:
@@ -139,7 +140,7 @@ def read_pqmethod(path: str | os.PathLike, *, statements: str | os.PathLike | No
     sta = Path(statements) if statements is not None else sta_path_for(path)
     statement_ids = [f"sta_{i}" for i in range(1, n_statements + 1)]
     if sta is not None:
-        texts = read_statement_texts(sta, statement_ids)
+        texts = read_statement_texts(sta, statement_ids, encoding=encoding)
     return check_study(file, sorts, labels, statement_ids,
                        participant_where=[Where(n, "label") for n in label_lines],
                        statement_where=[Where(None, f"statement {i}") for i in range(1, n_statements + 1)],

@@ -3,13 +3,11 @@ our ``<study>_statements.csv`` (header ``statement,text`` or ``statement,text,ta
 id; tags separated by ``;``, e.g. ``price;strategy``)."""
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 from typing import Sequence
 
-from ._common import FormatError, read_text
+from ._common import FormatError, csv_records, read_text
 
 __all__ = ["read_statement_tags", "read_statement_texts", "statement_lines", "write_statement_lines"]
 
@@ -31,7 +29,7 @@ def statement_lines(file: str, text: str, n_statements: int | None) -> list[str]
 
 def _rows_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[list[str]]:
     """The rows of ``statement,text[,tags]``, one per statement id in that order (the header checked)."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for _line, row in csv_records(file, text)]
     if not rows:
         raise FormatError(file, "empty file", 1)
     header = [cell.strip().lower() for cell in rows[0]]
@@ -63,7 +61,8 @@ def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[
     return [row[1] for row in _rows_from_csv(file, text, statement_ids)]
 
 
-def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str]) -> list[tuple[str, ...]] | None:
+def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str], *,
+                        encoding: str | None = None) -> list[tuple[str, ...]] | None:
     """The tags of each statement (order of ``statement_ids``) from a ``statement,text,tags`` CSV.
 
     None when the file has no ``tags`` column or is not a CSV (``.STA`` and ``.txt`` hold texts only).
@@ -78,7 +77,7 @@ def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str]) -
     if Path(file).suffix.lower() != ".csv":
         return None
     try:
-        text = read_text(path)
+        text = read_text(path, encoding=encoding)
     except OSError as error:
         raise FormatError(file, f"cannot read statements: {error.strerror or error}") from None
     rows = _rows_from_csv(file, text, statement_ids)
@@ -87,7 +86,8 @@ def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str]) -
     return [tuple(dict.fromkeys(tag.strip() for tag in row[2].split(";") if tag.strip())) for row in rows]
 
 
-def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str]) -> list[str]:
+def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str], *,
+                         encoding: str | None = None) -> list[str]:
     """Statement texts for a study, in the order of ``statement_ids``.
 
     ``.csv``: our ``statement,text`` layout, matched by id; anything else (``.STA``, ``.txt``):
@@ -99,10 +99,7 @@ def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str]) 
     ['First', 'Second']
     """
     file = str(path)
-    try:
-        text = read_text(path)
-    except OSError as error:
-        raise FormatError(file, f"cannot read statements: {error.strerror or error}") from None
+    text = read_text(path, encoding=encoding)
     if Path(file).suffix.lower() == ".csv":
         return _texts_from_csv(file, text, statement_ids)
     return statement_lines(file, text, len(statement_ids))

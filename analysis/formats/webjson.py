@@ -11,31 +11,39 @@ Participant ids: the first of ``randomId``, ``partId``, ``participantId``, ``use
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, parse_scores, read_text
+from ._common import FormatError, QData, Where, check_study, load_json, parse_scores, read_text
 from .kenq import kenq_texts_path_for
 from .statements import read_statement_texts
 
-__all__ = ["read_web_json", "ID_FIELDS"]
+__all__ = ["read_web_json", "ID_FIELDS", "participant_ids_of"]
 
 ID_FIELDS = ("randomId", "partId", "participantId", "usercode", "userId", "name", "id")
 
 
+def _unwrapped(data):
+    """Some exports wrap the records a level or two down (e.g. ``{"responses": {...}}``): the records."""
+    for _level in range(3):
+        if not isinstance(data, dict) or "sort" in data or len(data) != 1:
+            break
+        inner = next(iter(data.values()))
+        if not (isinstance(inner, list) or isinstance(inner, dict) and all(isinstance(v, dict)
+                                                                            for v in inner.values())):
+            break
+        data = inner
+    return data
+
+
 def _records(file: str, data) -> list[tuple[str, dict]]:
+    data = _unwrapped(data)
     if isinstance(data, list):
         items = [(f"P{k + 1}", record) for k, record in enumerate(data)]
         where = "record {}"
     elif isinstance(data, dict):
-        # Some exports wrap the records one level down (e.g. {"responses": {...}}).
-        if "sort" not in data and len(data) == 1 and isinstance(next(iter(data.values())), (dict, list)):
-            inner = next(iter(data.values()))
-            if isinstance(inner, list) or all(isinstance(v, dict) for v in inner.values()):
-                return _records(file, inner)
         items = list(data.items())
         where = "record {!r}"
     else:
@@ -51,26 +59,29 @@ def _records(file: str, data) -> list[tuple[str, dict]]:
     return records
 
 
-def _participant_ids(records: list[tuple[str, dict]]) -> list[str]:
+def participant_ids_of(records: list[dict]) -> list[str] | None:
+    """The values of the first of :data:`ID_FIELDS` that every record has and that is unique, or None."""
     for name in ID_FIELDS:
-        values = [record.get(name) for _, record in records]
+        values = [record.get(name) for record in records]
         if all(isinstance(v, (str, int)) and str(v).strip() for v in values):
             ids = [str(v).strip() for v in values]
             if len(set(ids)) == len(ids):
                 return ids
-    return [key for key, _ in records]
+    return None
 
 
-def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | None = None) -> QData:
+def _participant_ids(records: list[tuple[str, dict]]) -> list[str]:
+    return participant_ids_of([record for _, record in records]) or [key for key, _ in records]
+
+
+def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+                  encoding: str | None = None) -> QData:
     """Read an Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON export."""
     file = str(path)
-    text = read_text(path)
+    text = read_text(path, encoding=encoding)
     if not text.strip():
         raise FormatError(file, "empty file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FormatError(file, f"not valid JSON: {error.msg}", error.lineno, f"column {error.colno}") from None
+    data = load_json(file, text)
     records = _records(file, data)
     participant_ids = _participant_ids(records)
     n_statements = None
@@ -92,7 +103,8 @@ def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | No
         where.append(Where(None, f"participant {pid!r} (record {key!r})"))
     statement_ids = [f"s{i}" for i in range(1, n_statements + 1)]
     texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
-    texts = read_statement_texts(texts_file, statement_ids) if texts_file.exists() or statements else None
+    texts = (read_statement_texts(texts_file, statement_ids, encoding=encoding)
+             if texts_file.exists() or statements else None)
     return check_study(file, np.array(columns, dtype=int).T, participant_ids, statement_ids,
                        participant_where=where,
                        statement_where=[Where(None, f"statement {i}") for i in range(1, n_statements + 1)],
