@@ -67,9 +67,9 @@ def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str], *
 
     None when the file has no ``tags`` column or is not a CSV (``.STA`` and ``.txt`` hold texts only).
 
-    >>> import tempfile, os
+    >>> import tempfile, os, pathlib
     >>> p = os.path.join(tempfile.mkdtemp(), "s.csv")
-    >>> _ = open(p, "w").write('statement,text,tags\\ns1,Low price,price\\ns2,Partners,"strategy; added-value"\\n')
+    >>> _ = pathlib.Path(p).write_text('statement,text,tags\\ns1,Low price,price\\ns2,Partners,"strategy; added-value"\\n')
     >>> read_statement_tags(p, ["s1", "s2"])
     [('price',), ('strategy', 'added-value')]
     """
