@@ -118,6 +118,28 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
     click.echo(f"Created {user.role} {user.email}")
 
 
+@main.command("set-password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+def set_password_command(email: str, password: str) -> None:
+    """Give an account a new password; every session logged in with the old one ends."""
+    from . import create_app, db
+    from .accounts import AccountError, find_user_by_email, set_password
+
+    with create_app().app_context():
+        session = db.get_session()
+        user = find_user_by_email(session, email)
+        try:
+            if user is None:
+                raise AccountError(f"email: there is no account for {email}")
+            set_password(session, user, password)
+        except AccountError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+    click.echo(f"New password set for {email}; its sessions have ended")
+
+
 @main.command("export")
 @click.argument("study_id", type=int)
 @click.option("--format", "fmt", required=True,

@@ -18,6 +18,9 @@ DEFAULTS = {
     "LANGUAGES": dict(LANGUAGES),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": None,  # None: as HTTPS
+    "HTTPS": None,  # served over HTTPS: Secure cookies and HSTS. None: when PUBLIC_URL starts with https://
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # seconds a login lasts (a working day)
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "LOGIN_ATTEMPTS_PER_15_MIN": 10,
     "PUBLIC_URL": None,  # e.g. https://survey.example.com, used in printed and exported links
@@ -59,6 +62,10 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "qsort.sqlite")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if app.config["HTTPS"] is None:
+        app.config["HTTPS"] = str(app.config["PUBLIC_URL"] or "").lower().startswith("https://")
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
     app.config["PROXY_FIX"] = proxy_count(app.config["PROXY_FIX"])
 
 

@@ -38,6 +38,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="researcher")  # researcher | interviewer | admin
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Stored in each login session too; raised on logout and password change, which ends every session
+    # (a copied cookie stops working), since Flask's sessions live in the cookie, not on the server.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     studies: Mapped[list["Study"]] = relationship(back_populates="owner")
 

@@ -7,7 +7,6 @@ import io
 import json
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np

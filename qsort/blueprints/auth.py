@@ -1,7 +1,14 @@
 """Researcher and interviewer login, logout, and the ``login_required`` guard.
 
-Failed logins are counted per email and per address (LoginAttempt rows); after
-LOGIN_ATTEMPTS_PER_15_MIN failures in 15 minutes further attempts are refused without checking the password.
+Rate limit: failed logins are counted per (email, address) in LoginAttempt rows; after LOGIN_ATTEMPTS_PER_15_MIN
+failures in 15 minutes that email is refused from that address without checking the password (so a stranger
+cannot lock a real user out from elsewhere, and users behind one proxy do not lock each other out). An attempt
+is recorded and committed *before* its password is checked, and counted after: of any number of parallel
+attempts at most the limit get a password check. The address is ``request.remote_addr``; behind a reverse
+proxy it is the proxy's unless the app is configured to trust X-Forwarded-For (README, ProxyFix).
+
+Sessions: a login session is permanent (PERMANENT_SESSION_LIFETIME) and carries the account's
+``session_version``; logout and a password change raise it, which ends every session of the account.
 """
 from __future__ import annotations
 
@@ -12,11 +19,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from ..accounts import EMAIL_PATTERN, find_user_by_email, verify_password
+from ..accounts import EMAIL_PATTERN, end_sessions, find_user_by_email, verify_password
 from ..db import get_session
 from ..models import LoginAttempt, User, utcnow
 
@@ -32,8 +39,13 @@ class LoginForm(FlaskForm):
 
 @bp.before_app_request
 def load_logged_in_user() -> None:
+    """``g.user``: the logged-in user, unless their session was ended (logout or password change elsewhere)."""
     user_id = session.get("user_id")
-    g.user = get_session().get(User, user_id) if user_id is not None else None
+    user = get_session().get(User, user_id) if user_id is not None else None
+    if user is not None and session.get("session_version") != user.session_version:
+        session.clear()
+        user = None
+    g.user = user
 
 
 def login_required(view=None, *, roles: tuple[str, ...] = ("researcher", "admin", "interviewer")):
@@ -52,20 +64,31 @@ def login_required(view=None, *, roles: tuple[str, ...] = ("researcher", "admin"
     return wrapped
 
 
-def _too_many_failures(email: str) -> bool:
-    since = utcnow() - RATE_WINDOW
-    count = get_session().scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.at >= since,
-            or_(LoginAttempt.email == email.lower(), LoginAttempt.remote_addr == (request.remote_addr or "")),
-        )
-    )
-    return count >= current_app.config["LOGIN_ATTEMPTS_PER_15_MIN"]
-
-
-def _record_failure(email: str) -> None:
+def _record_attempt(email: str, address: str) -> LoginAttempt:
+    """Record a login attempt, committed before its password is checked (and old attempts forgotten)."""
     db = get_session()
-    db.add(LoginAttempt(email=email.lower(), remote_addr=request.remote_addr or ""))
+    db.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - RATE_WINDOW))
+    attempt = LoginAttempt(email=email, remote_addr=address)
+    db.add(attempt)
+    db.commit()
+    return attempt
+
+
+def _over_the_limit(email: str, address: str) -> bool:
+    """Whether this (email, address) has more attempts in the window than the limit, counting the one just
+    recorded: the k-th attempt committed sees at least k, so at most the limit pass, however many run at once."""
+    count = get_session().scalar(select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.email == email, LoginAttempt.remote_addr == address,
+        LoginAttempt.at >= utcnow() - RATE_WINDOW))
+    return count > current_app.config["LOGIN_ATTEMPTS_PER_15_MIN"]
+
+
+def _forget_attempts(email: str, address: str, *only: LoginAttempt) -> None:
+    db = get_session()
+    if only:
+        db.execute(delete(LoginAttempt).where(LoginAttempt.id.in_([a.id for a in only])))
+    else:
+        db.execute(delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.remote_addr == address))
     db.commit()
 
 
@@ -81,18 +104,20 @@ def _safe_next(target: str | None, user: User) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip()
-        if _too_many_failures(email):
+        email, address = form.email.data.strip().lower(), (request.remote_addr or "")[:64]
+        attempt = _record_attempt(email, address)
+        if _over_the_limit(email, address):
+            _forget_attempts(email, address, attempt)   # refused unchecked: it does not prolong the wait
             flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
             return render_template("auth/login.html", form=form), 429
         user = find_user_by_email(get_session(), email)
-        if verify_password(user, form.password.data):
-            get_session().execute(delete(LoginAttempt).where(LoginAttempt.email == email.lower()))
-            get_session().commit()
+        if verify_password(user, form.password.data):   # one hash, known email or not
+            _forget_attempts(email, address)
             session.clear()
+            session.permanent = True
             session["user_id"] = user.id
+            session["session_version"] = user.session_version
             return redirect(_safe_next(request.args.get("next"), user))
-        _record_failure(email)
         flash(_("Email or password is not right."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -100,5 +125,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out here and on every other device: a copy of the session cookie no longer works."""
+    if g.get("user") is not None:
+        end_sessions(get_session(), g.user)
     session.clear()
     return redirect(url_for("auth.login"))
