@@ -14,7 +14,7 @@ name        file                                                            writ
             (+ ``<name>_statements.txt``)
 ``kade``    KADE project ZIP (sorts.txt, statements.txt, pattern.txt, ...)  :func:`write_kade_zip`
 ``json``    Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON (``sort`` = "+2|-1|...")  (read only)
-``webcsv``  EQ Web Sort (Google Sheets, Netlify) and Quince (Baserow) CSV     (read only)
+``webcsv``  EQ Web Sort (Google Sheets, Netlify) and Quince (Baserow) CSV    (read only)
             result exports: cells ``partId: P1``, ``sort: +2|-1|...``
 ==========  ==============================================================  ==========================
 

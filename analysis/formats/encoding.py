@@ -4,7 +4,7 @@ Q-sort and statement files come from Excel, PQMethod, KADE and web tools on Wind
 many languages. :func:`decode` takes, in this order:
 
 1. the encoding the caller names (``qsort analyze --encoding NAME``; ``read_sorts(..., encoding=NAME)``);
-2. UTF-8, with or without a BOM, and UTF-16 with a BOM (Excel's "Unicode text");
+2. UTF-8, with or without a BOM, and UTF-16 with a BOM (Excel's "Unicode text") or without one;
 3. Windows-1252, when the text reads as plausible Western European text in it (old PQMethod and Excel
    files in English, Dutch, Norwegian, German, French, ...): every character outside ASCII is a Western
    letter or common punctuation, and such letters are a minority of all letters;
@@ -62,6 +62,9 @@ def decode(file: str, raw: bytes, encoding: str | None = None) -> str:
                        (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
             return _decode_as(file, raw, codec)
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        return utf16
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -83,6 +86,16 @@ def _decode_as(file: str, raw: bytes, encoding: str) -> str:
         byte = raw[error.start:error.start + 1].hex()
         raise FormatError(file, f"byte 0x{byte} is not {encoding} text; {ASK_FOR_ENCODING}",
                           line, f"byte {column}") from None
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text without a BOM: mostly ASCII, so every other byte is NUL (which UTF-8 would accept)."""
+    if len(raw) < 4 or len(raw) % 2:
+        return None
+    for codec, zeros in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if zeros.count(0) * 4 >= len(raw) * 3 // 2:          # at least 3 in 4 of those bytes are NUL
+            return _strict(raw, codec)
+    return None
 
 
 def _strict(raw: bytes, encoding: str) -> str | None:

@@ -83,13 +83,9 @@ def _over_the_limit(email: str, address: str) -> bool:
     return count > current_app.config["LOGIN_ATTEMPTS_PER_15_MIN"]
 
 
-def _forget_attempts(email: str, address: str, *only: LoginAttempt) -> None:
-    db = get_session()
-    if only:
-        db.execute(delete(LoginAttempt).where(LoginAttempt.id.in_([a.id for a in only])))
-    else:
-        db.execute(delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.remote_addr == address))
-    db.commit()
+def _forget(*conditions) -> None:
+    get_session().execute(delete(LoginAttempt).where(*conditions))
+    get_session().commit()
 
 
 def _safe_next(target: str | None, user: User) -> str:
@@ -107,12 +103,12 @@ def login():
         email, address = form.email.data.strip().lower(), (request.remote_addr or "")[:64]
         attempt = _record_attempt(email, address)
         if _over_the_limit(email, address):
-            _forget_attempts(email, address, attempt)   # refused unchecked: it does not prolong the wait
+            _forget(LoginAttempt.id == attempt.id)       # refused unchecked: it does not prolong the wait
             flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
             return render_template("auth/login.html", form=form), 429
         user = find_user_by_email(get_session(), email)
         if verify_password(user, form.password.data):   # one hash, known email or not
-            _forget_attempts(email, address)
+            _forget(LoginAttempt.email == email, LoginAttempt.remote_addr == address)
             session.clear()
             session.permanent = True
             session["user_id"] = user.id

@@ -224,6 +224,7 @@ def test_a_named_encoding_that_does_not_fit_names_line_and_byte(tmp_path):
     ("Żółć gęślą jaźń\nCena jest najważniejsza dla klienta\n", "cp1250"),
     ("价格是最重要的\n交货时间要准确\n供应商的技术支持\n", "gbk"),
     ("Price\n", "utf-16"),
+    ("statement,P1\ns1,0\n", "utf-16-le"),                      # no BOM: every other byte is NUL
     ("Prijs € en kwaliteit\n", "utf-8-sig"),
 ])
 def test_encodings_are_read_as_written(text, encoding):
@@ -273,3 +274,13 @@ def test_error_paths_never_leak_the_temporary_folder(tmp_path):
                                       "s.STA": b"one\ntwo\n"})
     error = error_of(bad)
     assert str(error).startswith(f"{bad}!") and os.sep + "qsort-zip-" not in str(error)
+
+
+@pytest.mark.parametrize("name", ["analysis.formats.encoding", "analysis.formats.archive",
+                                  "analysis.formats.websort_csv", "analysis.formats._common"])
+def test_docstring_examples_of_the_new_modules(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
