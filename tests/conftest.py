@@ -1,4 +1,4 @@
-"""Shared fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner``, ``session``.
+"""Shared fixtures in the style of Flask's tutorial: ``app``, ``client``, ``session``.
 
 Each test gets a fresh SQLite database in a temporary instance folder, migrated to the newest schema.
 """
@@ -40,11 +40,6 @@ def app(tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 @pytest.fixture
