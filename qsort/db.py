@@ -37,10 +37,6 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
-def get_engine() -> Engine:
-    return current_app.extensions["qsort_engine"]
-
-
 def get_session() -> Session:
     """The session of the current request (created on first use, closed at teardown)."""
     if "db_session" not in g:

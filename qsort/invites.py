@@ -164,15 +164,6 @@ def _line_number(problem: str) -> int:
     return int(match.group(0)) if match else 0
 
 
-def read_invite_csv(data: bytes | str) -> list[Invitee]:
-    """The invitees in a CSV, or InviteError naming the line and column of each problem in its form
-    (checks against the study's codes are made by :func:`check_invitees`)."""
-    invitees, problems = parse_invite_csv(data)
-    if problems:
-        raise InviteError(problems)
-    return invitees
-
-
 def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
     """Parse an invite CSV (comma or semicolon separated, UTF-8 with or without BOM).
 

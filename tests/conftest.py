@@ -1,4 +1,4 @@
-"""Shared fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner``, ``session``.
+"""Shared fixtures in the style of Flask's tutorial: ``app``, ``client``, ``session``.
 
 Each test gets a fresh database, migrated to the newest schema: SQLite in a temporary instance folder, or a database
 of its own on a PostgreSQL server when ``QSORT_DATABASE_URL`` names one (``make test-postgres``; tests/databases.py).
@@ -66,11 +66,6 @@ def app(tmp_path, database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 @pytest.fixture

@@ -1,17 +1,24 @@
-"""Test data: a small study with a participant, usable from app tests and browser tests alike.
+"""The tests' one module of test data and page helpers, used by app tests and browser tests alike (test modules
+import helpers from here or get them as fixtures from a conftest, never from one another).
 
 >>> study, token = make_study(session)                 # 9 statements, grid -2..2 with heights 1,2,3,2,1
 >>> client.get(f"/s/{token}")                           # the participant's link
+>>> study = make_supplier_study(session, make_user(session))   # a researcher's study with real value elements
+>>> make_participant(session, study, "C01", state="submitted", scores=SORT_A)
+>>> login(client, "ana@example.com")                   # through the login form, CSRF included
 """
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from itertools import count
 
 from sqlalchemy.orm import Session
 
-from qsort.models import Participant, Question, Statement, Study, User
+from qsort.accounts import create_account
+from qsort.models import (Answer, CardComment, Move, Note, Participant, Placement, Question, Sort, Statement, Study,
+                          User, utcnow)
 
 _numbers = count(1)
 
@@ -111,13 +118,151 @@ def csrf_from(response) -> str:
     return match.group(1)
 
 
+# -- a researcher's study with sorts in any state --------------------------------------------------------------
+
+# Nine value elements and their archetypes; the grid is SMALL_GRID.
+SUPPLIER_TEXTS = ["Lowest price", "Fast delivery", "Technical advice", "Long-term partnership",
+                  "Flexible payment terms", "Innovation together", "Reliable quality", "Personal contact",
+                  "Sustainability"]
+SUPPLIER_TAGS = [["price"], ["added-value"], ["added-value"], ["strategy"], ["price"], ["strategy"],
+                 ["added-value"], ["added-value"], ["strategy"]]
+
+
+def make_supplier_study(session, owner, title="Supplier value study", status="open", n_questions=2) -> Study:
+    """A researcher's study of nine supplier value elements (real texts and archetype tags, en + nl), grid -2..2
+    with heights 1,2,3,2,1, a question before the sort and one after (``n_questions=0``: none)."""
+    study = Study(owner=owner, title=title, status=status, languages=["en", "nl"], default_language="en",
+                  texts={"welcome": {"en": "Welcome", "nl": "Welkom"}, "thank_you": {"en": "Thanks"}},
+                  labels={"most": {"en": "Most important"}, "least": {"en": "Least important"}},
+                  grid_scores=list(SMALL_GRID[0]), grid_heights=list(SMALL_GRID[1]), extreme_comments="optional",
+                  ask_would_pay=True)
+    for position, (text, tags) in enumerate(zip(SUPPLIER_TEXTS, SUPPLIER_TAGS)):
+        study.statements.append(Statement(position=position, code=f"S{position + 1:02d}", text=text, tags=tags,
+                                          translations={"nl": f"{text} (nl)"}))
+    if n_questions:
+        study.questions.append(Question(position=0, phase="pre", kind="single", prompt={"en": "Your role?"},
+                                        options=[{"value": "buyer", "label": {"en": "Buyer"}},
+                                                 {"value": "engineer", "label": {"en": "Engineer"}}]))
+        study.questions.append(Question(position=1, phase="post", kind="text",
+                                        prompt={"en": "Anything to add?"}))
+    session.add(study)
+    session.commit()
+    return study
+
+
+# Sorts that fit the 1,2,3,2,1 grid: one score per statement, in statement order.
+SORT_A = [2, 1, 1, 0, 0, 0, -1, -1, -2]
+SORT_B = [-2, -1, -1, 0, 0, 0, 1, 1, 2]
+SORT_C = [0, 2, 1, -1, 0, 1, -2, 0, -1]
+
+
+def make_participant(session, study, code, state=None, scores=None, *, source="invite", name="", minutes=12,
+                     attributes=None, with_extras=True) -> Participant:
+    """A participant with a sort in ``state`` (None: not started). Complete sorts get placements from
+    ``scores``; with_extras adds comments, answers, a note and moves."""
+    participant = Participant(study=study, code=code, name=name or f"Contact {code}", email=f"{code.lower()}@ex.com",
+                              source=source, attributes=attributes or {"account": f"Account {code}"})
+    session.add(participant)
+    if state is not None:
+        started = utcnow() - timedelta(minutes=minutes + 5)
+        sort = Sort(participant=participant, state=state, started_at=started,
+                    step={"started": "instructions", "presorted": "grid", "sorted": "postsort",
+                          "submitted": "done"}[state],
+                    step_seconds={"welcome": 20.0, "presort": 100.0, "grid": 300.0})
+        participant.consent = "given"
+        statements = study.statements
+        if scores is not None:
+            slots: dict[int, int] = {}
+            for statement, score in zip(statements, scores):
+                sort.placements.append(Placement(statement=statement, score=score, slot=slots.get(score, 0)))
+                slots[score] = slots.get(score, 0) + 1
+        if state == "submitted":
+            sort.submitted_at = started + timedelta(minutes=minutes)
+        if with_extras and scores is not None:
+            top = [s for s, v in zip(statements, scores) if v == max(scores)]
+            bottom = [s for s, v in zip(statements, scores) if v == min(scores)]
+            for st in top:
+                sort.comments.append(CardComment(statement_id=st.id, text=f"{code} needs {st.text.lower()}",
+                                                 would_pay="yes"))
+            for st in bottom:
+                sort.comments.append(CardComment(statement_id=st.id, text="Not relevant for us"))
+            questions = study.questions
+            if questions:
+                sort.answers.append(Answer(question_id=questions[0].id, value="buyer"))
+                if len(questions) > 1:
+                    sort.answers.append(Answer(question_id=questions[1].id, value=f"Notes from {code}"))
+            sort.notes.append(Note(statement_id=None, text=f"Interview note for {code}"))
+            for seq, statement in enumerate(statements[:3]):
+                sort.moves.append(Move(statement_id=statement.id, from_place="deck", to_place="pile:agree",
+                                       client_seq=seq, client_time=started + timedelta(seconds=seq * 10)))
+        session.add(sort)
+    session.commit()
+    return participant
+
+
+# -- a participant going through the flow ----------------------------------------------------------------------
+
+class Respondent:
+    """Walks a participant through the flow with the test client, carrying the CSRF token like a browser."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.token = token
+        self.csrf = None
+
+    def url(self, path: str = "") -> str:
+        return f"/s/{self.token}{path}"
+
+    def get(self, path: str = "", **kwargs):
+        response = self.client.get(self.url(path), **kwargs)
+        if b'name="csrf-token"' in response.data:
+            self.csrf = csrf_from(response)
+        return response
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        if self.csrf is None:
+            self.get("/welcome")
+        return self.client.post(self.url(path), data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+    def post_json(self, path: str, body, csrf: bool = True):
+        if self.csrf is None:
+            self.get("/welcome")
+        headers = {"X-CSRFToken": self.csrf} if csrf else {}
+        return self.client.post(self.url(path), json=body, headers=headers)
+
+    def consent(self):
+        self.get("/welcome")
+        return self.post("/welcome", {"consent": "y", "agree": "Start"})
+
+    def through_instructions(self):
+        self.consent()
+        self.get("/instructions")
+        return self.post("/instructions", {"submit": "Continue"})
+
+
+def sort_to_grid(respondent, study):
+    """Through the instructions, a presort draft, then a valid submitted grid."""
+    respondent.through_instructions()
+    presort = {str(s.id): "agree" for s in study.statements}
+    assert respondent.post_json("/api/draft", {"revision": 1, "step": "presort", "presort": presort}).status_code == 200
+    response = respondent.post_json("/api/submit", {"revision": 2, "placements": valid_placements(study)})
+    assert response.status_code == 200, response.json
+    return response
+
+
 # -- logging in and reading pages ------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
 
 
+def make_user(session: Session, email: str = "ana@example.com", name: str = "Ana", role: str = "researcher") -> User:
+    """An account that can log in with :data:`PASSWORD`."""
+    return create_account(session, email=email, password=PASSWORD, name=name, role=role)
+
+
 def login(client, email: str, password: str = PASSWORD):
-    """Log ``client`` in through the login form (with its CSRF token); returns the response (302 on success)."""
+    """Log ``client`` in through the login form (with its CSRF token); returns the response: 302 when it worked,
+    401 or 429 when not (the ``auth`` fixture's ``auth.login`` asserts that it worked)."""
     token = csrf_from(client.get("/auth/login"))
     return client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
 
@@ -174,3 +319,30 @@ def form_values(response, field: str) -> dict[str, list[str]]:
     assert form is not None, f"no form with a field {field!r} on the page"
     return {name: [value.removeprefix("\r").removeprefix("\n") for value in values]
             for name, values in form.items()}
+
+
+def shown_columns(html: str) -> dict[int, list[str]]:
+    """The studio's drawing of one sort (templates/studio/participant.html): score -> the card codes in each
+    column, top to bottom."""
+    columns = {}
+    for part in html.split('<section class="sort-column')[1:]:
+        score = re.search(r'<h3 class="column-score">([^<]*)</h3>', part).group(1).strip()
+        columns[int(score)] = re.findall(r'<span class="card-code">([^<]*)</span>', part.split("</section>")[0])
+    return columns
+
+
+def stored_columns(sort: Sort, scores: list[int]) -> dict[int, list[str]]:
+    """What the database holds for ``sort``: score -> the codes of the statements placed there, in slot order,
+    for every column in ``scores`` (empty ones too)."""
+    columns: dict[int, list[str]] = {score: [] for score in scores}
+    for placement in sorted(sort.placements, key=lambda p: (p.score, p.slot, p.statement.position)):
+        columns.setdefault(placement.score, []).append(placement.statement.code)
+    return columns
+
+
+def columns_of(scores: list[int]) -> dict[int, list[str]]:
+    """The columns a sort given as one score per statement (S01, S02, ... in order) should have."""
+    columns: dict[int, list[str]] = {score: [] for score in sorted(set(scores))}
+    for number, score in enumerate(scores, start=1):
+        columns[score].append(f"S{number:02d}")
+    return columns

@@ -1,12 +1,12 @@
-"""Fixtures for the participant flow: a small study (9 statements, grid -2..2 with heights 1,2,3,2,1).
-
-The factory itself is ``tests.factories.make_study``; browser tests reuse it.
+"""Fixtures of the app tests: a participant going through a small study (9 statements, grid -2..2 with heights
+1,2,3,2,1), and ``auth`` to log the test client in and out. The data itself comes from ``tests.factories``
+(browser tests use the same factories).
 """
 from __future__ import annotations
 
 import pytest
 
-from tests.factories import csrf_from, make_study
+from tests.factories import PASSWORD, Respondent, csrf_from, login, make_study, make_user
 
 
 @pytest.fixture
@@ -20,44 +20,34 @@ def token(small_study):
     return small_study[1]
 
 
-class Respondent:
-    """Walks a participant through the flow with the test client, carrying the CSRF token like a browser."""
-
-    def __init__(self, client, token: str):
-        self.client = client
-        self.token = token
-        self.csrf = None
-
-    def url(self, path: str = "") -> str:
-        return f"/s/{self.token}{path}"
-
-    def get(self, path: str = "", **kwargs):
-        response = self.client.get(self.url(path), **kwargs)
-        if b'name="csrf-token"' in response.data:
-            self.csrf = csrf_from(response)
-        return response
-
-    def post(self, path: str, data: dict | None = None, **kwargs):
-        if self.csrf is None:
-            self.get("/welcome")
-        return self.client.post(self.url(path), data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
-
-    def post_json(self, path: str, body, csrf: bool = True):
-        if self.csrf is None:
-            self.get("/welcome")
-        headers = {"X-CSRFToken": self.csrf} if csrf else {}
-        return self.client.post(self.url(path), json=body, headers=headers)
-
-    def consent(self):
-        self.get("/welcome")
-        return self.post("/welcome", {"consent": "y", "agree": "Start"})
-
-    def through_instructions(self):
-        self.consent()
-        self.get("/instructions")
-        return self.post("/instructions", {"submit": "Continue"})
-
-
 @pytest.fixture
 def respondent(client, token):
     return Respondent(client, token)
+
+
+class AuthActions:
+    """Log the test client in and out through the real forms, CSRF token included (as in Flask's tutorial)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str = "ana@example.com", password: str = PASSWORD):
+        """Log in and assert that it worked; returns the client, now logged in."""
+        response = login(self.client, email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return self.client
+
+    def logout(self):
+        token = csrf_from(self.client.get("/auth/login"))
+        return self.client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def researcher(session):
+    """The researcher account ana@example.com (password ``tests.factories.PASSWORD``)."""
+    return make_user(session)

@@ -1,25 +1,8 @@
 """Login, logout, rate limiting and the login_required guard."""
-import re
-
 import pytest
 
 from qsort.accounts import AccountError, create_account
-
-PASSWORD = "correct horse battery"
-
-
-def csrf_from(response) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True)).group(1)
-
-
-def login(client, email, password):
-    token = csrf_from(client.get("/auth/login"))
-    return client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-@pytest.fixture
-def researcher(session):
-    return create_account(session, email="ana@example.com", password=PASSWORD, name="Ana")
+from tests.factories import PASSWORD, csrf_from, login
 
 
 def test_password_is_hashed(researcher):

@@ -6,7 +6,7 @@ import threading
 from sqlalchemy import func, select
 
 from qsort.models import Move, Participant, Placement, Sort
-from tests.factories import make_study, valid_placements
+from tests.factories import Respondent, make_study, valid_placements
 
 
 def sort_of(session, token) -> Sort:
@@ -180,7 +180,6 @@ def test_submit_is_idempotent_and_then_locks_the_grid(respondent, small_study, s
 
 def test_submit_from_two_tabs_at_once_gives_one_sort(app, small_study, session):
     study, token = small_study
-    from tests.app.conftest import Respondent
 
     respondent = Respondent(app.test_client(), token)
     respondent.through_instructions()
@@ -209,7 +208,6 @@ def test_submit_from_two_tabs_at_once_gives_one_sort(app, small_study, session):
 
 def test_concurrent_drafts_keep_the_highest_revision(app, small_study, session):
     study, token = small_study
-    from tests.app.conftest import Respondent
 
     respondent = Respondent(app.test_client(), token)
     respondent.through_instructions()
@@ -241,7 +239,6 @@ def test_concurrent_drafts_keep_the_highest_revision(app, small_study, session):
 
 
 def test_free_distribution_accepts_any_column_counts(client, session):
-    from tests.app.conftest import Respondent
 
     study, token = make_study(session, free_distribution=True)
     respondent = Respondent(client, token)
@@ -251,7 +248,6 @@ def test_free_distribution_accepts_any_column_counts(client, session):
 
 
 def test_a_study_without_a_grid_refuses_a_submission_without_crashing(client, session):
-    from tests.app.conftest import Respondent
 
     study, token = make_study(session, n_statements=3, scores=[], heights=[])
     respondent = Respondent(client, token)

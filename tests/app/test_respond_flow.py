@@ -4,22 +4,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from qsort.models import CardComment, Move, Participant
-from tests.factories import make_study, valid_placements
+from tests.factories import Respondent, make_study, sort_to_grid
 
 
 def stored(session, token) -> Participant:
     session.expire_all()
     return session.scalar(select(Participant).where(Participant.token == token))
-
-
-def sort_to_grid(respondent, study):
-    """Through the instructions, a presort draft, then a valid submitted grid."""
-    respondent.through_instructions()
-    presort = {str(s.id): "agree" for s in study.statements}
-    assert respondent.post_json("/api/draft", {"revision": 1, "step": "presort", "presort": presort}).status_code == 200
-    response = respondent.post_json("/api/submit", {"revision": 2, "placements": valid_placements(study)})
-    assert response.status_code == 200, response.json
-    return response
 
 
 def test_link_redirects_to_welcome_then_to_the_current_step(respondent):
@@ -94,7 +84,6 @@ def test_postsort_asks_why_for_extreme_cards_and_would_pay_for_the_top(responden
 
 
 def test_required_comments_and_invalid_would_pay_are_refused(client, session):
-    from tests.app.conftest import Respondent
 
     study, token = make_study(session, extreme_comments="required")
     respondent = Respondent(client, token)
@@ -139,7 +128,6 @@ def test_questions_validate_every_kind_and_store_answers(respondent, small_study
 
 
 def test_done_shows_thank_you_and_a_safe_redirect(client, session):
-    from tests.app.conftest import Respondent
 
     study, token = make_study(session, questions=[], redirect_url="https://example.com/after")
     respondent = Respondent(client, token)
@@ -154,7 +142,6 @@ def test_done_shows_thank_you_and_a_safe_redirect(client, session):
 
 
 def test_pre_questions_come_between_welcome_and_instructions(client, session):
-    from tests.app.conftest import Respondent
 
     study, token = make_study(session, pre_questions=True)
     respondent = Respondent(client, token)
@@ -167,7 +154,6 @@ def test_pre_questions_come_between_welcome_and_instructions(client, session):
 
 
 def test_a_study_without_postsort_or_questions_completes_at_the_grid(client, session):
-    from tests.app.conftest import Respondent
 
     study, token = make_study(session, questions=[], extreme_comments="off", ask_would_pay=False)
     respondent = Respondent(client, token)

@@ -5,9 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from qsort.models import Answer, Move, Participant, Placement, Sort
-from tests.app.conftest import Respondent
-from tests.app.test_respond_flow import sort_to_grid
-from tests.factories import add_participant, csrf_from, make_study, valid_placements
+from tests.factories import Respondent, add_participant, csrf_from, make_study, sort_to_grid, valid_placements
 
 
 @pytest.mark.parametrize("path", ["", "/welcome", "/instructions", "/sort", "/postsort", "/questions", "/done",

@@ -7,7 +7,7 @@ import pytest
 
 from qsort.accounts import create_account
 from qsort.models import Participant, Question, Sort, Statement, Study, StudyShare
-from tests.app.test_auth import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD, csrf_from, login
 
 # A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
 STRING_ARGUMENTS = {"fmt": "csv", "language": "nl"}

@@ -7,25 +7,23 @@ import re
 
 import pytest
 
-from qsort.accounts import create_account
 from qsort.models import Answer, Participant, Placement, Question, Sort, Statement, Study
-from tests.app.test_auth import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD, csrf_from, login, make_user
 
 
 @pytest.fixture
-def ana(session):
-    return create_account(session, email="ana@example.com", password=PASSWORD, name="Ana")
+def ana(researcher):
+    return researcher
 
 
 @pytest.fixture
 def bob(session):
-    return create_account(session, email="bob@example.com", password=PASSWORD, name="Bob")
+    return make_user(session, "bob@example.com", "Bob")
 
 
 @pytest.fixture
-def logged_in(client, ana):
-    assert login(client, "ana@example.com", PASSWORD).status_code == 302
-    return client
+def logged_in(auth, ana):
+    return auth.login("ana@example.com")
 
 
 class Studio:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from qsort.models import Participant, Study
 
-from .studio_data_helpers import SORT_A, SORT_B, SORT_C, csrf_from, login, make_participant, make_study, make_user
+from tests.factories import (SORT_A, SORT_B, SORT_C, Respondent, csrf_from, login, make_participant,
+                             make_supplier_study, make_user, valid_placements)
 
 MIMETYPES = {"csv": "text/csv", "pqmethod": "application/zip", "kenq": "application/zip", "kade": "application/zip",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -19,7 +21,7 @@ MIMETYPES = {"csv": "text/csv", "pqmethod": "application/zip", "kenq": "applicat
 
 @pytest.fixture
 def study(session):
-    study = make_study(session, make_user(session))
+    study = make_supplier_study(session, make_user(session))
     make_participant(session, study, "C01", state="submitted", scores=SORT_A)
     make_participant(session, study, "C02", state="submitted", scores=SORT_B)
     make_participant(session, study, "C03", state="sorted", scores=SORT_C)
@@ -30,13 +32,12 @@ def study(session):
 @pytest.fixture
 def target(session, study):
     """An empty study with the same statements and grid, to import into."""
-    return make_study(session, study.owner, title="Target")
+    return make_supplier_study(session, study.owner, title="Target")
 
 
 @pytest.fixture
-def ana(client, study):
-    login(client, "ana@example.com")
-    return client
+def ana(auth, study):
+    return auth.login("ana@example.com")
 
 
 def upload(client, study, files: list[tuple[bytes, str]], with_csrf=True):
@@ -124,7 +125,7 @@ def test_export_problem_is_explained(ana, study, session):
 
 
 def test_another_researchers_study_is_404(ana, session):
-    theirs = make_study(session, make_user(session, "bob@example.com", "Bob"), title="Bob's")
+    theirs = make_supplier_study(session, make_user(session, "bob@example.com", "Bob"), title="Bob's")
     make_participant(session, theirs, "B1", state="submitted", scores=SORT_A)
     for url in (f"/studio/{theirs.id}/data", f"/studio/{theirs.id}/data/export/json",
                 f"/studio/{theirs.id}/data/export/xlsx", f"/studio/{theirs.id}/data/import"):
@@ -143,12 +144,9 @@ def test_anonymous_is_sent_to_login(client, study):
 
 def test_a_real_participant_flow_shows_up_in_progress_and_exports(client, session):
     """Invite in the studio, sort through the respond flow (separate browser session), see it in the studio."""
-    from tests.app.conftest import Respondent
-    from tests.factories import valid_placements
-
-    study = make_study(session, make_user(session))
+    study = make_supplier_study(session, make_user(session))
     researcher = client.application.test_client()
-    login(researcher, "ana@example.com")
+    assert login(researcher, "ana@example.com").status_code == 302
     token = csrf_from(researcher.get(f"/studio/{study.id}/participants"))
     researcher.post(f"/studio/{study.id}/participants/invite", data={"csrf_token": token, "code": "R1",
                                                                      "name": "Real Person"})
@@ -180,3 +178,15 @@ def test_a_real_participant_flow_shows_up_in_progress_and_exports(client, sessio
     csv_text = researcher.get(f"/studio/{study.id}/data/export/csv").get_data(as_text=True)
     assert csv_text.splitlines()[0] == '"statement","R1"'
     assert csv_text.splitlines()[1] == '"S01",-2'
+
+
+def test_overview_list_and_data_tab_count_the_same_complete_sorts(ana, study):
+    """Complete = the grid was submitted (flow.COMPLETE_STATES): C01 and C02 finished, C03 is still on the
+    questions after the sort; the preview never counts. Every page says 3."""
+    pattern = r"<strong>(\d+)</strong><span>Complete sorts</span>"
+    overview = ana.get(f"/studio/{study.id}").get_data(as_text=True)
+    data_tab = ana.get(f"/studio/{study.id}/data").get_data(as_text=True)
+    listing = ana.get("/studio/").get_data(as_text=True)
+    assert re.findall(pattern, overview) == re.findall(pattern, data_tab) == ["3"]
+    row = listing[listing.index(study.title):].split("</tr>")[0]
+    assert re.findall(r'<td class="num">(\d+)</td>', row)[-1] == "3"

@@ -8,21 +8,21 @@ import pytest
 from sqlalchemy import select
 
 from qsort import progress
-from qsort.invites import InviteError, read_invite_csv
+from qsort.invites import InviteError, parse_invite_csv
 from qsort.models import Participant
 
-from .studio_data_helpers import SORT_A, SORT_B, csrf_from, login, make_participant, make_study, make_user
+from tests.factories import (SORT_A, SORT_B, columns_of, csrf_from, make_participant, make_supplier_study,
+                             make_user, shown_columns, stored_columns)
 
 
 @pytest.fixture
 def study(session):
-    return make_study(session, make_user(session))
+    return make_supplier_study(session, make_user(session))
 
 
 @pytest.fixture
-def ana(client, study):
-    login(client, "ana@example.com")
-    return client
+def ana(auth, study):
+    return auth.login("ana@example.com")
 
 
 def participants_of(session, study):
@@ -129,17 +129,20 @@ def test_csv_errors_name_line_and_column_and_import_nothing(ana, study, session)
     assert [p.code for p in participants_of(session, study)] == ["C09"]
 
 
-def test_csv_reader_errors():
-    with pytest.raises(InviteError, match="empty"):
-        read_invite_csv(b"")
-    with pytest.raises(InviteError, match="line 1: no code, name or email column"):
-        read_invite_csv("region,segment\nNorth,OEM\n")
-    with pytest.raises(InviteError, match="line 1, column Email: the same column"):
-        read_invite_csv("email,Email\na@b.cd,a@b.cd\n")
-    with pytest.raises(InviteError, match="line 2: the file is not UTF-8"):
-        read_invite_csv("name\n".encode() + "Bjørn".encode("latin-1"))
-    with pytest.raises(InviteError, match="no participants"):
-        read_invite_csv("name,email\n")
+@pytest.mark.parametrize("data, problem", [
+    (b"", "empty"),
+    ("region,segment\nNorth,OEM\n", "line 1: no code, name or email column"),
+    ("email,Email\na@b.cd,a@b.cd\n", "line 1, column Email: the same column"),
+    ("name\n".encode() + "Bjørn".encode("latin-1"), "line 2: the file is not UTF-8"),
+    ("name,email\n", "no participants"),
+])
+def test_csv_reader_errors(data, problem):
+    """Problems in the file itself, by line and column (the study's own codes are checked later)."""
+    try:
+        invitees, problems = parse_invite_csv(data)
+    except InviteError as error:  # a file that cannot be read at all
+        invitees, problems = [], error.problems
+    assert invitees == [] and any(problem in p for p in problems), problems
 
 
 def test_csv_upload_without_file_is_refused(ana, study):
@@ -222,7 +225,11 @@ def test_finished_sort_shows_grid_comments_answers_notes(ana, study, session):
     response = ana.get(f"/studio/{study.id}/participants/{person.id}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.count('class="sort-column') == 5
+    session.expire_all()
+    stored = session.get(Participant, person.id).sort
+    # Which card is in which column, in the participant's order: as stored, and as the sort was given.
+    assert shown_columns(page) == stored_columns(stored, study.grid_scores) == columns_of(SORT_A)
+    assert shown_columns(page)[2] == ["S01"] and shown_columns(page)[0] == ["S04", "S05", "S06"]
     assert page.count('<li class="sorted-card') == 9
     assert "C1 needs lowest price" in page and "Not relevant for us" in page   # why? comments
     assert "Would pay more:" in page                                            # would-pay on the top card
@@ -234,7 +241,7 @@ def test_finished_sort_shows_grid_comments_answers_notes(ana, study, session):
 def test_preview_and_foreign_participants_are_404(ana, study, session):
     preview = make_participant(session, study, "PV", state="submitted", scores=SORT_A, source="preview")
     assert ana.get(f"/studio/{study.id}/participants/{preview.id}").status_code == 404
-    other = make_study(session, make_user(session, "bob@example.com", "Bob"), title="Bob's")
+    other = make_supplier_study(session, make_user(session, "bob@example.com", "Bob"), title="Bob's")
     theirs = make_participant(session, other, "B1")
     assert ana.get(f"/studio/{study.id}/participants/{theirs.id}").status_code == 404
     assert ana.get(f"/studio/{other.id}/participants").status_code == 404
@@ -277,3 +284,8 @@ def test_participant_page_renders_in_every_state(ana, study, session):
     assert "Now at" in texts[1] and "Instructions" in texts[1]
     assert "Draft: the participant has not submitted the grid yet." in texts[2]
     assert texts[3].count('<li class="sorted-card') == 9 and "Draft:" not in texts[3]
+    session.expire_all()
+    assert shown_columns(texts[3]) == stored_columns(session.get(Participant, people[3].id).sort,
+                                                     study.grid_scores) == columns_of(SORT_B)
+    # A draft (grid not submitted) is drawn as it stands too.
+    assert shown_columns(texts[2]) == stored_columns(session.get(Participant, people[2].id).sort, study.grid_scores)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.app.studio_data_helpers import PASSWORD, SORT_A, SORT_B, SORT_C, make_participant, make_study, make_user
+from tests.factories import (PASSWORD, SORT_A, SORT_B, SORT_C, columns_of, make_participant, make_supplier_study,
+                             make_user)
 
 
 @pytest.fixture
 def filled_study(session):
-    study = make_study(session, make_user(session))
+    study = make_supplier_study(session, make_user(session))
     make_participant(session, study, "C01", name="Ann Smith", state="submitted", scores=SORT_A,
                      attributes={"account": "Acme Ltd", "revenue_band": "A", "region": "North"})
     make_participant(session, study, "C02", name="Bo Jensen", state="submitted", scores=SORT_B, minutes=25)
@@ -58,6 +59,9 @@ def test_participants_and_data_pages(live_server, filled_study, request, screens
     c01 = next(p for p in filled_study.participants if p.code == "C01")
     page.goto(f"{base}/participants/{c01.id}")
     assert page.locator(".sort-column").count() == 5
+    shown = {int(column.locator(".column-score").inner_text()): column.locator(".card-code").all_inner_texts()
+             for column in page.locator(".sort-column").all()}
+    assert shown == columns_of(SORT_A), "each card in the column the participant put it in"
     screenshot(page, f"{size}-participant")
 
     page.goto(base + "/participants/import")

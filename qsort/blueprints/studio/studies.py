@@ -14,8 +14,8 @@ from wtforms import StringField, TextAreaField
 from ... import flow, studies
 from ...db import get_session
 from ...models import Participant, Study
-from .blueprint import (bp, is_owner, load_study, owner_only, page_status, refuse, save_form, saved,
-                        visible_studies_query, form_errors)
+from .blueprint import (bp, form_errors, is_owner, load_study, owner_only, page_status, refuse, save_form, saved,
+                        visible_studies_query)
 from .forms import (BasicsForm, ConfirmForm, DeleteForm, SettingsForm, ShareForm, label_titles, per_language_form,
                     text_titles)
 

@@ -18,15 +18,15 @@ from qsort.flow import COMPLETE_STATES
 from qsort.cli import main as cli
 from qsort.models import Participant, Study
 
-from tests.app.studio_data_helpers import (PASSWORD, SORT_A, SORT_B, SORT_C, make_participant, make_study,
-                                           make_user)
+from tests.factories import PASSWORD, SORT_A, SORT_B, SORT_C, make_participant, make_supplier_study, make_user
+from tests.paths import DATASETS
 
 FILE_FORMATS = ("csv", "pqmethod", "kenq", "kade")
 
 
 @pytest.fixture
 def study(session):
-    study = make_study(session, make_user(session))
+    study = make_supplier_study(session, make_user(session))
     make_participant(session, study, "C01", state="submitted", scores=SORT_A, attributes={"account": "Acme",
                                                                                         "region": "North"})
     make_participant(session, study, "C02", state="sorted", scores=SORT_B)       # grid submitted: counts
@@ -39,7 +39,7 @@ def study(session):
 
 def empty_copy(session, study, title="Copy") -> Study:
     """A study with the same statements and grid and no participants (where imports go)."""
-    return make_study(session, study.owner, title=title)
+    return make_supplier_study(session, study.owner, title=title)
 
 
 def sorts_by_code(study: Study) -> dict[str, dict[str, int]]:
@@ -204,7 +204,7 @@ def test_xlsx_has_the_sheets_and_rows(session, study):
 
 
 def test_no_complete_sorts_is_a_clear_error(session):
-    study = make_study(session, make_user(session))
+    study = make_supplier_study(session, make_user(session))
     with pytest.raises(exchange.ExchangeError, match="no complete sorts"):
         exchange.export_study(session, study, "csv")
     assert exchange.export_study(session, study, "json").content  # the study itself can always be exported
@@ -319,8 +319,6 @@ def test_sorts_matrix_matches_placements(session, study):
 
 
 # -- real data -----------------------------------------------------------------------------------------
-
-from tests.paths import DATASETS  # noqa: E402
 
 KOC = DATASETS / "koc"
 
