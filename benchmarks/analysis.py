@@ -13,7 +13,8 @@ Every case runs in a fresh subprocess, so its peak resident memory (ru_maxrss fr
 * the bootstrap (1,000 resamples of 40 x 50) and parallel analysis (100 random studies of 3,000 sorts).
 
 Targets (issue 2): analyze < 2 s at 3,000 sorts; < 5 s and < 1 GB at 100,000; centroid < 5 s at 3,000;
-a 1,000-resample bootstrap of 40 x 50 < 3 s; parallel analysis of 3,000 sorts (100 iterations) < 10 s. R qmethod here: 0.18 s at 200, 7.7 s at 1,000, 272 s at 3,000.
+a 1,000-resample bootstrap of 40 x 50 < 3 s; parallel analysis of 3,000 sorts (100 iterations) < 10 s.
+R qmethod here: 0.18 s at 200, 7.7 s at 1,000, 272 s at 3,000.
 """
 from __future__ import annotations
 

@@ -90,7 +90,8 @@ def main(argv=None) -> None:
         named = np.mean([suggest_archetype(s, rule) is not None for s in group])
         margins = [sorted(s.values())[-1] - sorted(s.values())[-2] for s in group]
         print(f"  {label:<32} {len(group):>5}: named {100 * named:5.1f}%   lead of the best tag: "
-              f"1% {np.percentile(margins, 1):.2f}, median {np.median(margins):.2f}, 95% {np.percentile(margins, 95):.2f}")
+              f"1% {np.percentile(margins, 1):.2f}, median {np.median(margins):.2f}, "
+              f"95% {np.percentile(margins, 95):.2f}")
     print(f"\n{time.perf_counter() - start:.1f} s")
 
 

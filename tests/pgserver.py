@@ -5,7 +5,8 @@ Debian's server binaries (``apt-get install postgresql``; ``.ci/postgres.sh`` in
 then the server runs as the ``postgres`` system user (through ``runuser``), in a folder it owns.
 
     python -m tests.pgserver run -- COMMAND...    # start, create database "qsort", run COMMAND with
-                                                  # QSORT_DATABASE_URL=postgresql+psycopg://..., stop; COMMAND's exit code
+                                                  # QSORT_DATABASE_URL=postgresql+psycopg://..., stop;
+                                                  # exits with COMMAND's exit code
 
 ``fast=True`` (the test suite) turns off fsync and synchronous commit: a crash of the machine may lose the test
 database, which is thrown away anyway. Benchmarks use ``fast=False``: PostgreSQL as installed, durable commits.

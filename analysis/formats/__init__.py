@@ -39,7 +39,7 @@ from pathlib import Path
 from ._common import (MAX_ABS_SCORE, MAX_FIELD_CHARS, FormatError, QData, csv_records, load_json,
                       read_text)
 from .archive import MAX_ARCHIVE_BYTES, open_archive, read_zip
-from .kenq import read_kade_zip, read_kenq_csv, write_kade_zip, write_kenq
+from .kenq import read_kenq_csv, write_kade_zip, write_kenq
 from .matrix_csv import STATEMENT_COLUMN_HEADERS, read_matrix_csv, write_csv
 from .pqmethod import read_pqmethod, write_pqmethod
 from .statements import read_statement_texts

@@ -1,7 +1,8 @@
 """Our CSV layout (what ``qsort analyze`` and the studio export use).
 
 First row ``statement`` (or an empty cell, as R's ``write.csv`` writes it) then the participant ids; then one
-row per statement: its id, then the score each participant gave it (``;`` between fields is accepted too). Statement texts, when known, live beside it in
+row per statement: its id, then the score each participant gave it (``;`` between fields is accepted too).
+Statement texts, when known, live beside it in
 ``<name>_statements.csv`` (``statement,text``).
 
 ::

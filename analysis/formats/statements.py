@@ -69,7 +69,8 @@ def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str], *
 
     >>> import tempfile, os, pathlib
     >>> p = os.path.join(tempfile.mkdtemp(), "s.csv")
-    >>> _ = pathlib.Path(p).write_text('statement,text,tags\\ns1,Low price,price\\ns2,Partners,"strategy; added-value"\\n')
+    >>> text = 'statement,text,tags\\ns1,Low price,price\\ns2,Partners,"strategy; added-value"\\n'
+    >>> _ = pathlib.Path(p).write_text(text)
     >>> read_statement_tags(p, ["s1", "s2"])
     [('price',), ('strategy', 'added-value')]
     """

@@ -63,7 +63,8 @@ class BasicsForm(FlaskForm):
 
 
 class SettingsForm(BasicsForm):
-    extreme_comments = RadioField(_l("Comments on the cards at both extremes"), choices=choices(list(zip(COMMENT_MODES, COMMENT_MODES))))
+    extreme_comments = RadioField(_l("Comments on the cards at both extremes"),
+                                  choices=choices(list(zip(COMMENT_MODES, COMMENT_MODES))))
     ask_would_pay = BooleanField(_l("Ask \"Would you pay more for this?\" about the most important cards"))
     redirect_url = StringField(_l("Send participants to this address when they finish (optional)"),
                                validators=[Optional(), Length(max=1000)])

@@ -122,7 +122,8 @@ def test_on_a_real_analysis_every_card_is_drawn_once_and_the_groups_agree_with_t
         assert sorted(cards) == list(range(14))
         heights = [len(column["cards"]) for column in drawn["columns"]]
         assert heights == [2, 3, 4, 3, 2]
-        arrows = {card["index"] for column in drawn["columns"] for card in column["cards"] if card["direction"] == "\u25ba"}
+        arrows = {card["index"] for column in drawn["columns"] for card in column["cards"]
+                  if card["direction"] == "\u25ba"}
         sheet = sheets[vid]
         assert {r.index for r in sheet.higher} <= arrows <= {r.index for r in sheet.higher + sheet.highest}
         assert sheet.to_dict()["viewpoint"] == vid

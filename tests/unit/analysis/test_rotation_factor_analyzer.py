@@ -120,7 +120,8 @@ def test_command_line_rotation_shows_the_factor_correlations(tmp_path):
 
     from qsort.cli import main
 
-    result = CliRunner().invoke(main, ["analyze", str(LIPSET / "lipset.csv"), "--factors", "3", "--rotation", "oblimin"])
+    result = CliRunner().invoke(main, ["analyze", str(LIPSET / "lipset.csv"), "--factors", "3",
+                                       "--rotation", "oblimin"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["params"]["rotation"] == "oblimin" and np.array(out["rotated_factor_correlations"]).shape == (3, 3)

@@ -173,7 +173,8 @@ def test_to_dict_contract(lipset):
     assert [v["id"] for v in d["viewpoints"]] == ["1+", "1-", "2", "3+", "3-"]
     first = d["viewpoints"][0]
     assert {"id", "factor", "pole", "archetype", "archetype_scores", "participants", "weak"} <= set(first)
-    assert (first["factor"], first["factor_index"], first["pole"], first["participants"]) == ("f1", 0, "+", ["US3", "US4"])
+    assert ((first["factor"], first["factor_index"], first["pole"], first["participants"])
+            == ("f1", 0, "+", ["US3", "US4"]))
     assert set(first["archetype_scores"]) == {"a", "b", "c"} and len(first["zscores"]) == 33
     assert all(isinstance(v, int) for v in first["factor_array"])
     assert d["segments"]["JP5"] == {"viewpoint": "1-", "archetype": d["viewpoints"][1]["archetype"],
