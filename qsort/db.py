@@ -37,6 +37,11 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
+def get_engine() -> Engine:
+    """The app's engine, for work outside a session (the health check's own connection)."""
+    return current_app.extensions["qsort_engine"]
+
+
 def get_session() -> Session:
     """The session of the current request (created on first use, closed at teardown)."""
     if "db_session" not in g:

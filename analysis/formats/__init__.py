@@ -27,7 +27,7 @@ nested too deeply, and ZIPs that unpack to more than 64 MB (:mod:`analysis.forma
 Example
 -------
 >>> from analysis.formats import read_sorts
->>> data = read_sorts("/work/shared/reference/lipset/pqmethod/LIPSET.DAT")   # doctest: +SKIP
+>>> data = read_sorts("tests/data/reference/lipset/pqmethod/LIPSET.DAT")     # doctest: +SKIP
 >>> data.sorts.shape, data.participant_ids[:2], str(data.grid)                # doctest: +SKIP
 ((33, 9), ['US1', 'US2'], '-4..+4: 2,3,4,5,5,5,4,3,2')
 """

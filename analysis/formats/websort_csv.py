@@ -17,10 +17,10 @@ is a header.
 
 Example
 -------
->>> import os, tempfile
+>>> import os, pathlib, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "quince.csv")
->>> _ = open(path, "w").write('id,r1,r2,r3\\n1,(randomId): a1,(partId): P1,sort: -1|0|1\\n'
-...                           '2,(randomId): b2,(partId): P2,sort: 1|0|-1\\n')
+>>> _ = pathlib.Path(path).write_text('id,r1,r2,r3\\n1,(randomId): a1,(partId): P1,sort: -1|0|1\\n'
+...                                   '2,(randomId): b2,(partId): P2,sort: 1|0|-1\\n')
 >>> data = read_websort_csv(path)
 >>> data.participant_ids, data.sorts[:, 0].tolist()
 (['a1', 'b2'], [-1, 0, 1])
