@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-postgres lint chromium install install-test benchmark translations migration clean
+.PHONY: run test test-postgres lint chromium postgresql install install-test benchmark translations migration clean
 
 PIP    := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
 
@@ -33,7 +33,7 @@ run: install
 	$(BIN)/qsort serve --host $(HOST) --port $(PORT)
 
 # Install, lint, and run every test: unit, app and browser.
-test: install-test lint chromium
+test: install-test lint chromium postgresql
 	$(BIN)/python -m pytest -q
 
 # Ruff checks the Python code (rules in pyproject.toml); it never rewrites a file.
@@ -45,7 +45,14 @@ lint: install-test
 CHROMIUM ?= $(or $(QSORT_CHROMIUM),/usr/bin/chromium)
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium:
-	@[ -x "$(CHROMIUM)" ] || { 	  echo "$(CHROMIUM) is missing: installing Debian's chromium and fonts-dejavu-core for the browser tests"; 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@[ -x "$(CHROMIUM)" ] || { \
+	  echo "$(CHROMIUM) is missing: installing Debian's chromium and fonts-dejavu-core for the browser tests"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+# One fault test (tests/app/test_faults.py) restarts a private PostgreSQL server: install Debian's when missing.
+postgresql:
+	@.ci/postgres.sh --install-only
 
 # The same suite on a private PostgreSQL server (installed from Debian when missing, stopped afterwards).
 test-postgres: install-test

@@ -344,6 +344,16 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"the server did not answer /healthz; see {self.log_path}")
 
+    def worker_cpu_seconds(self) -> float:
+        """CPU time used so far by the gunicorn workers (children of the master): on a shared machine this, not
+        the wall clock, says what one worker could do with a core of its own."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        ticks = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -494,9 +504,14 @@ def main() -> None:
         server.wait_ready()
         started = time.perf_counter()
         if args.max_rate:
+            cpu_before = server.worker_cpu_seconds()
             recorder, saves, wall = asyncio.run(max_rate(server.port, tokens, args.seconds, args.concurrency))
+            cpu = server.worker_cpu_seconds() - cpu_before
             print(f"max rate: {args.workers} worker(s) x {args.threads} thread(s), {engine}, {args.concurrency} "
-                  f"clients back to back: {saves} draft saves in {wall:.1f} s = {saves / wall:.0f} saves/s")
+                  f"clients back to back: {saves} draft saves in {wall:.1f} s = {saves / wall:.0f} saves/s "
+                  f"(load average {os.getloadavg()[0]:.1f})")
+            print(f"worker CPU: {cpu:.1f} s = {cpu / max(saves, 1) * 1000:.1f} ms per save (with the page requests "
+                  f"before), i.e. {saves / cpu if cpu else 0:.0f} saves per CPU-second of one worker")
             print(recorder.table())
             return
         recorder, sent = asyncio.run(run_flow(server.port, tokens, study, args, sleep))

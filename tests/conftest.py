@@ -27,10 +27,9 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _drop_postgres_template():
+def _drop_templates():
     yield
-    if databases.SERVER_URL is not None:
-        databases.drop_template()
+    databases.drop_template()
 
 
 @pytest.fixture
@@ -49,7 +48,7 @@ def empty_database_url(tmp_path):
 
 @pytest.fixture
 def app(tmp_path, database_url):
-    from qsort import create_app, db
+    from qsort import create_app
 
     app = create_app({
         "TESTING": True,
@@ -57,8 +56,7 @@ def app(tmp_path, database_url):
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": True,
     })
-    app.instance_path = str(tmp_path)
-    db.upgrade_schema(app)
+    app.instance_path = str(tmp_path)  # the database is already at the newest migration (tests/databases.py)
     yield app
     app.extensions["qsort_engine"].dispose()
 

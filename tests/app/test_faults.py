@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -110,8 +111,12 @@ def gunicorn(app, tmp_path):
         wait_until_healthy(url, server)
         yield url, fault_file, server
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown (a worker may still be booting)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()
 
 
