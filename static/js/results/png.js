@@ -7,7 +7,8 @@ if (button) {
     const svg = document.getElementById(button.dataset.source).querySelector("svg");
     const width = Number(svg.getAttribute("width"));
     const height = Number(svg.getAttribute("height"));
-    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
+    // A data: URL, not a blob: one: the CSP allows images from 'self' and data: only.
+    const url = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
     const image = new Image();
     image.onload = () => {
       const canvas = document.createElement("canvas");
@@ -16,7 +17,6 @@ if (button) {
       const context = canvas.getContext("2d");
       context.scale(2, 2);
       context.drawImage(image, 0, 0, width, height);
-      URL.revokeObjectURL(url);
       canvas.toBlob((blob) => {
         const link = document.createElement("a");
         link.href = URL.createObjectURL(blob);
