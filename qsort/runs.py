@@ -27,7 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .i18n import text as _
-from .matrix import MatrixError, complete_sorts, participant_ids, score_maps, statement_ids, study_grid
+from .matrix import (MatrixError, complete_sort_ids, complete_sorts, participant_ids, score_maps, statement_ids,
+                     study_grid)
 from .models import AnalysisRun, Participant, Sort, Study, User, utcnow
 
 CORRELATIONS = ("pearson", "spearman", "kendall")
@@ -229,10 +230,11 @@ def newer_sorts(session: Session, run: AnalysisRun) -> int:
     """How many complete sorts (matching the run's filter) the run does not hold: sorts submitted since."""
     snap = run.snapshot
     held = set(snap["sort_ids"])
-    found = complete_sorts(session, run.study)
     filt = snap.get("filter")
-    if filt:
-        found = [s for s in found if str((s.participant.attributes or {}).get(filt["attribute"], "")) == filt["value"]]
+    if not filt:  # the common case: ids only, no sort loaded
+        return sum(1 for sort_id in complete_sort_ids(session, run.study) if sort_id not in held)
+    found = complete_sorts(session, run.study)
+    found = [s for s in found if str((s.participant.attributes or {}).get(filt["attribute"], "")) == filt["value"]]
     return sum(1 for s in found if s.id not in held)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from .. import pictures, runs
 from ..db import get_session
@@ -101,7 +102,10 @@ def run(study_id: int, run_id: int):
     keys = runs.attribute_keys(rows)
     attribute = request.args.get("attribute") or (keys[0] if keys else "")
     cross = runs.cross_table(rows, attribute) if attribute in keys else None
+    swatches = {vid: Markup(render_template("results/_swatch.html", colour=analysis.colour(vid)))
+                for vid in analysis.found.ids}
     return render_template("results/run.html", study=study, record=record, analysis=analysis, rows=rows,
+                           swatches=swatches,
                            keys=keys, cross=cross, newer=runs.newer_sorts(session, record), choices=_choices())
 
 
@@ -109,9 +113,9 @@ def run(study_id: int, run_id: int):
 def flag(study_id: int, run_id: int):
     session = get_session()
     record = _run_or_404(load_study(study_id), run_id)
+    factor, _bar, participant = request.form.get("cell", "").partition("|")  # "<factor>|<participant id>"
     try:
-        runs.toggle_flag(session, record, request.form.get("participant", ""),
-                         int(request.form.get("factor", "-1")))
+        runs.toggle_flag(session, record, participant, int(factor))
     except (runs.RunError, ValueError) as problem:
         flash(str(problem), "error")
     return _back(study_id, run_id, "loadings")

@@ -111,8 +111,7 @@ def test_a_click_flags_and_undo_takes_it_back(app, demo, session):
     token = csrf_from(client.get(f"/studio/{demo.id}/results/{run_id}"))
     row = 0
     factor = int(np.flatnonzero(before.result.flagged[row])[0])
-    client.post(f"/studio/{demo.id}/results/{run_id}/flag",
-                data={"csrf_token": token, "participant": "DEMO-01", "factor": str(factor)})
+    client.post(f"/studio/{demo.id}/results/{run_id}/flag", data={"csrf_token": token, "cell": f"{factor}|DEMO-01"})
     session.expire_all()
     record = session.get(AnalysisRun, run_id)
     assert record.steps == [{"participant": "DEMO-01", "factor": None}]
@@ -232,7 +231,7 @@ def test_another_researcher_sees_no_run_and_changes_nothing(app, demo, session):
             url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 response = bob.open(url, method=method, data={"csrf_token": token, "name": "x", "accept": "1",
-                                                               "participant": "DEMO-01", "factor": "0"})
+                                                               "cell": "0|DEMO-01"})
                 assert response.status_code == 404, (method, url)
     session.expire_all()
     assert json.dumps(session.get(AnalysisRun, run_id).result, sort_keys=True) == stored
