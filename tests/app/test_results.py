@@ -290,3 +290,17 @@ def test_lipset_pages_show_the_reference_numbers(app, lipset, extraction, rotati
     scree = _text(client.get(f"/studio/{lipset.id}/results/new"))
     titles = [float(v) for v in re.findall(r"<title>\d+: (\d+\.\d\d)</title>", scree)]
     assert titles == pytest.approx([round(e, 2) for e in ref["cor_eigenvalues"]], abs=0.006)
+
+
+def test_make_run_demo_has_fifteen_marked_demo_sorts_once(app, session):
+    from qsort.demo import install_demo
+    from qsort.matrix import count_complete_sorts
+
+    lines = install_demo(session, "http://x")
+    install_demo(session, "http://x")
+    study = session.scalar(select(Study))
+    demo_people = [p for p in study.participants if p.source == "demo"]
+    assert len(demo_people) == 15 and count_complete_sorts(session, study) == 15
+    assert all(p.code.startswith("DEMO-") and p.attributes["demo"] == "simulated" for p in demo_people)
+    assert {"relationship_stage", "role", "revenue_band"} <= set(demo_people[0].attributes)
+    assert "15 simulated demo sorts" in lines[0]
