@@ -25,7 +25,7 @@ def scree_svg(eigenvalues: list[float], parallel: list[float] | None, labels: di
     """
     eigs = list(eigenvalues)[:n]
     par = list(parallel or [])[:len(eigs)]
-    width, height, left, right, top, bottom = 520, 260, 44, 16, 16, 58
+    width, height, left, right, top, bottom = 600, 260, 44, 16, 16, 58
     top_value = max([*eigs, *par, 1.0]) * 1.1
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -54,16 +54,14 @@ def scree_svg(eigenvalues: list[float], parallel: list[float] | None, labels: di
     body.append(f'<polyline points="{points}" fill="none" stroke="#1f6feb" stroke-width="2"/>')
     body += [f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="#1f6feb"><title>{i + 1}: {v:.2f}</title>'
              f'</circle>' for i, v in enumerate(eigs)]
-    legend_y = height - 10
-    body.append(f'<line x1="{left}" y1="{legend_y - 4}" x2="{left + 20}" y2="{legend_y - 4}" stroke="#1f6feb" '
-                f'stroke-width="2"/><text x="{left + 26}" y="{legend_y}" font-size="11">'
-                f'{escape(labels["eigen"])}</text>')
-    body.append(f'<line x1="{left + 170}" y1="{legend_y - 4}" x2="{left + 190}" y2="{legend_y - 4}" '
-                f'stroke="#d4630b" stroke-width="2" stroke-dasharray="6 4"/><text x="{left + 196}" y="{legend_y}" '
-                f'font-size="11">{escape(labels["parallel"])}</text>')
-    body.append(f'<line x1="{left + 340}" y1="{legend_y - 4}" x2="{left + 360}" y2="{legend_y - 4}" stroke="#999" '
-                f'stroke-dasharray="2 3"/><text x="{left + 366}" y="{legend_y}" font-size="11">'
-                f'{escape(labels["kaiser"])}</text>')
+    # The legend in one row, each item placed after the previous one's text (about 6 px a character at 11 px).
+    legend_y, x0 = height - 10, left
+    for key, stroke, dash in (("eigen", "#1f6feb", ""), ("parallel", "#d4630b", "6 4"), ("kaiser", "#999", "2 3")):
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        body.append(f'<line x1="{x0}" y1="{legend_y - 4}" x2="{x0 + 20}" y2="{legend_y - 4}" stroke="{stroke}" '
+                    f'stroke-width="2"{dashed}/><text x="{x0 + 26}" y="{legend_y}" font-size="11">'
+                    f'{escape(labels[key])}</text>')
+        x0 += 26 + 6 * len(labels[key]) + 14
     return _svg(width, height, body, labels["title"])
 
 

@@ -304,3 +304,14 @@ def test_make_run_demo_has_fifteen_marked_demo_sorts_once(app, session):
     assert all(p.code.startswith("DEMO-") and p.attributes["demo"] == "simulated" for p in demo_people)
     assert {"relationship_stage", "role", "revenue_band"} <= set(demo_people[0].attributes)
     assert "15 simulated demo sorts" in lines[0]
+
+
+@pytest.mark.parametrize("lang,words", [("nl", ["Standpunten en kopertypes", "Ladingen en markeringen"]),
+                                        ("nb", ["Synspunkter og kjøpertyper", "Ladninger og markeringer"])])
+def test_results_pages_speak_dutch_and_norwegian(app, demo, lang, words):
+    client = _client(app)
+    run_id = _make_run(client, demo)
+    page = _text(client.get(f"/studio/{demo.id}/results/{run_id}?lang={lang}"))
+    assert all(word in page for word in words)
+    viewpoint = _text(client.get(f"/studio/{demo.id}/results/{run_id}/viewpoint/1"))
+    assert ("Spiekbrief" if lang == "nl" else "Huskeliste") in viewpoint
