@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .i18n import text as _
@@ -202,8 +202,7 @@ def create_run(session: Session, study: Study, user: User | None, params: dict, 
     n_statements, n_sorts = len(snap["statements"]), len(snap["participants"])
     if params["nfactors"] > min(n_sorts, n_statements - 1):
         raise RunError(_("%(k)s factors need more sorts: there are %(n)s.", k=params["nfactors"], n=n_sorts))
-    count = session.scalar(select(AnalysisRun.id).where(AnalysisRun.study_id == study.id)
-                           .order_by(AnalysisRun.id.desc()).limit(1)) or 0
+    count = session.scalar(select(func.count()).select_from(AnalysisRun).where(AnalysisRun.study_id == study.id))
     run = AnalysisRun(study=study, created_by_id=user.id if user else None, params=params, snapshot=snap, steps=[],
                       viewpoint_names={}, name=_("Analysis %(n)s", n=count + 1))
     try:

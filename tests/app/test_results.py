@@ -315,3 +315,18 @@ def test_results_pages_speak_dutch_and_norwegian(app, demo, lang, words):
     assert all(word in page for word in words)
     viewpoint = _text(client.get(f"/studio/{demo.id}/results/{run_id}/viewpoint/1"))
     assert ("Spiekbrief" if lang == "nl" else "Huskeliste") in viewpoint
+
+
+def test_bipolar_viewpoints_have_their_own_pages(app, demo, session):
+    client = _client(app)
+    run_id = _make_run(client, demo, nfactors=2)
+    ids = runs.compute(session.get(AnalysisRun, run_id)).found.ids
+    assert "1+" in ids and "1-" in ids  # price and added-value buyers at the two ends of factor 1
+    for vid in ("1+", "1-"):
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for("results.viewpoint", study_id=demo.id, run_id=run_id, viewpoint_id=vid)
+        page = _text(client.get(url))
+        assert f"({vid})" in page
+        assert client.get(url + "/grid.svg").status_code == 200
