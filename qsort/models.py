@@ -313,6 +313,13 @@ class AnalysisRun(Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     factor_names: Mapped[list[Any]] = mapped_column(default=list)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # The results pages (qsort/runs.py): a name, the sorts as they were when the run was made (matrix, ids,
+    # sort ids), the manual flag changes in order (undo pops the last), viewpoint id -> {name, colour}.
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    steps: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    viewpoint_names: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, default=utcnow, onupdate=utcnow)
 
     study: Mapped[Study] = relationship(back_populates="analysis_runs")
 

@@ -19,6 +19,7 @@ from ..accounts import create_account, find_user_by_email
 from ..flow import DEFAULT_GRID_SCORES, LANGUAGES
 from ..models import Participant, Question, Statement, Study, User
 from . import content
+from .sorts import DEMO_SOURCE, add_demo_sorts
 
 DEMO_EMAIL = "demo@example.com"
 DEFAULT_PASSWORD = "qsort-demo-password"  # documented in README; demo only
@@ -79,11 +80,13 @@ def install_demo(session: Session, base_url: str) -> list[str]:
         study = build_study(owner)
         session.add(study)
         session.commit()
+    add_demo_sorts(session, study)  # simulated, marked source "demo": a first analysis has something to find
     invite = unused_invite(session, study)
     base = base_url.rstrip("/")
     return [
         f"Demo study: {study.title} ({len(study.statements)} statements, "
-        f"grid {study.grid_scores[0]:+d}..{study.grid_scores[-1]:+d})",
+        f"grid {study.grid_scores[0]:+d}..{study.grid_scores[-1]:+d}; "
+        f"{sum(p.source == DEMO_SOURCE for p in study.participants)} simulated demo sorts to analyse)",
         f"Researcher login: {base}/auth/login  {DEMO_EMAIL} / {demo_password()}  (demo only)",
         f"Participant link: {base}/s/{invite.token}",
         f"Open link (asks for a participant code): {base}/s/open/{study.open_link_token}",

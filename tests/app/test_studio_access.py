@@ -10,7 +10,7 @@ from qsort.models import Participant, Question, Sort, Statement, Study, StudySha
 from tests.factories import PASSWORD, csrf_from, login
 
 # A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
-STRING_ARGUMENTS = {"fmt": "csv", "language": "nl"}
+STRING_ARGUMENTS = {"fmt": "csv", "language": "nl", "viewpoint_id": "1"}
 
 
 @pytest.fixture
@@ -34,7 +34,8 @@ def world(session):
 
 
 def studio_rules(app):
-    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("studio.")]
+    # The results pages live under the study too (/studio/<study_id>/results/...) and follow the same rules.
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(("studio.", "results."))]
     assert len(rules) > 20  # the builder's own pages alone are more than that
     return rules
 
