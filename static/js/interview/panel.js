@@ -147,6 +147,17 @@ function setDrawer(open) {
   if (toggle) toggle.setAttribute("aria-expanded", String(open));
 }
 
+/** The drawer starts below the session's head (timers, End the session), which it must never cover. */
+function placeDrawer() {
+  const head = root.querySelector(".session-head");
+  root.style.setProperty("--drawer-top", Math.max(0, head.getBoundingClientRect().bottom + 8) + "px");
+}
+if (root.dataset.mode === "one") {
+  placeDrawer();
+  window.addEventListener("resize", placeDrawer);
+  window.addEventListener("scroll", placeDrawer, {passive: true});
+}
+
 const drawerToggle = document.getElementById("drawer-toggle");
 if (drawerToggle) drawerToggle.addEventListener("click", () => setDrawer(root.classList.contains("drawer-closed")));
 
