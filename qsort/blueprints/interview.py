@@ -259,7 +259,8 @@ def printable(study_id: int, what: str):
     chosen = request.args.get("language") or study.default_language
     if chosen not in (study.languages or []):
         chosen = study.default_language
-    hide_codes = bool((study.labels or {}).get("hide_codes")) if isinstance(study.labels, dict) else False
+    # Codes (e.g. "P3-price") can give the archetype away to the customer: printed only when asked for.
+    hide_codes = request.args.get("codes") != "1"
     return render_template(f"interview/print_{what}.html", study=study, print_language=chosen,
                            hide_codes=hide_codes, guide=interviews.guide_questions(study, chosen),
                            tallest=max(study.grid_heights or [0]))
