@@ -418,6 +418,15 @@ def replay(sort: Sort, language: str) -> list[dict[str, Any]]:
             for m in moves]
 
 
+def notes_on_timeline(sort: Sort, user: User) -> list[dict[str, Any]]:
+    """The notes ``user`` may read, each with ``seconds`` since the first move (None without moves), so the
+    replay can show them beside the moves made at that time."""
+    moves = sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+    start = (moves[0].client_time or moves[0].recorded_at) if moves else None
+    return [{**note_json(n), "seconds": round((n.created_at - start).total_seconds(), 1) if start else None}
+            for n in visible_notes(user, sort)]
+
+
 # -- paper sorts -----------------------------------------------------------------------------------------------
 
 @dataclass

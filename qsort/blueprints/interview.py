@@ -207,10 +207,10 @@ def replay(session_id: int):
     """After the session: the move log as a timeline beside the notes."""
     interview = load_interview(session_id)
     sort = interview.participant.sort
+    timeline = interviews.replay(sort, language()) if sort else []
+    notes = interviews.notes_on_timeline(sort, g.user) if sort else []
     return render_template("interview/replay.html", interview=interview, study=interview.study,
-                           timeline=interviews.replay(sort, language()) if sort else [],
-                           notes=[interviews.note_json(n) for n in interviews.visible_notes(g.user, sort)]
-                           if sort else [], numbers=interviews.numbers(interview.study))
+                           timeline=timeline, notes=notes, numbers=interviews.numbers(interview.study))
 
 
 # -- paper -----------------------------------------------------------------------------------------------------

@@ -224,3 +224,19 @@ def test_demo_study_has_an_interview_guide_in_three_languages():
     assert all(set(item) == {"en", "nl", "nb"} and all(item.values()) for item in content.INTERVIEW_GUIDE)
     words = " ".join(item["en"] for item in content.INTERVIEW_GUIDE).lower()
     assert "value for you" in words and "value of you" in words and "pay" in words
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("nl", ["De sortering van de klant, live", "Algemene notitie", "Relatiefase, zoals de klant die ziet",
+            "Waarvoor zou u betalen?"]),
+    ("nb", ["Kundens sortering, direkte", "Generelt notat", "Relasjonsfase, slik kunden ser den",
+            "What would you pay for?"]),  # the guide has no Norwegian text: the study's default language
+])
+def test_the_panel_speaks_dutch_and_norwegian(client, ivan, setup, session, lang, words):
+    start(client, ivan, setup, mode="one")
+    interview = session.scalar(select(InterviewSession))
+    page = client.get(f"/interview/sessions/{interview.id}?lang={lang}").get_data(as_text=True)
+    for word in words:
+        assert word in page, word
+    live = client.get(f"/interview/sessions/{interview.id}/api/live").get_json()
+    assert live["statements"][0]["text"] == {"nl": "Stelling nummer 1", "nb": "Påstand nummer 1"}[lang]
