@@ -79,10 +79,12 @@ def test_live_state_follows_the_sort_and_prompts_follow_it(client, ivan, setup, 
     sort = interview.participant.sort
     ids = [s.id for s in setup.statements]
     sort.step = "grid"
-    sort.placements = [Placement(statement_id=ids[0], score=2, slot=0), Placement(statement_id=ids[1], score=-2, slot=0),
+    sort.placements = [Placement(statement_id=ids[0], score=2, slot=0),
+                       Placement(statement_id=ids[1], score=-2, slot=0),
                        Placement(statement_id=ids[2], score=1, slot=0)]
     t0 = datetime(2026, 1, 1, 10, 0, 0)
-    sort.moves = [Move(statement_id=ids[2], from_place=a, to_place=b, client_seq=k, client_time=t0 + timedelta(seconds=k))
+    sort.moves = [Move(statement_id=ids[2], from_place=a, to_place=b, client_seq=k,
+                       client_time=t0 + timedelta(seconds=k))
                   for k, (a, b) in enumerate([("deck", "grid:2"), ("grid:2", "grid:-1"), ("grid:-1", "grid:1")])]
     session.commit()
     live = client.get(f"/interview/sessions/{interview.id}/api/live").get_json()
@@ -110,7 +112,8 @@ def test_notes_autosave_idempotently_and_refuse_bad_input(client, ivan, setup, s
     notes = session.scalars(select(Note).order_by(Note.id)).all()
     assert [(n.text, n.kind, n.statement_id) for n in notes] == [
         ("Price is all, but delivery too", "card", card), ("Talks about the account manager", "general", None)]
-    for bad, field in (({"notes": "x"}, "notes"), ({"notes": [{"client_id": "short", "text": ""}]}, "notes[0].client_id"),
+    for bad, field in (({"notes": "x"}, "notes"),
+                       ({"notes": [{"client_id": "short", "text": ""}]}, "notes[0].client_id"),
                        ({"notes": [{"client_id": "note-aaaa-0003", "text": 5}]}, "notes[0].text"),
                        ({"notes": [{"client_id": "note-aaaa-0003", "text": "x", "statement_id": 99999}]},
                         "notes[0].statement_id")):

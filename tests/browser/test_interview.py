@@ -297,3 +297,30 @@ def test_paper_sort_by_keyboard_alone(live_server, desktop_page, phone_page, ses
         page.emulate_media(media="print")
         screenshot(page, f"03-print-{what}")
         page.emulate_media(media="screen")
+
+
+def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, session, study, screenshot):
+    """An interviewer may follow on a phone: the panel fits 360 px (no sideways scrolling) and a card still
+    takes a note."""
+    from qsort.models import Placement, Sort
+
+    ivan = session.scalar(select(InterviewerAssignment)).user
+    person = Participant(study=study, code="PH-1", source="interview")
+    person.sort = Sort(state="started", step="grid", source="interview", entered_by_id=ivan.id)
+    person.sort.placements = [Placement(statement_id=s.id, score=score, slot=0)
+                              for s, score in zip(study.statements, [2, -2, 1])]
+    session.add(InterviewSession(study=study, participant=person, interviewer=ivan, pairing_code="PHONE2",
+                                 step_times={}))
+    session.commit()
+    page = phone_page
+    log_in(page, live_server.url)
+    page.fill("#pair-code", "PHONE2")
+    page.click("text=Follow the session")
+    page.wait_for_selector(".live-card[data-statement]")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(page, "01-phone-panel")
+    page.locator(".live-card").first.click()
+    page.keyboard.type("Said price first")
+    page.wait_for_selector("#save-status[data-state='saved']", timeout=8000)
+    session.expire_all()
+    assert [n.text for n in session.scalars(select(Note))] == ["Said price first"]
