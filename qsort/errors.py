@@ -15,6 +15,12 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(403)
+    def forbidden(_error):
+        if wants_json():
+            return {"ok": False, "error": _("You may not do this.")}, 403
+        return render_template("errors/403.html"), 403
+
     @app.errorhandler(404)
     def not_found(_error):
         if wants_json():

@@ -89,6 +89,10 @@ class Study(Base):
     participants: Mapped[list["Participant"]] = relationship(back_populates="study", cascade="all, delete-orphan")
     shares: Mapped[list["StudyShare"]] = relationship(back_populates="study", cascade="all, delete-orphan")
     analysis_runs: Mapped[list["AnalysisRun"]] = relationship(back_populates="study", cascade="all, delete-orphan")
+    # The interview guide: questions the interviewer may ask, [{"en": ..., "nl": ...}, ...] (qsort/interviews.py).
+    interview_guide: Mapped[list[Any]] = mapped_column(default=list)
+    interviewers: Mapped[list["InterviewerAssignment"]] = relationship(back_populates="study",
+                                                                       cascade="all, delete-orphan")
 
     @property
     def grid(self) -> list[tuple[int, int]]:
@@ -207,6 +211,7 @@ class Sort(Base):
     step_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)  # interviewer
+    source: Mapped[str] = mapped_column(String(20), default="online", server_default="online")  # SORT_SOURCES
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -286,8 +291,16 @@ class Answer(Base):
     question: Mapped[Question] = relationship()
 
 
+NOTE_KINDS = ("general", "card")
+SORT_SOURCES = ("online", "interview", "paper")  # how a sort was made (Sort.source)
+
+
 class Note(Base):
-    """An interviewer's note during a session, on one card or (statement_id None) on the sort as a whole."""
+    """An interviewer's note during a session, on one card or (statement_id None) on the sort as a whole.
+
+    ``client_id`` is the id the interviewer's page gave the note, so a save sent twice (a retry after a lost
+    answer) updates one note instead of writing two; ``kind`` is "card" when it is about ``statement_id``.
+    """
 
     __tablename__ = "note"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -296,8 +309,51 @@ class Note(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10), default="general", server_default="general")  # NOTE_KINDS
+    client_id: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     sort: Mapped[Sort] = relationship(back_populates="notes")
+    author: Mapped["User | None"] = relationship()
+
+
+class InterviewerAssignment(Base):
+    """An interviewer the researcher assigned to a study: they may run sessions and enter paper sorts for it.
+    ``sees_all_notes``: whether they may read the notes other interviewers wrote in this study."""
+
+    __tablename__ = "interviewer_assignment"
+    __table_args__ = (UniqueConstraint("study_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    sees_all_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    study: Mapped[Study] = relationship(back_populates="interviewers")
+    user: Mapped[User] = relationship()
+
+
+INTERVIEW_MODES = ("two", "one")  # two devices (customer + interviewer) or one shared tablet
+
+
+class InterviewSession(Base):
+    """One interview: an interviewer with one participant. ``pairing_code`` is the short code the customer's
+    screen shows for the interviewer's second device; ``step_times`` maps a step to when it was first seen
+    (ISO time), for the interviewer's timer per step."""
+
+    __tablename__ = "interview_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    interviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    pairing_code: Mapped[str] = mapped_column(String(12), unique=True)
+    mode: Mapped[str] = mapped_column(String(10), default="two")  # one of INTERVIEW_MODES
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    step_times: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    study: Mapped[Study] = relationship()
+    participant: Mapped[Participant] = relationship()
+    interviewer: Mapped[User] = relationship()
 
 
 class AnalysisRun(Base):

@@ -14,7 +14,7 @@ CONTENT_SECURITY_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 # Pages and files that must never stay in a browser's or proxy's cache (a shared computer, the back button
 # after logout): the studio, the login pages, and anything answered to a logged-in user.
-PRIVATE_BLUEPRINTS = ("studio", "auth")
+PRIVATE_BLUEPRINTS = ("studio", "auth", "interview")
 
 
 def _private() -> bool:

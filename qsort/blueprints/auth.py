@@ -90,10 +90,10 @@ def _forget(*conditions) -> None:
 
 def _safe_next(target: str | None, user: User) -> str:
     """Only follow ``next`` to a path on this site (no open redirect); else the user's home page:
-    the studio for researchers, the front page for interviewers (who have no studio)."""
+    the studio for researchers, their studies and sessions for interviewers (who have no studio)."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("studio.index") if user.role in ("researcher", "admin") else url_for("main.index")
+    return url_for("studio.index") if user.role in ("researcher", "admin") else url_for("interview.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -306,3 +306,34 @@ QUESTIONS: list[dict] = [
                 "nl": "Is er nog iets anders dat u belangrijk vindt in een leverancier?",
                 "nb": "Er det noe annet som er viktig for deg hos en leverandør?"}},
 ]
+
+
+# The interview guide (models.Study.interview_guide): what an interviewer asks around the sort. Value for the
+# customer (what our offer does for them), value of the customer (their weight and future with us) and willingness
+# to pay (../shared/B2B.md).
+INTERVIEW_GUIDE = [
+    {"en": "Value for you: which of the cards at the top changes your own results most, and how would you measure it?",
+     "nl": "Waarde voor u: welke kaart bovenaan verandert uw eigen resultaten het meest, en hoe zou u dat meten?",
+     "nb": "Verdi for deg: hvilket kort øverst endrer dine egne resultater mest, og hvordan ville du målt det?"},
+    {"en": "Tell me about the last time a supplier really helped your business. What did they do?",
+     "nl": "Vertel over de laatste keer dat een leverancier uw bedrijf echt hielp. Wat deden ze?",
+     "nb": "Fortell om sist en leverandør virkelig hjalp virksomheten din. Hva gjorde de?"},
+    {"en": "Who else takes part in choosing a supplier like us, and what matters most to each of them?",
+     "nl": "Wie beslist er nog meer mee over een leverancier als wij, en wat vindt ieder van hen het belangrijkst?",
+     "nb": "Hvem andre er med på å velge en leverandør som oss, og hva er viktigst for hver av dem?"},
+    {"en": "Value of you to us: how do you see your business with us developing over the next three years?",
+     "nl": "Uw waarde voor ons: hoe ziet u uw zaken met ons de komende drie jaar ontwikkelen?",
+     "nb": "Din verdi for oss: hvordan ser du for deg samarbeidet med oss de neste tre årene?"},
+    {"en": "How would you describe our relationship today: strangers, acquaintances, friends or partners? Why?",
+     "nl": "Hoe zou u onze relatie nu omschrijven: vreemden, kennissen, vrienden of partners? Waarom?",
+     "nb": "Hvordan vil du beskrive forholdet vårt i dag: fremmede, bekjente, venner eller partnere? Hvorfor?"},
+    {"en": "Willingness to pay: which of these would you pay extra for, and which should simply be included?",
+     "nl": "Betalingsbereidheid: waarvoor zou u extra betalen, en wat hoort gewoon bij de prijs?",
+     "nb": "Betalingsvilje: hva av dette ville du betalt ekstra for, og hva bør bare være inkludert?"},
+    {"en": "If our price went up by 5 %, which cards would make you stay, and which would make you look elsewhere?",
+     "nl": "Als onze prijs 5 % omhoog ging, welke kaarten houden u dan bij ons, en welke doen u elders kijken?",
+     "nb": "Hvis prisen vår gikk opp 5 %, hvilke kort ville fått deg til å bli, og hvilke til å se deg om?"},
+    {"en": "Is there something we do that you would rather not pay for at all?",
+     "nl": "Doen wij iets waarvoor u liever helemaal niet zou betalen?",
+     "nb": "Gjør vi noe du helst ikke vil betale for i det hele tatt?"},
+]

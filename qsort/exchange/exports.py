@@ -123,10 +123,12 @@ def study_xlsx(session: Session, study: Study) -> bytes:
                 sheet.append([pid, in_language(question.prompt, language), question.phase, question.kind, shown])
 
     sheet = book.create_sheet("notes")
-    sheet.append(["participant", "statement", "note", "written"])
+    sheet.append(["participant", "statement", "text", "note", "written", "author", "sort_source"])
     for pid, sort in zip(ids, sorts):
         for note in sorted(sort.notes, key=lambda n: n.created_at):
-            sheet.append([pid, code_of.get(note.statement_id, ""), note.text, note.created_at])
+            author = note.author.name or note.author.email if note.author else ""
+            sheet.append([pid, code_of.get(note.statement_id, ""), text_of.get(note.statement_id, ""), note.text,
+                          note.created_at, author, sort.source])
 
     sheet = book.create_sheet("timings")
     steps = sorted({step for sort in sorts for step in (sort.step_seconds or {})},

@@ -32,7 +32,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 STUDY_FIELDS = ("title", "status", "languages", "default_language", "texts", "labels", "grid_scores",
                 "grid_heights", "free_distribution", "extreme_comments", "ask_would_pay", "redirect_url",
-                "open_link_enabled", "open_link_token")
+                "open_link_enabled", "open_link_token", "interview_guide")
 
 
 def study_to_json(session: Session, study: Study) -> dict:
@@ -69,7 +69,7 @@ def _participant_json(p: Participant, s_index: dict, q_index: dict, users: dict)
             "presort": {str(s_index[int(k)]): pile for k, pile in (sort.presort or {}).items()
                         if str(k).isdigit() and int(k) in s_index},
             "step_seconds": sort.step_seconds or {},
-            "entered_by": users.get(sort.entered_by_id),
+            "entered_by": users.get(sort.entered_by_id), "source": sort.source,
             "started_at": _iso(sort.started_at), "updated_at": _iso(sort.updated_at),
             "submitted_at": _iso(sort.submitted_at),
             "placements": [{"statement": s_index[pl.statement_id], "score": pl.score, "slot": pl.slot}
@@ -82,7 +82,8 @@ def _participant_json(p: Participant, s_index: dict, q_index: dict, users: dict)
             "answers": [{"question": q_index[a.question_id], "value": a.value}
                         for a in sorted(sort.answers, key=lambda a: q_index[a.question_id])],
             "notes": [{"statement": s_index.get(n.statement_id), "text": n.text, "author": users.get(n.author_id),
-                       "created_at": _iso(n.created_at)} for n in sorted(sort.notes, key=lambda n: n.created_at)],
+                       "kind": n.kind, "created_at": _iso(n.created_at), "updated_at": _iso(n.updated_at)}
+                      for n in sorted(sort.notes, key=lambda n: n.created_at)],
         }
     return out
 
@@ -249,6 +250,7 @@ def _sort_from_json(item: Any, statements: list, questions: list, users: dict, w
                 revision=int(item.get("revision") or 0),
                 step_seconds=_need(item.get("step_seconds", {}), dict, f"{where}.step_seconds"),
                 entered_by_id=entered_by.id if entered_by else None,
+                source=_need(item.get("source") or "online", str, f"{where}.source"),
                 started_at=_when(item.get("started_at"), f"{where}.started_at") or utcnow(),
                 submitted_at=_when(item.get("submitted_at"), f"{where}.submitted_at"))
     sort.presort = {str(_ref(int(k), statements, f"{where}.presort[{k!r}]").id): pile
@@ -287,6 +289,8 @@ def _sort_from_json(item: Any, statements: list, questions: list, users: dict, w
         sort.notes.append(Note(statement_id=statement.id if statement else None,
                                text=_need(nt.get("text", ""), str, f"{at}.text"),
                                author_id=writer.id if writer else None,
+                               kind="card" if statement else "general",
+                               updated_at=_when(nt.get("updated_at"), f"{at}.updated_at"),
                                created_at=_when(nt.get("created_at"), f"{at}.created_at") or utcnow()))
     # updated_at last: assigning relationships above would not change it, but keep the exported moment.
     sort.updated_at = _when(item.get("updated_at"), f"{where}.updated_at") or sort.started_at

@@ -50,9 +50,11 @@ def test_next_is_never_an_open_redirect(client, researcher):
     assert response.headers["Location"] == "/studio/"
 
 
-def test_interviewer_lands_on_the_front_page_not_a_403(client, session):
+def test_interviewer_lands_on_their_studies_not_a_403(client, session):
     create_account(session, email="ivo@example.com", password=PASSWORD, role="interviewer")
     response = login(client, "ivo@example.com", PASSWORD)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/interview/"
+    page = client.get("/interview/").get_data(as_text=True)
+    assert "ivo@example.com" in page and "Your studies" in page and "/studio/" not in page
     page = client.get("/").get_data(as_text=True)
-    assert "ivo@example.com" in page and "Open the studio" not in page
+    assert "Open the studio" not in page and "/interview/" in page

@@ -151,3 +151,30 @@ def test_public_urls_need_no_login_and_take_no_posts(client, app):
             assert "Set-Cookie" not in response.headers, rule.rule
         assert client.post(rule.rule).status_code == 405, rule.rule
     assert client.get("/healthz").is_json
+
+
+# The interview blueprint's URLs (tests/app/test_interview_access.py checks them for every role in depth): an
+# anonymous visitor is sent to the login page, and a researcher of another study gets 404, like the studio's.
+def test_interview_urls_anonymous_and_another_researcher(client, app, world, session):
+    from tests.app.test_interview_access import STRING_ARGUMENTS as INTERVIEW_ARGUMENTS
+
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("interview.")]
+    assert rules
+    with app.test_request_context():
+        from flask import url_for
+
+        urls = [(method, url_for(rule.endpoint, **{name: world.id if name == "study_id"
+                                                   else INTERVIEW_ARGUMENTS.get(name, 1)
+                                                   for name in rule.arguments}), rule)
+                for rule in rules for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    before = snapshot(session, world.id)
+    token = csrf_from(client.get("/auth/login"))
+    for method, url, _rule in urls:
+        response = send(client, method, url, token)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login"), url
+    login(client, "bob@example.com", PASSWORD)
+    token = csrf_from(client.get("/interview/"))
+    for method, url, rule in urls:
+        if "study_id" in rule.arguments or "session_id" in rule.arguments:
+            assert send(client, method, url, token).status_code == 404, (method, url)
+    assert snapshot(session, world.id) == before

@@ -39,7 +39,8 @@ class OpenLinkForm(FlaskForm):
 def attribute_labels() -> dict[str, str]:
     """The known attributes with their translated labels (the others show their key)."""
     return {"account": _("Customer account"), "crm_id": _("CRM id"),
-            "relationship_stage": _("Relationship stage"), "revenue_band": _("Revenue band")}
+            "relationship_stage": _("Relationship stage"), "revenue_band": _("Revenue band"),
+            "buying_role": _("Role in the buying decision")}
 
 
 def status_labels() -> dict[str, str]:
@@ -150,6 +151,7 @@ def participants_one(study_id: int, participant_id: int):
                            comments=_comments(person.sort), comment_rows=comment_rows(person.sort),
                            answers=_answers(study, person.sort),
                            notes=_notes(person.sort), moves=move_summary(person.sort),
+                           statement_of={s.id: (k + 1, s.text) for k, s in enumerate(study.statements)},
                            link=invites.invite_link(person), format_duration=progress.format_duration,
                            delete_form=FlaskForm(),
                            status_labels=status_labels(), step_labels=step_labels(),

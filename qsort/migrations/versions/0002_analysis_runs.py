@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 
 revision = '0002'
-down_revision = '0004'  # the brief says 0001; 0004 is already merged, and two heads would stop `upgrade head`
+down_revision = '0004'  # revision ids are names, not an order: 0001 -> 0004 -> 0002 -> 0003 -> ...
 branch_labels = None
 depends_on = None
 

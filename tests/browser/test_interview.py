@@ -1,0 +1,327 @@
+"""Interviews in a real browser: two devices (two browser contexts, the customer's tablet and the interviewer's
+laptop, paired by the code on the customer's screen: the interviewer's grid follows the customer's moves, notes
+typed there are stored, survive a reload and reach the exports and the participant page), one shared tablet
+(a whole session: the notes drawer folds away during the sort), and paper entry by keyboard alone.
+Screenshots of each step at tablet (1024x768), desktop and phone sizes go to test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from qsort.accounts import create_account, set_password
+from qsort.models import InterviewerAssignment, InterviewSession, Note, Participant, Study
+from tests.app.test_auth import PASSWORD
+from tests.browser.test_sorting import (current_card_id, focused, pile_for, presort_key, target_scores,
+                                        watch_console)
+from tests.factories import make_study
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def study(session):
+    study, _token = make_study(session, questions=[])
+    study.interview_guide = [{"en": "What would you pay for, and what not?", "nl": "Waarvoor zou u betalen?"}]
+    ivan = create_account(session, email="ivan@example.com", password=PASSWORD, name="Ivan", role="interviewer")
+    study.interviewers.append(InterviewerAssignment(user=ivan))
+    set_password(session, study.owner, PASSWORD)
+    session.commit()
+    return study
+
+
+def context(browser, width, height, touch=False):
+    return browser.new_context(viewport={"width": width, "height": height}, has_touch=touch)
+
+
+def log_in(page, base, email="ivan@example.com"):
+    page.goto(f"{base}/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    page.wait_for_url(re.compile(r"/(interview|studio)/$"))
+
+
+def start_session(page, base, study, mode, code):
+    page.goto(f"{base}/interview/studies/{study.id}")
+    page.check("input[name=who][value=new]")
+    page.fill("#code", code)
+    page.fill("#name", "Kari Nordmann")
+    page.fill("#account", "Nordic Metals")
+    page.select_option("#buying_role", "decider")
+    page.check(f"input[name=mode][value={mode}]")
+    page.click("text=Start the session")
+
+
+def through_welcome(frame, keyboard):
+    """The customer: consent, instructions, to the sorting page."""
+    frame.locator("input[type=checkbox]").first.check()
+    frame.locator("[type=submit]").first.click()
+    frame.wait_for_selector("text=Sort the statements by importance.")
+    frame.locator("[type=submit]").last.click()
+    frame.wait_for_selector("#sort-app[data-ready='true']", state="attached")
+
+
+def presort_by_keyboard(frame, keyboard, targets):
+    for _ in range(len(targets)):
+        keyboard.press(presort_key(pile_for(targets[current_card_id(frame)])))
+    for _ in range(30):
+        if focused(frame)["elid"] == "presort-continue":
+            break
+        keyboard.press("Tab")
+    keyboard.press("Enter")
+    frame.wait_for_selector("#grid-phase:not([hidden])")
+
+
+def place_by_keyboard(frame, keyboard, targets, count, first=True):
+    """Place ``count`` cards from the trays into their target columns, by keyboard; returns the ids placed."""
+    placed = []
+    for i in range(count):
+        for _ in range(40):
+            if focused(frame)["tray"]:
+                break
+            keyboard.press("Tab" if first and i == 0 else "Shift+Tab")
+        sid = int(focused(frame)["id"])
+        keyboard.press("Enter")
+        score = targets[sid]
+        for key in (f"-{-score}" if score < 0 else str(score)):
+            keyboard.press(key)
+        keyboard.press("Enter")
+        placed.append(sid)
+    return placed
+
+
+def submit_grid(frame, keyboard):
+    for _ in range(60):
+        if focused(frame)["elid"] == "grid-continue":
+            break
+        keyboard.press("Tab")
+    keyboard.press("Enter")
+    frame.wait_for_selector("text=/why|Why/")
+
+
+def live_ids(page) -> dict[str, list[int]]:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.live-column')]
+        .map(c => [c.dataset.score, [...c.querySelectorAll('.live-card')].map(k => Number(k.dataset.statement))]))""")
+
+
+def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_server, browser, session, study,
+                                                                          screenshot, app):
+    base = live_server.url
+    targets = target_scores(study)
+    tablet_context, laptop_context = context(browser, 1024, 768, touch=True), context(browser, 1280, 800)
+    tablet, laptop = tablet_context.new_page(), laptop_context.new_page()
+    problems_t, problems_l = watch_console(tablet), watch_console(laptop)
+
+    # The interviewer starts the session on the customer's tablet, which then shows the pairing code.
+    log_in(tablet, base)
+    start_session(tablet, base, study, "two", "NM-01")
+    tablet.wait_for_url(re.compile(r"/customer$"))
+    code = tablet.locator("[data-testid=pairing-code]").inner_text().replace("\u202f", "").strip()
+    assert len(code) == 6 and tablet.locator(".qr-box svg").count() == 1
+    screenshot(tablet, "01-tablet-pairing-code")
+
+    # The interviewer's laptop: log in, type the code, and the panel opens.
+    log_in(laptop, base)
+    laptop.fill("#pair-code", code.lower())
+    laptop.click("text=Follow the session")
+    laptop.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
+    laptop.wait_for_selector("#step-name:text('Welcome')")
+
+    # The customer sorts; the interviewer's screen follows.
+    tablet.click("[data-testid=start-sorting]")
+    through_welcome(tablet, tablet.keyboard)
+    laptop.wait_for_selector("#step-name:text('Pre-sort')", timeout=5000)
+    presort_by_keyboard(tablet, tablet.keyboard, targets)
+    placed = place_by_keyboard(tablet, tablet.keyboard, targets, 3)
+    for sid in placed:  # within the debounce (0.6 s) plus a poll (1 s), with room for a slow machine
+        laptop.wait_for_selector(f".live-column[data-score='{targets[sid]}'] .live-card[data-statement='{sid}']",
+                                 timeout=6000)
+    screenshot(tablet, "02-tablet-customer-sorting")
+    screenshot(laptop, "03-laptop-following")
+
+    # A note on a card (tap it in the live grid and type) and a general note.
+    laptop.click(f".live-card[data-statement='{placed[0]}']")
+    assert "Note on card" in laptop.locator("#note-target").inner_text()
+    laptop.keyboard.type("Delivery on time is what they would pay for")
+    laptop.click("#note-general")
+    laptop.keyboard.type("Relationship: long-standing, feels like partners")
+    laptop.wait_for_selector("#save-status[data-state='saved']", timeout=8000)
+    session.expire_all()
+    notes = session.scalars(select(Note).order_by(Note.created_at)).all()
+    assert [(n.text, n.statement_id) for n in notes] == [
+        ("Delivery on time is what they would pay for", placed[0]),
+        ("Relationship: long-standing, feels like partners", None)]
+    # The customer's screen was never touched: it still shows their own grid, three cards placed.
+    assert tablet.locator("#grid-phase .column .card").count() == 3
+
+    # A reload loses nothing.
+    laptop.reload()
+    laptop.wait_for_selector(".note:has-text('Delivery on time')")
+    assert laptop.locator(".note:has-text('partners')").count() == 1
+    laptop.wait_for_selector(f".live-card.noted[data-statement='{placed[0]}']")
+
+    # The customer finishes; the interviewer's grid shows the whole sort and the prompts.
+    rest = place_by_keyboard(tablet, tablet.keyboard, targets, len(targets) - 3, first=False)
+    for sid in rest:
+        laptop.wait_for_selector(f".live-column[data-score='{targets[sid]}'] .live-card[data-statement='{sid}']",
+                                 timeout=6000)
+    shown = live_ids(laptop)
+    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
+    submit_grid(tablet, tablet.keyboard)
+    laptop.wait_for_selector(".prompt-most")
+    screenshot(laptop, "04-laptop-complete")
+    assert not problems_t + problems_l, problems_t + problems_l
+    tablet.locator("[type=submit]").last.click()  # postsort comments (optional)
+    tablet.wait_for_url(re.compile(r"/done$"))
+
+    # The notes are on the participant page and in the xlsx and JSON exports.
+    researcher = app.test_client()
+    from tests.app.test_auth import login
+
+    login(researcher, study.owner.email, PASSWORD)
+    person = session.scalar(select(Participant).where(Participant.code == "NM-01"))
+    page = researcher.get(f"/studio/{study.id}/participants/{person.id}").get_data(as_text=True)
+    assert "Delivery on time is what they would pay for" in page and "feels like partners" in page
+    book = load_workbook(io.BytesIO(researcher.get(f"/studio/{study.id}/data/export/xlsx").data))
+    texts = [row[3] for row in book["notes"].iter_rows(min_row=2, values_only=True)]
+    assert texts == ["Delivery on time is what they would pay for", "Relationship: long-standing, feels like partners"]
+    document = researcher.get(f"/studio/{study.id}/data/export/json").get_json()
+    exported = next(p for p in document["participants"] if p["code"] == "NM-01")["sort"]["notes"]
+    assert [n["text"] for n in exported] == texts and exported[0]["author"] == "ivan@example.com"
+
+    # Replay: the move log beside the notes.
+    laptop.click("text=End the session")
+    laptop.wait_for_url(re.compile(r"/replay$"))
+    assert laptop.locator(".timeline li").count() >= len(targets) * 2  # presort and grid moves
+    laptop.click("#replay-play")
+    laptop.wait_for_timeout(400)
+    assert laptop.locator(".timeline li.future").count() > 0
+    screenshot(laptop, "05-laptop-replay")
+    tablet_context.close()
+    laptop_context.close()
+
+
+def test_one_device_a_complete_session(live_server, browser, session, study, screenshot):
+    base = live_server.url
+    targets = target_scores(study)
+    tablet_context = context(browser, 1024, 768, touch=True)
+    tablet = tablet_context.new_page()
+    problems = watch_console(tablet)
+    log_in(tablet, base)
+    start_session(tablet, base, study, "one", "ONE-1")
+    tablet.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
+    tablet.wait_for_selector("#step-name:text('Welcome')")
+    assert tablet.locator("#drawer").is_visible()  # open before the sort: context, guide
+    assert tablet.locator(".guide li").first.inner_text() == "What would you pay for, and what not?"
+    tablet.select_option("#ctx-stage", "friends")
+    tablet.click("text=Save the context")
+    tablet.wait_for_selector("#step-name:text('Welcome')")
+    screenshot(tablet, "01-before-the-sort")
+
+    frame = tablet.frame_locator("#customer-frame")
+    inner = next(f for f in tablet.frames if f.url.endswith("/welcome"))
+    through_welcome(inner, tablet.keyboard)
+    tablet.wait_for_selector("#panel.drawer-closed", state="attached", timeout=5000)
+    assert not tablet.locator("#drawer").is_visible()  # folded away during the sort
+    inner.click("#deck-card .card")  # focus inside the frame for the keyboard
+    presort_by_keyboard(inner, tablet.keyboard, targets)
+    place_by_keyboard(inner, tablet.keyboard, targets, len(targets))
+    screenshot(tablet, "02-sorting-drawer-folded")
+    # the interviewer may open the drawer for a moment, and fold it again
+    tablet.click("#drawer-toggle")
+    assert tablet.locator("#drawer").is_visible()
+    screenshot(tablet, "03-drawer-open-during-sort")
+    tablet.click("#drawer-toggle")
+    submit_grid(inner, tablet.keyboard)
+    tablet.wait_for_selector("#panel:not(.drawer-closed)", timeout=5000)  # after the sort it opens again
+    tablet.click("#note-general")
+    tablet.keyboard.type("Talked a lot about the account manager")
+    tablet.wait_for_selector("#save-status[data-state='saved']", timeout=8000)
+    frame.locator("[type=submit]").last.click()
+    tablet.wait_for_selector("#step-name:text('Done')", timeout=5000)
+    tablet.click("text=End the session")
+    tablet.wait_for_url(re.compile(r"/replay$"))
+    assert "Talked a lot about the account manager" in tablet.locator(".note-list").inner_text()
+    screenshot(tablet, "04-replay")
+    session.expire_all()
+    person = session.scalar(select(Participant).where(Participant.code == "ONE-1"))
+    assert person.sort.state == "submitted" and person.sort.source == "interview"
+    assert person.sort.scores() == targets
+    assert person.attributes["relationship_stage"] == "friends"
+    assert session.scalar(select(InterviewSession)).ended_at is not None
+    assert not problems, problems
+    tablet_context.close()
+
+
+def test_paper_sort_by_keyboard_alone(live_server, desktop_page, phone_page, session, study, screenshot):
+    page = desktop_page
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    page.check("input[name=who][value=new]")
+    page.fill("#code", "PAPER-7")
+    page.focus("#column-2")
+    # columns -2..2 (heights 1,2,3,2,1): one mistake on purpose, seen at once, then corrected
+    for text in ("9", "7 8", "4 5 5", "2 3", "1"):
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+    problems = page.locator("#paper-problems li").all_inner_texts()
+    assert "Statement 5 is in column 0 and again in column 0." in problems
+    assert "Statement 6 is in no column." in problems
+    screenshot(page, "01-mistakes-shown")
+    page.fill("#column0", "4 5 6")
+    assert page.locator("#paper-problems li").all_inner_texts() == ["No mistakes: every statement is placed once."]
+    page.focus("#column2")
+    page.keyboard.press("Enter")  # the last column's Enter goes to the button
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=The paper sort of PAPER-7 is stored.")
+    session.expire_all()
+    person = session.scalar(select(Participant).where(Participant.code == "PAPER-7"))
+    number = {s.id: k + 1 for k, s in enumerate(session.get(Study, study.id).statements)}
+    assert {number[p.statement_id]: p.score for p in person.sort.placements} == {
+        9: -2, 7: -1, 8: -1, 4: 0, 5: 0, 6: 0, 2: 1, 3: 1, 1: 2}
+    assert person.sort.source == "paper" and person.sort.state == "submitted"
+    # phone: the page stays usable
+    log_in(phone_page, live_server.url)
+    phone_page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    screenshot(phone_page, "02-phone")
+    shown = {"cards": "Stelling nummer 1", "grid": "Test study", "guide": "Waarvoor zou u betalen?"}
+    for what, expected in shown.items():
+        page.goto(f"{live_server.url}/interview/studies/{study.id}/print/{what}?language=nl")
+        assert expected in page.content()
+        if what == "grid":
+            assert page.locator(".grid-sheet td.slot").count() == 9
+        page.emulate_media(media="print")
+        screenshot(page, f"03-print-{what}")
+        page.emulate_media(media="screen")
+
+
+def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, session, study, screenshot):
+    """An interviewer may follow on a phone: the panel fits 360 px (no sideways scrolling) and a card still
+    takes a note."""
+    from qsort.models import Placement, Sort
+
+    ivan = session.scalar(select(InterviewerAssignment)).user
+    person = Participant(study=study, code="PH-1", source="interview")
+    person.sort = Sort(state="started", step="grid", source="interview", entered_by_id=ivan.id)
+    person.sort.placements = [Placement(statement_id=s.id, score=score, slot=0)
+                              for s, score in zip(study.statements, [2, -2, 1])]
+    session.add(InterviewSession(study=study, participant=person, interviewer=ivan, pairing_code="PHONE2",
+                                 step_times={}))
+    session.commit()
+    page = phone_page
+    log_in(page, live_server.url)
+    page.fill("#pair-code", "PHONE2")
+    page.click("text=Follow the session")
+    page.wait_for_selector(".live-card[data-statement]")
+    wide = page.evaluate("() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12)")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, wide  # the phone is 360 px wide
+    screenshot(page, "01-phone-panel")
+    page.locator(".live-card").first.click()
+    page.keyboard.type("Said price first")
+    page.wait_for_selector("#save-status[data-state='saved']", timeout=8000)
+    session.expire_all()
+    assert [n.text for n in session.scalars(select(Note))] == ["Said price first"]
