@@ -1,4 +1,4 @@
-"""App-wide error pages: a friendly 404 (HTML, or JSON for the API paths) and a CSRF failure that says so.
+"""App-wide error pages: a friendly 404 and 403 (HTML, or JSON for the API paths) and a CSRF failure that says so.
 
 JSON callers (paths containing ``/api/``) get ``{"ok": false, "error": ...}`` so the sorting page can tell what
 happened; a CSRF failure's message contains "CSRF" (the page refetches a token and retries once on that).
@@ -20,6 +20,12 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return {"ok": False, "error": _("Not found.")}, 404
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        if wants_json():
+            return {"ok": False, "error": _("You may not do this.")}, 403
+        return render_template("errors/403.html"), 403
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
