@@ -45,9 +45,11 @@ def hidden_or_clipped_cards(page) -> list[str]:
             const foot = document.querySelector('.grid-footer').getBoundingClientRect();
             const column = card.closest('.column, .tray').getBoundingClientRect();
             const id = card.dataset.id;
-            if (box.bottom > foot.top + 0.5) problems.push(`${id} under the footer (${box.bottom} > ${foot.top})`);
-            if (box.top < 0 || box.right > window.innerWidth + 0.5 || box.left < -0.5) problems.push(`${id} outside the window`);
-            if (box.left < column.left - 0.5 || box.right > column.right + 0.5) problems.push(`${id} wider than its column`);
+            if (box.bottom > foot.top + 0.5) problems.push(`${id} under the footer`);
+            const outside = box.top < 0 || box.right > window.innerWidth + 0.5 || box.left < -0.5;
+            if (outside) problems.push(`${id} outside the window`);
+            const wider = box.left < column.left - 0.5 || box.right > column.right + 0.5;
+            if (wider) problems.push(`${id} wider than its column`);
             const text = card.querySelector('.card-text');
             if (text.getBoundingClientRect().width < 20) problems.push(`${id} text squeezed`);
         }
@@ -215,7 +217,8 @@ def test_arrow_keys_move_within_a_column_and_between_columns(live_server, deskto
         page.keyboard.press("Enter")
         page.keyboard.type(str(score))
         page.keyboard.press("Enter")
-    column0 = [int(i) for i in page.locator(".column[data-score='0'] .card").evaluate_all("cs => cs.map(c => c.dataset.id)")]
+    column0 = [int(i) for i in page.locator(".column[data-score='0'] .card")
+               .evaluate_all("cs => cs.map(c => c.dataset.id)")]
     page.locator(f".card[data-id='{column0[0]}']").focus()
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.dataset.id") == str(column0[1])

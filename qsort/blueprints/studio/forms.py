@@ -68,7 +68,8 @@ class SettingsForm(BasicsForm):
     ask_would_pay = BooleanField(_l("Ask \"Would you pay more for this?\" about the most important cards"))
     would_pay_excluded = StringField(_l("Never ask it about statements with these tags (comma separated)"),
                                      validators=[Optional(), Length(max=300)])
-    show_statement_numbers = BooleanField(_l("Show participants neutral statement numbers (1, 2, 3 …) on the cards"))
+    show_statement_numbers = BooleanField(
+        _l("Show participants neutral statement numbers (1, 2, 3 …) on the cards"))
     redirect_url = StringField(_l("Send participants to this address when they finish (optional)"),
                                validators=[Optional(), Length(max=1000)])
 
