@@ -1,4 +1,4 @@
-"""App-wide error pages: a friendly 404 (HTML, or JSON for the API paths) and a CSRF failure that says so.
+"""App-wide error pages: a friendly 404 and 403 (HTML, or JSON for the API paths) and a CSRF failure that says so.
 
 JSON callers (paths containing ``/api/``) get ``{"ok": false, "error": ...}`` so the sorting page can tell what
 happened; a CSRF failure's message contains "CSRF" (the page refetches a token and retries once on that).

@@ -73,6 +73,12 @@ class Study(Base):
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
     extreme_comments: Mapped[str] = mapped_column(String(20), default="optional")  # one of COMMENT_MODES
     ask_would_pay: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Statements with any of these tags are never asked "would you pay more?" (e.g. ["price"]: asking whether
+    # someone pays more for the lowest price makes no sense)
+    would_pay_excluded_tags: Mapped[list[Any]] = mapped_column(default=list)
+    # Participants see neutral numbers (1..n in the study's order) on the cards, for paper sorts; never the codes,
+    # which reveal the category scheme (PC = price ...) and bias the sort
+    show_statement_numbers: Mapped[bool] = mapped_column(Boolean, default=False)
     redirect_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     open_link_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     open_link_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
@@ -102,6 +108,11 @@ class Study(Base):
     def text(self, name: str, language: str) -> str:
         """A configurable study text in ``language``, falling back to the study's default language (then any)."""
         return in_language((self.texts or {}).get(name), language, self.default_language)
+
+    def participant_title(self, language: str) -> str:
+        """The title participants see: the "title" study text in ``language`` (or the default language), else
+        the researcher's own title of the study."""
+        return self.text("title", language) or self.title
 
     def has_text(self, name: str, language: str) -> bool:
         """Whether the study text ``name`` is written in ``language`` itself (no fallback)."""
@@ -138,6 +149,11 @@ class Statement(Base):
 
     def text_in(self, language: str) -> str:
         return (self.translations or {}).get(language) or self.text
+
+    @property
+    def asks_would_pay(self) -> bool:
+        """Whether the study may ask "would you pay more?" about this statement (its tags are not excluded)."""
+        return not set(self.tags or []) & set(self.study.would_pay_excluded_tags or [])
 
 
 QUESTION_KINDS = ("text", "single", "multiple", "number", "likert")

@@ -283,7 +283,7 @@ def extreme_cards(participant: Participant, language: str) -> list[Card]:
     placements = sorted((p for p in sort.placements if p.score in (top, bottom)),
                         key=lambda p: (-p.score, p.slot))
     return [Card(p.statement, p.statement.text_in(language), p.score, ask_comment,
-                 study.ask_would_pay and p.score == top)
+                 study.ask_would_pay and p.score == top and p.statement.asks_would_pay)
             for p in placements]
 
 

@@ -74,7 +74,7 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
     last_seq = max((move.client_seq for move in sort.moves), default=0)
     return {
         "study": {
-            "title": study.title,
+            "title": study.participant_title(language),
             "language": language,
             "free_distribution": bool(study.free_distribution),
             "grid": [{"score": score, "height": height} for score, height in study.grid],
@@ -84,7 +84,7 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
                 "sort_instruction": study.text("sort_instruction", language),
             },
         },
-        "statements": [{"id": s.id, "code": s.code, "text": s.text_in(language)} for s in study.statements],
+        "statements": participant_statements(study, language),
         "state": {
             "step": step,
             "revision": sort.revision,
@@ -96,6 +96,21 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
             "locked": grid_is_locked(participant),
         },
     }
+
+
+def participant_statements(study: Study, language: str) -> list[dict[str, Any]]:
+    """The statements as a participant may see them: id and text, plus a neutral number (1..n in the study's
+    order) when the study shows numbers. Never the researcher's codes ("PC01" tells that it is about price)."""
+    return [{"id": s.id, "text": s.text_in(language), **({"number": number} if study.show_statement_numbers else {})}
+            for number, s in enumerate(study.statements, 1)]
+
+
+def _participant_name(study: Study, number: int, statement: Any) -> str:
+    """How a message to the participant names a statement: its neutral number, or its first words."""
+    if study.show_statement_numbers:
+        return str(number)
+    words = statement.text.split()
+    return "“" + " ".join(words[:6]) + ("…" if len(words) > 6 else "") + "”"
 
 
 def _is_int(value: Any) -> bool:
@@ -337,7 +352,9 @@ def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
             return [_("This study's grid is not set up correctly (%(why)s); please tell the researcher.",
                       why=str(error))]
     placed = {p["statement_id"] for p in placements}
-    missing = [s.code or str(s.id) for s in study.statements if s.id not in placed]
+    # never the codes: they reveal the category scheme to the participant
+    missing = [_participant_name(study, number, s) for number, s in enumerate(study.statements, 1)
+               if s.id not in placed]
     problems = []
     if missing:
         problems.append(_("%(n)s statements are not placed yet: %(codes)s.", n=len(missing),

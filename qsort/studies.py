@@ -32,7 +32,7 @@ from .models import (
 )
 
 # The study texts a researcher writes per language, in the order the participant meets them.
-TEXT_NAMES = ("welcome", "consent", "instruction", "presort_instruction", "sort_instruction",
+TEXT_NAMES = ("title", "welcome", "consent", "instruction", "presort_instruction", "sort_instruction",
               "postsort_instruction", "thank_you", "declined")
 MAX_STATEMENTS = 200
 MAX_SCORE = 7  # columns run at most from -7 to +7
@@ -89,13 +89,22 @@ def clean_by_language(values: dict[str, str] | None, languages: list[str]) -> di
     return {lang: text.strip() for lang, text in (values or {}).items() if lang in languages and text and text.strip()}
 
 
-def set_settings(study: Study, *, extreme_comments: str, ask_would_pay: bool, redirect_url: str) -> None:
+def set_settings(study: Study, *, extreme_comments: str, ask_would_pay: bool, redirect_url: str,
+                 would_pay_excluded: str | list[str] | None = None, show_statement_numbers: bool | None = None) -> None:
+    """The study's settings; ``would_pay_excluded`` (tags, comma separated) and ``show_statement_numbers`` stay
+    as they are when None."""
     if extreme_comments not in COMMENT_MODES:
         raise StudyError(_("Comments on the extreme cards must be one of: %(modes)s.",
                            modes=", ".join(COMMENT_MODES)), "extreme_comments")
     study.extreme_comments = extreme_comments
     study.ask_would_pay = bool(ask_would_pay)
     study.redirect_url = validate_redirect_url(redirect_url)
+    if would_pay_excluded is not None:
+        from .statements import parse_tags  # statements imports this module
+
+        study.would_pay_excluded_tags = parse_tags(would_pay_excluded)
+    if show_statement_numbers is not None:
+        study.show_statement_numbers = bool(show_statement_numbers)
 
 
 def validate_redirect_url(url: str | None) -> str | None:
@@ -120,6 +129,8 @@ def copy_study(db: Session, study: Study, owner: User) -> Study:
         grid_scores=list(study.grid_scores), grid_heights=list(study.grid_heights),
         free_distribution=study.free_distribution, extreme_comments=study.extreme_comments,
         ask_would_pay=study.ask_would_pay, redirect_url=study.redirect_url,
+        would_pay_excluded_tags=list(study.would_pay_excluded_tags or []),
+        show_statement_numbers=study.show_statement_numbers,
     )
     # Added before its children: reading study.statements autoflushes, and the copy must be in the session then.
     db.add(duplicate)
@@ -277,6 +288,10 @@ def readiness_problems(study: Study) -> list[str]:
     if len(study.statements) < 3:
         problems.append(_("Add at least 3 statements."))
     problems += grid_problems(study)
+    if not study.text("welcome", study.default_language).strip():
+        # the welcome page asks participants to confirm they read the information above it
+        problems.append(_("Write the welcome text (page Texts): participants confirm that they have read it, "
+                          "and without it there is nothing to read."))
     return problems
 
 

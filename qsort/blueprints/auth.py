@@ -56,7 +56,8 @@ def login_required(view=None, *, roles: tuple[str, ...] = ("researcher", "admin"
     @functools.wraps(view)
     def wrapped(**kwargs):
         if g.get("user") is None:
-            return redirect(url_for("auth.login", next=request.full_path))
+            # request.full_path ends in "?" when there is no query string
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if g.user.role not in roles:
             abort(403)
         return view(**kwargs)

@@ -39,6 +39,7 @@ def build_study(owner: User) -> Study:
         texts=content.TEXTS, labels=content.LABELS, grid_scores=list(grid.scores), grid_heights=list(grid.heights),
         free_distribution=False, extreme_comments="optional", ask_would_pay=True, open_link_enabled=True,
         interview_guide=content.INTERVIEW_GUIDE,
+        would_pay_excluded_tags=["price"],  # "would you pay more for the lowest price?" makes no sense
     )
     for position, (code, tag, en, nl, nb) in enumerate(content.STATEMENTS):
         study.statements.append(Statement(position=position, code=code, text=en, tags=[tag],

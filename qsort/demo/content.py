@@ -179,6 +179,7 @@ STATEMENTS: list[tuple[str, str, str, str, str]] = [
 
 # Study texts (models.Study.texts): name -> {language: text}; blank lines separate paragraphs.
 TEXTS: dict[str, dict[str, str]] = {
+    "title": {"en": TITLE, "nl": "Wat waardeert u in een leverancier?", "nb": "Hva verdsetter du hos en leverandør?"},
     "welcome": {
         "en": "Thank you for taking part in this short study about what you value in a supplier.\n\n"
               "You will sort forty statements by how important they are to you, and answer a few questions. "

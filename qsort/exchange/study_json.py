@@ -32,7 +32,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 STUDY_FIELDS = ("title", "status", "languages", "default_language", "texts", "labels", "grid_scores",
                 "grid_heights", "free_distribution", "extreme_comments", "ask_would_pay", "redirect_url",
-                "open_link_enabled", "open_link_token", "interview_guide")
+                "open_link_enabled", "open_link_token", "interview_guide", "would_pay_excluded_tags",
+                "show_statement_numbers")
 
 
 def study_to_json(session: Session, study: Study) -> dict:

@@ -22,7 +22,7 @@ def test_state_has_the_contract_shape(respondent, small_study):
     assert state["study"]["free_distribution"] is False and state["study"]["language"] == "en"
     assert set(state["study"]["labels"]) == {"most", "least", "agree", "neutral", "disagree"}
     assert set(state["study"]["texts"]) == {"presort_instruction", "sort_instruction"}
-    assert [s["code"] for s in state["statements"]] == [f"S{i:02d}" for i in range(1, 10)]
+    assert all("code" not in s for s in state["statements"])  # codes reveal the categories (issue 11)
     assert state["state"]["step"] == "presort" and state["state"]["revision"] == 0
     assert state["state"]["presort"] == {} and state["state"]["placements"] == []
     assert state["csrf_token"]
@@ -145,7 +145,7 @@ def test_submit_refuses_an_invalid_grid_and_keeps_the_draft(respondent, small_st
     respondent.post_json("/api/draft", {"revision": 3, "step": "grid", "placements": draft})
     incomplete = respondent.post_json("/api/submit", {"revision": 3, "placements": valid_placements(study)[:7]})
     assert incomplete.status_code == 422
-    assert incomplete.json["error"] == "2 statements are not placed yet: S08, S09."
+    assert incomplete.json["error"] == "2 statements are not placed yet: “Statement number 8”, “Statement number 9”."
     wrong_heights = [dict(p, score=2) if i == 0 else p for i, p in enumerate(valid_placements(study))]
     response = respondent.post_json("/api/submit", {"revision": 3, "placements": wrong_heights})
     assert response.status_code == 422 and response.json["ok"] is False

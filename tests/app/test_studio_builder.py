@@ -463,6 +463,7 @@ def ready_study(studio, session, n=5) -> int:
     study_id = studio.new_study()
     studio.paste(study_id, [f"Statement {i}" for i in range(n)])
     assert studio.post(f"/studio/{study_id}/grid", {"action": "suggest"}).status_code == 302
+    assert studio.post(f"/studio/{study_id}/texts", {"welcome_en": "Welcome."}).status_code == 302
     return study_id
 
 
@@ -558,6 +559,11 @@ def test_lifecycle(studio, session):
     response = studio.post(f"/studio/{study_id}/status", {"status": "open"}, follow_redirects=True)
     assert "The grid has no columns yet" in text(response)
     studio.post(f"/studio/{study_id}/grid", {"action": "suggest"})
+    response = studio.post(f"/studio/{study_id}/status", {"status": "open"}, follow_redirects=True)
+    assert "Write the welcome text" in text(response)  # "I have read the information above" needs some above
+    session.expire_all()
+    assert session.get(Study, study_id).status == "draft"
+    studio.post(f"/studio/{study_id}/texts", {"welcome_en": "Welcome, and thank you."})
     for status in ("open", "closed", "open"):
         studio.post(f"/studio/{study_id}/status", {"status": status})
         session.expire_all()

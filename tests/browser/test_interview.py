@@ -317,7 +317,10 @@ def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, sess
     page.fill("#pair-code", "PHONE2")
     page.click("text=Follow the session")
     page.wait_for_selector(".live-card[data-statement]")
-    wide = page.evaluate("() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12)")
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 361)
+        .map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))
+        .slice(0, 12)""")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, wide  # the phone is 360 px wide
     screenshot(page, "01-phone-panel")
     page.locator(".live-card").first.click()

@@ -175,7 +175,13 @@ def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, 
     screenshot(preview, "04b-preview", full_page=False)
     preview.close()
 
-    # Open it.
+    # Open it: refused without a welcome text (participants confirm they read it), then with one.
+    page.click("button:has-text('Open study')")
+    assert "Write the welcome text" in page.content()
+    page.goto(f"{base}/studio/{study_id}/texts")
+    page.fill("[name=welcome_en]", "Thank you for taking part.")
+    page.click("button:has-text('Save texts')")
+    page.goto(f"{base}/studio/{study_id}")
     page.click("button:has-text('Open study')")
     assert page.locator(".study-title .badge").inner_text() == "Open"
     screenshot(page, "05-opened")

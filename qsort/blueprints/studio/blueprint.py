@@ -28,7 +28,8 @@ RESEARCHERS = ("researcher", "admin")
 def researchers_only():
     """Every studio page: anonymous visitors go to the login page, users of another role get 403."""
     if g.get("user") is None:
-        return redirect(url_for("auth.login", next=request.full_path))
+        # request.full_path ends in "?" when there is no query string
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if g.user.role not in RESEARCHERS:
         abort(403)
     return None

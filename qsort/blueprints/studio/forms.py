@@ -20,6 +20,7 @@ from .blueprint import language_name
 
 def text_titles() -> dict[str, str]:
     return {
+        "title": _("Title participants see (empty: the study's title)"),
         "welcome": _("Welcome"), "consent": _("Consent"), "instruction": _("Instruction (condition of instruction)"),
         "presort_instruction": _("Pre-sort instruction"), "sort_instruction": _("Sorting instruction"),
         "postsort_instruction": _("Comment instruction"), "thank_you": _("Thank you"),
@@ -66,6 +67,10 @@ class SettingsForm(BasicsForm):
     extreme_comments = RadioField(_l("Comments on the cards at both extremes"),
                                   choices=choices(list(zip(COMMENT_MODES, COMMENT_MODES))))
     ask_would_pay = BooleanField(_l("Ask \"Would you pay more for this?\" about the most important cards"))
+    would_pay_excluded = StringField(_l("Never ask it about statements with these tags (comma separated)"),
+                                     validators=[Optional(), Length(max=300)])
+    show_statement_numbers = BooleanField(
+        _l("Show participants neutral statement numbers (1, 2, 3 …) on the cards"))
     redirect_url = StringField(_l("Send participants to this address when they finish (optional)"),
                                validators=[Optional(), Length(max=1000)])
 

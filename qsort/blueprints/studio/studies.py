@@ -109,7 +109,8 @@ def copy(study_id: int):
 # -- texts and settings ----------------------------------------------------------------------------------------
 
 def texts_form(study: Study):
-    fields = {name: (title, 10000, TextAreaField) for name, title in text_titles().items()}
+    fields = {name: (title, 300, StringField) if name == "title" else (title, 10000, TextAreaField)
+              for name, title in text_titles().items()}
     fields.update({f"label_{name}": (title, 200, StringField) for name, title in label_titles().items()})
     form = per_language_form(study, fields=fields)()
     if request.method == "GET":
@@ -144,11 +145,15 @@ def texts(study_id: int):
 def settings(study_id: int):
     study = load_study(study_id)
     form = SettingsForm(obj=study if request.method == "GET" else None)
+    if request.method == "GET":
+        form.would_pay_excluded.data = ", ".join(study.would_pay_excluded_tags or [])
 
     def change() -> None:
         studies.set_basics(study, form.title.data, form.languages.data, form.default_language.data)
         studies.set_settings(study, extreme_comments=form.extreme_comments.data,
-                             ask_would_pay=form.ask_would_pay.data, redirect_url=form.redirect_url.data)
+                             ask_would_pay=form.ask_would_pay.data, redirect_url=form.redirect_url.data,
+                             would_pay_excluded=form.would_pay_excluded.data,
+                             show_statement_numbers=form.show_statement_numbers.data)
 
     done = save_form(form, change, None, url_for("studio.settings", study_id=study.id))
     return done or (render_template("studio/settings.html", study=study, form=form,

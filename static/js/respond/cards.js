@@ -31,6 +31,8 @@ export function cardElement(statement, t, { tag = "li", describedBy = null } = {
     class: "card", data: { id: statement.id }, tabIndex: 0,
     attrs: describedBy ? { "aria-describedby": describedBy } : null,
   }, [
+    // a neutral number only when the study shows numbers (paper sorts); the server never sends codes
+    ...(statement.number ? [el("span", { class: "card-number", text: String(statement.number) })] : []),
     el("span", { class: "card-text", text: statement.text }),
     // tabIndex -1: keyboard users press "o" on the card instead (one tab stop per card)
     el("button", { type: "button", class: "card-open", tabIndex: -1, title: t("openCard"),
@@ -54,7 +56,8 @@ export class CardDialog {
   open(statement) {
     this.returnFocus = document.activeElement;
     this.text.textContent = statement.text;
-    this.code.textContent = statement.code || "";
+    this.code.textContent = statement.number ? String(statement.number) : "";
+    this.code.hidden = !statement.number;
     this.dialog.showModal();
   }
 

@@ -11,7 +11,7 @@ import Sortable from "../../vendor/sortablejs/sortable.esm.js";
 import { PILES, columnState } from "./store.js";
 import { cardElement, scoreLabel } from "./cards.js";
 import { el } from "./dom.js";
-import { CardPicker } from "./keyboard.js";
+import { CardPicker, rovingTabIndex } from "./keyboard.js";
 import { PhoneGrid } from "./phone.js";
 
 export const PHONE_QUERY = "(max-width: 700px)";
@@ -72,9 +72,12 @@ export class GridPhase {
     const over = problems.filter((p) => p.count > p.height);
     // While cards wait in the trays only over-full columns are a problem; once all are placed, every mismatch.
     const shown = left > 0 ? over : problems;
+    // One short line: the columns themselves are marked (red over-full, amber not full); the full sentences
+    // per column go to the status' tooltip and to screen readers through the announcer when they happen.
     const parts = left > 0 ? [t("cardsLeft", { count: left })] : problems.length ? [] : [t("gridComplete")];
-    parts.push(...shown.map((p) => this.problemText(p)));
+    if (shown.length) parts.push(t(left > 0 ? "columnsOverfull" : "columnsToFix", { count: shown.length }));
     this.status.textContent = parts.join(" ");
+    this.status.title = shown.map((p) => this.problemText(p)).join(" ");
     this.status.classList.toggle("has-problem", shown.length > 0);
     this.continueButton.disabled = !store.isComplete();
     this.undoButton.disabled = !store.canUndo();
@@ -157,9 +160,9 @@ class DesktopGrid {
           chosenClass: "card-chosen",
           dragClass: "card-dragging",
           emptyInsertThreshold: 20,
-          scroll: true,
+          scroll: true, // near the window's edges; over the sticky footer: scrollUnderFooter()
           bubbleScroll: true,
-          onStart: () => this.root.classList.add("dragging"),
+          onStart: () => this.startPointerWatch(),
           onEnd: (event) => this.dropped(event),
         }),
       );
@@ -207,16 +210,94 @@ class DesktopGrid {
     if (width > 0) this.root.style.setProperty("--card-w", `${width}px`);
   }
 
+  /**
+   * While a card is dragged, remember where the pointer is. SortableJS moves its placeholder only on the
+   * pointer moves it has processed (and waits for its animation), so a fast drag released right after it
+   * reached a column would land in a column it passed earlier; the drop goes where the pointer is instead.
+   */
+  startPointerWatch() {
+    this.root.classList.add("dragging");
+    // The piles keep their size while a card is dragged: a pile that shrinks when the card leaves it (or grows
+    // when the card passes over it) would move the grid under the pointer just before the drop.
+    for (const { list } of Object.values(this.trayParts)) {
+      list.style.height = `${list.offsetHeight}px`;
+      list.style.overflow = "hidden";
+    }
+    this.pointer = null;
+    this.onPointer = (event) => {
+      const touch = event.changedTouches ? event.changedTouches[0] : event;
+      if (touch && Number.isFinite(touch.clientX)) this.pointer = { x: touch.clientX, y: touch.clientY };
+    };
+    for (const type of ["pointermove", "pointerup", "mousemove", "mouseup", "touchmove", "touchend"]) {
+      window.addEventListener(type, this.onPointer, { capture: true, passive: true });
+    }
+    this.scrollUnderFooter();
+  }
+
+  /**
+   * While a card is held over the sticky footer (or just above it), the page scrolls down, faster the deeper
+   * the pointer: the rows under the footer come up instead of the card being dropped under it.
+   */
+  scrollUnderFooter() {
+    const footer = document.querySelector("#grid-phase .grid-footer");
+    const step = () => {
+      if (!this.root.classList.contains("dragging")) return;
+      const top = footer.getBoundingClientRect().top;
+      if (this.pointer && this.pointer.y > top - 24) {
+        window.scrollBy(0, Math.min(24, 4 + (this.pointer.y - top + 24) / 4));
+      }
+      window.requestAnimationFrame(step);
+    };
+    window.requestAnimationFrame(step);
+  }
+
+  stopPointerWatch() {
+    for (const { list } of Object.values(this.trayParts)) {
+      list.style.height = "";
+      list.style.overflow = "";
+    }
+    for (const type of ["pointermove", "pointerup", "mousemove", "mouseup", "touchmove", "touchend"]) {
+      window.removeEventListener(type, this.onPointer, { capture: true });
+    }
+  }
+
+  /** The place ("grid:2", "pile:agree") and index under the pointer at the drop, or null (outside any). */
+  placeAtPointer(item) {
+    if (!this.pointer) return null;
+    const { x, y } = this.pointer;
+    const stack = document.elementsFromPoint(x, y).filter((node) => !item.contains(node) && !node.classList.contains("card-dragging"));
+    if (stack[0] && stack[0].closest(".grid-footer")) return { blocked: true }; // never a drop under the footer
+    const under = stack.find((node) => !item.contains(node) && !node.classList.contains("card-dragging")
+      && node.closest && node.closest(".column, .tray") && this.root.contains(node));
+    const region = under && under.closest(".column, .tray");
+    if (!region) return null;
+    const list = region.querySelector(".card-list");
+    const cards = [...list.querySelectorAll(":scope > .card")].filter((card) => card !== item);
+    const index = cards.filter((card) => {
+      const box = card.getBoundingClientRect();
+      return box.top + box.height / 2 < y;
+    }).length;
+    return { place: list.dataset.place, index };
+  }
+
   /** A card was dropped (SortableJS onEnd): tell the store, then render from the store. */
   dropped(event) {
     this.root.classList.remove("dragging");
+    this.stopPointerWatch();
     const id = Number(event.item.dataset.id);
-    const to = event.to.dataset.place;
+    let to = event.to.dataset.place;
+    let index = event.newDraggableIndex;
+    const atPointer = this.placeAtPointer(event.item);
+    if (atPointer && atPointer.blocked) {
+      this.render(); // let go over the footer: the card stays where it was
+      return;
+    }
+    if (atPointer && atPointer.place !== to) ({ place: to, index } = atPointer);
     const { store, picker } = this.ctx;
     const before = store.revision;
     if (to.startsWith("grid:")) {
       picker.picked = id;
-      picker.place(Number(to.slice(5)), event.newDraggableIndex);
+      picker.place(Number(to.slice(5)), index);
     } else if (to.startsWith("pile:")) {
       picker.returnToPile(id, to.slice(5));
     }
@@ -232,11 +313,15 @@ class DesktopGrid {
       tray.classList.toggle("empty", ids.length === 0);
       this.fill(list, ids);
     }
+    // Every card placed: the (empty) piles make room for the grid. Delete on a card still sends it back.
+    this.root.classList.toggle("all-placed", store.placedCount() === store.statements.size);
+    const allPlaced = store.placedCount() === store.statements.size;
     for (const [score, { column, badge, list }] of this.columnParts) {
       const state = columnState(store, score);
       badge.textContent = state.badge;
       badge.title = t("columnCount", { count: state.count, height: state.height });
       column.classList.toggle("over", state.over);
+      column.classList.toggle("under", !store.freeDistribution && allPlaced && state.count < state.height);
       column.classList.toggle("full", state.full);
       column.classList.toggle("target", picker.picked !== null && picker.target === score);
       this.fill(list, store.column(score));
@@ -248,8 +333,9 @@ class DesktopGrid {
   fill(list, ids) {
     const { store, t, picker } = this.ctx;
     list.replaceChildren(
-      ...ids.map((id) => {
+      ...ids.map((id, index) => {
         const card = cardElement(store.statement(id), t, { describedBy: "keyboard-help" });
+        card.tabIndex = index === 0 ? 0 : -1; // one Tab stop per list; arrows move inside it
         if (picker.picked === id) card.classList.add("picked");
         return card;
       }),
@@ -259,6 +345,7 @@ class DesktopGrid {
   focusCard(id) {
     const card = this.root.querySelector(`.card[data-id="${id}"]`);
     if (card) {
+      rovingTabIndex(card);
       card.focus({ preventScroll: false });
       card.scrollIntoView({ block: "nearest", inline: "nearest" });
     }

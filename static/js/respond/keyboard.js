@@ -68,6 +68,7 @@ export class CardPicker {
     if (this.picked === null || score === null) return;
     const { store, t } = this.ctx;
     const id = this.picked;
+    const fromPile = !store.isPlaced(id);
     this.picked = null;
     this.target = score;
     store.placeCard(id, score, index);
@@ -76,7 +77,22 @@ export class CardPicker {
     let message = t("placed", { card: shortText(store.statement(id)), column: scoreLabel(score), count, height });
     if (!store.freeDistribution && count > height) message += ` ${t("overfullNow", { column: scoreLabel(score) })}`;
     this.ctx.announcer.announce(message);
-    this.ctx.view().focusCard(id);
+    // A card from a pile: on to the next card still to place (one Tab-free step per card). A card moved
+    // within the grid keeps the focus, to adjust it further.
+    const next = fromPile ? this.nextUnplaced(id) : null;
+    this.ctx.view().focusCard(next ?? id);
+  }
+
+  /** The card to work on after `id` left its pile: the next one on the same pile, else on any pile. */
+  nextUnplaced(id) {
+    const { store } = this.ctx;
+    const pile = store.presort[id] || "neutral";
+    const piles = [pile, ...["agree", "neutral", "disagree"].filter((p) => p !== pile)];
+    for (const p of piles) {
+      const ids = store.tray(p);
+      if (ids.length) return ids[0];
+    }
+    return null;
   }
 
   /** Put a card (the picked one by default) back on its pile (or on `pile`, when dropped on a tray). */
@@ -122,7 +138,10 @@ export class CardPicker {
     }
     if (!card) return;
     const id = Number(card.dataset.id);
-    if (key === "Enter" || key === " ") {
+    if (key.startsWith("Arrow")) {
+      event.preventDefault();
+      moveFocus(card, key);
+    } else if (key === "Enter" || key === " ") {
       event.preventDefault();
       this.pick(id);
     } else if (key === "Delete" || key === "Backspace") {
@@ -205,4 +224,40 @@ export class CardPicker {
     view.render();
     if (this.picked !== null) view.focusCard(this.picked);
   }
+}
+
+/**
+ * Arrow keys on a card (nothing picked): Up/Down to the previous/next card in the same pile or column,
+ * Left/Right to the neighbouring pile or column that holds cards (at about the same row). Each list is one
+ * Tab stop (roving tabindex, see rovingTabIndex), so Tab moves between regions, not card by card.
+ */
+export function moveFocus(card, key) {
+  const list = card.closest(".card-list");
+  if (!list) return;
+  const cards = [...list.querySelectorAll(":scope > .card")];
+  const index = cards.indexOf(card);
+  let next = null;
+  if (key === "ArrowUp" || key === "ArrowDown") {
+    next = cards[index + (key === "ArrowUp" ? -1 : 1)] || null;
+  } else {
+    const root = list.closest(".grid-desktop, .grid-phone") || document;
+    const lists = [...root.querySelectorAll(".card-list")].filter((l) => l === list || l.querySelector(".card"));
+    const other = lists[lists.indexOf(list) + (key === "ArrowLeft" ? -1 : 1)];
+    if (other) {
+      const others = [...other.querySelectorAll(":scope > .card")];
+      next = others[Math.min(index, others.length - 1)];
+    }
+  }
+  if (next) {
+    rovingTabIndex(next);
+    next.focus();
+    next.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+}
+
+/** Make `card` its list's single Tab stop. */
+export function rovingTabIndex(card) {
+  const list = card.closest(".card-list");
+  if (!list) return;
+  for (const other of list.querySelectorAll(":scope > .card")) other.tabIndex = other === card ? 0 : -1;
 }
