@@ -21,11 +21,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, object_session
 
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
-from .models import Move, Participant, Placement, Sort, Study, utcnow
+from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
 from .responses import accepts_responses, complete_step, grid_is_locked, lock_sort, step_index, steps_for
 
 MAX_MOVES_PER_SAVE = 5000
@@ -126,23 +126,45 @@ def parse_json_body(raw: bytes) -> Any:
     return body
 
 
-def _check_values(value: Any, where: str, depth: int) -> None:
-    """Every string encodes as UTF-8; no deeper than MAX_JSON_DEPTH."""
-    if depth > MAX_JSON_DEPTH:
-        raise PayloadError(_("The request body is nested too deeply."), "body")
+def _check_values(body: Any, where: str, depth: int) -> None:
+    """Every string encodes as UTF-8; nothing deeper than MAX_JSON_DEPTH. One pass without building field
+    names (a save checks a few hundred values); the name is found only for a body that is refused."""
+    stack = [(body, depth)]
+    while stack:
+        value, level = stack.pop()
+        if level > MAX_JSON_DEPTH:
+            raise PayloadError(_("The request body is nested too deeply."), "body")
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    field = _field_of_bad_text(body, where) or where
+                    raise PayloadError(_("%(field)s contains a character that is not valid text.", field=field),
+                                       field) from None
+        elif isinstance(value, list):
+            stack.extend((item, level + 1) for item in value)
+        elif isinstance(value, dict):
+            stack.extend((key, level + 1) for key in value)
+            stack.extend((item, level + 1) for item in value.values())
+
+
+def _field_of_bad_text(value: Any, where: str) -> str | None:
+    """Where in ``value`` a string that does not encode as UTF-8 is (``body.moves[0].from``)."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise PayloadError(_("%(field)s contains a character that is not valid text.", field=where),
-                               where) from None
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_values(item, f"{where}[{i}]", depth + 1)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_values(key, where, depth + 1)
-            _check_values(item, f"{where}.{key}", depth + 1)
+            return where
+        return None
+    items = enumerate(value) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
+    for key, item in items:
+        here = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}"
+        found = _field_of_bad_text(key, where) if isinstance(key, str) else None
+        found = found or _field_of_bad_text(item, here)
+        if found:
+            return found
+    return None
 
 
 def _is_int(value: Any) -> bool:
@@ -167,11 +189,20 @@ def _statement_id(value: Any, where: str, known: set[int]) -> int:
     return statement_id
 
 
-def parse_placements(study: Study, value: Any, where: str = "placements") -> list[dict[str, int]]:
+def statement_ids(study: Study) -> set[int]:
+    """The ids of the study's statements: from the loaded statements, else one small query (no texts)."""
+    if "statements" in study.__dict__:
+        return {s.id for s in study.statements}
+    session = object_session(study)
+    return set(session.scalars(select(Statement.id).where(Statement.study_id == study.id)))
+
+
+def parse_placements(study: Study, value: Any, where: str = "placements",
+                     known: set[int] | None = None) -> list[dict[str, int]]:
     """Check a list of ``{"statement_id", "score", "slot"}``: the study's statements, each once, grid scores."""
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field=where), where)
-    known = {s.id for s in study.statements}
+    known = statement_ids(study) if known is None else known
     scores = set(study.grid_scores)
     seen: set[int] = set()
     placements = []
@@ -193,10 +224,10 @@ def parse_placements(study: Study, value: Any, where: str = "placements") -> lis
     return placements
 
 
-def _parse_presort(study: Study, value: Any) -> dict[str, str]:
+def _parse_presort(study: Study, value: Any, known_ids: set[int]) -> dict[str, str]:
     if not isinstance(value, dict):
         raise PayloadError(_("%(field)s must be an object.", field="presort"), "presort")
-    known = {str(s.id) for s in study.statements}
+    known = {str(i) for i in known_ids}
     presort = {}
     for key, pile in value.items():
         where = f"presort.{key}"
@@ -209,12 +240,11 @@ def _parse_presort(study: Study, value: Any) -> dict[str, str]:
     return presort
 
 
-def _parse_moves(study: Study, value: Any) -> list[dict[str, Any]]:
+def _parse_moves(study: Study, value: Any, known: set[int]) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field="moves"), "moves")
     if len(value) > MAX_MOVES_PER_SAVE:
         raise PayloadError(_("%(field)s: at most %(n)s per save.", field="moves", n=MAX_MOVES_PER_SAVE), "moves")
-    known = {s.id for s in study.statements}
     moves = []
     for i, item in enumerate(value):
         here = f"moves[{i}]"
@@ -270,9 +300,11 @@ def parse_draft(study: Study, body: Any) -> Draft:
     if step not in SORTING_STEPS:
         raise PayloadError(_("%(field)s must be one of: %(choices)s.", field="step",
                              choices=", ".join(SORTING_STEPS)), "step")
-    presort = _parse_presort(study, body["presort"]) if body.get("presort") is not None else None
-    placements = parse_placements(study, body["placements"]) if body.get("placements") is not None else None
-    moves = _parse_moves(study, body.get("moves") or [])
+    known = statement_ids(study)
+    presort = _parse_presort(study, body["presort"], known) if body.get("presort") is not None else None
+    placements = parse_placements(study, body["placements"], known=known) \
+        if body.get("placements") is not None else None
+    moves = _parse_moves(study, body.get("moves") or [], known)
     seconds = _parse_seconds(body.get("seconds") or {})
     return Draft(revision, step, presort, placements, moves, seconds, base_revision)
 
@@ -394,14 +426,14 @@ def save_draft(session: Session, participant: Participant, draft: Draft) -> Outc
     becomes ``max(stored + 1, revision)``. 200 ``{"ok": true, "revision"}``; 409 without ``revision`` when the
     grid is already submitted or the instructions are not done yet.
     """
-    sort = lock_sort(session, participant)
+    sort = _lock_sort_for_draft(session, participant)
     refusal = _not_sorting(participant, sort)
     if refusal is None and sort.state == "sorted":
         refusal = Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")})
     if refusal is not None:
         session.rollback()
         return refusal
-    if len(draft.moves) and _move_count(session, sort) + len(draft.moves) > MAX_MOVES_PER_SORT:
+    if draft.moves and _move_count(session, sort) + len(draft.moves) > MAX_MOVES_PER_SORT:
         session.rollback()
         return Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
                              "error": _("This sort has reached its limit of %(n)s moves; it cannot be saved "
@@ -442,6 +474,15 @@ def save_draft(session: Session, participant: Participant, draft: Draft) -> Outc
 
 def _move_count(session: Session, sort: Sort) -> int:
     return session.scalar(select(func.count()).select_from(Move).where(Move.sort_id == sort.id)) or 0
+
+
+def _lock_sort_for_draft(session: Session, participant: Participant) -> Sort | None:
+    """:func:`qsort.responses.lock_sort` in one statement, for the hot path: the no-op UPDATE of the sort row
+    takes the write lock (SQLite) or the row lock (PostgreSQL) and RETURNING gives the sort as it is now.
+    The participant and study were read at the start of this request; the sort is what the lock guards."""
+    return session.scalars(update(Sort).where(Sort.participant_id == participant.id)
+                           .values(revision=Sort.revision).returning(Sort),
+                           execution_options={"populate_existing": True}).one_or_none()
 
 
 def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
