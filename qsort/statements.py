@@ -14,6 +14,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from .cells import spreadsheet_row, strip_control_characters, unescape_spreadsheet_text
 from .flow import LANGUAGES
 from .models import Statement, Study
 from .studies import MAX_STATEMENTS, StudyError, ensure_editable
@@ -258,6 +259,7 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
         except UnicodeDecodeError as error:
             raise StudyError(_("The file is not UTF-8 text (byte %(pos)s). Save it as CSV UTF-8.",
                                pos=error.start), "file")
+    data = strip_control_characters(data)  # a NUL byte or a pasted vertical tab never reaches a statement
     if not data.strip():
         raise StudyError(_("The file is empty."), "file")
     first_line = data.splitlines()[0]
@@ -287,7 +289,8 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
         if len(row) > len(header):
             raise StudyError(_("Line %(line)s: %(n)s columns, but the header has %(m)s.",
                                line=line, n=len(row), m=len(header)), "file")
-        cells = dict(zip(header, row + [""] * (len(header) - len(row))))
+        cells = dict(zip(header, [unescape_spreadsheet_text(cell) for cell in row]
+                         + [""] * (len(header) - len(row))))
 
         def where(column: str) -> str:
             return _("Line %(line)s, column %(col)s (%(name)s)", line=line, col=header.index(column) + 1,
@@ -328,7 +331,8 @@ def statements_csv(study: Study) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["code", "text", "tags", *(f"text_{language}" for language in languages)])
-    for statement in study.statements:
-        writer.writerow([statement.code, statement.text, "; ".join(statement.tags or []),
-                         *((statement.translations or {}).get(language, "") for language in languages)])
+    for statement in study.statements:  # neutralised as every exported cell; import_csv takes the apostrophe off
+        writer.writerow(spreadsheet_row([statement.code, statement.text, "; ".join(statement.tags or []),
+                                         *((statement.translations or {}).get(language, "")
+                                           for language in languages)]))
     return out.getvalue()
