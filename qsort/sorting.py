@@ -436,8 +436,9 @@ def save_draft(session: Session, participant: Participant, draft: Draft) -> Outc
     if draft.moves and _move_count(session, sort) + len(draft.moves) > MAX_MOVES_PER_SORT:
         session.rollback()
         return Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
-                             "error": _("This sort has reached its limit of %(n)s moves; it cannot be saved "
-                                        "again. Please finish it as it is.", n=MAX_MOVES_PER_SORT)})
+                             "error": _("This sort's move log is full (%(n)s moves): save it again without "
+                                        "moves; its cards are kept, further moves are not logged.",
+                                        n=MAX_MOVES_PER_SORT)})
     new_moves = _append_moves(session, sort, draft.moves)
     merged = draft.base_revision != sort.revision
     presort, placements = draft.presort, draft.placements
