@@ -193,10 +193,15 @@ def reorder_statements(db: Session, study: Study, ids: list) -> None:
 
 
 def _as_int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    """A statement id from the page: a whole number (or its digits as text); -1 for anything else, such as
+    Infinity, 1e400 or 1.5, which would otherwise overflow or round."""
+    if isinstance(value, bool):
         return -1
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return -1
 
 
 def _renumber(study: Study, ordered: list[Statement] | None = None) -> None:

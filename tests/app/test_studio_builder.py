@@ -662,3 +662,14 @@ def test_statement_limit(studio, session, monkeypatch):
     response = studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "a\nb\nc\nd"})
     assert response.status_code == 400 and "at most 3 statements" in text(response)
     assert statements_of(session, study_id) == []
+
+
+@pytest.mark.parametrize("raw", [b'{"order": [Infinity]}', b'{"order": [1e400]}', b'{"order": [NaN, 1.5, true]}',
+                                 b'{"order": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b'{"order": ["\\udc80"]}'])
+def test_reorder_refuses_numbers_that_are_no_ids_and_deep_json_with_400(studio, session, raw):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["A", "B"])
+    response = studio.client.post(f"/studio/{study_id}/statements/reorder", data=raw,
+                                  content_type="application/json", headers={"X-CSRFToken": studio.token})
+    assert response.status_code == 400 and response.json["field"] == "order" and response.json["error"]
+    assert [s.text for s in statements_of(session, study_id)] == ["A", "B"]
