@@ -252,6 +252,28 @@ def add_bulk(db: Session, study: Study, text: str) -> list[Statement]:
     return _append(study, checked)
 
 
+class _rows:
+    """A csv.reader whose errors (a field over csv's 128 KiB limit, a stray quote) are a StudyError naming the
+    line, not a 500."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self.reader)
+        except csv.Error as error:
+            raise StudyError(_("Line %(line)s: this line cannot be read as CSV (%(error)s); a field holds at most "
+                               "128 KiB.", line=self.reader.line_num, error=error), "file") from None
+
+
 def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
     """Statements from a CSV with a header row: ``text`` (required), ``code``, ``tags`` and ``text_<language>``
     for translations. Comma, semicolon or tab separated; UTF-8. All rows or none: the first problem is raised
@@ -269,7 +291,7 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
         raise StudyError(_("The file is empty."), "file")
     first_line = data.splitlines()[0]
     delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter)
+    reader = _rows(csv.reader(io.StringIO(data, newline=""), delimiter=delimiter))
     header = [column.strip().lower() for column in next(reader)]
     if "text" not in header:
         raise StudyError(_("Line 1: the header has no \"text\" column (found: %(columns)s).",
