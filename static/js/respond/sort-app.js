@@ -114,7 +114,8 @@ async function main() {
       showLoadError();
       return;
     }
-    data = { ...cached, state: { step: "presort", revision: 0, presort: {}, placements: [] } };
+    // This browser's copy stands in for the server's state (it keeps the stored revision it was built on).
+    data = { ...cached, state: { ...local.read() } };
   }
   if (data.state.locked) {
     window.location.assign(config.nextUrl); // the grid was submitted (in another tab): nothing to sort here
