@@ -43,7 +43,8 @@ def draft_bodies(ids):
 
 def dump(session) -> list:
     session.expire_all()
-    return [session.execute(text(f"SELECT * FROM {table} ORDER BY id")).all() for table in ("sort", "placement", "move")]
+    return [session.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+            for table in ("sort", "placement", "move")]
 
 
 def check(response, before, session):

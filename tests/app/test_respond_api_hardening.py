@@ -82,7 +82,8 @@ def test_the_move_log_has_a_total_limit(respondent, small_study, session, monkey
         return [{"statement_id": card, "from": "deck", "to": "pile:agree", "t": 1_700_000_000_000 + s, "seq": s}
                 for s in range(first, first + n)]
 
-    assert respondent.post_json("/api/draft", {"revision": 4, "step": "presort", "moves": moves(1, 4)}).status_code == 200
+    first = respondent.post_json("/api/draft", {"revision": 4, "step": "presort", "moves": moves(1, 4)})
+    assert first.status_code == 200
     refused = respondent.post_json("/api/draft", {"revision": 7, "base_revision": 4, "step": "presort",
                                                   "presort": {str(card): "agree"}, "moves": moves(5, 3)})
     assert refused.status_code == 413 and refused.json["too_many_moves"] is True and "6" in refused.json["error"]
@@ -94,4 +95,5 @@ def test_the_move_log_has_a_total_limit(respondent, small_study, session, monkey
     participant = session.scalar(select(Participant).where(Participant.token == token))
     session.refresh(participant.sort)
     assert participant.sort.presort == {str(card): "agree"}
-    assert respondent.post_json("/api/submit", {"revision": 8, "placements": valid_placements(study)}).status_code == 200
+    submitted = respondent.post_json("/api/submit", {"revision": 8, "placements": valid_placements(study)})
+    assert submitted.status_code == 200

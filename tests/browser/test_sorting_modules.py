@@ -127,7 +127,8 @@ def test_load_pushes_only_changes_the_server_has_not_confirmed(run):
         return {
             unsaved: chooseState(server, {revision: 6, base_revision: 3, saved_revision: 4, step: 'grid', presort: {},
                                           placements: [], seconds: {presort: 12}, pendingMoves: []}),
-            pendingMoves: chooseState(server, {revision: 6, base_revision: 5, saved_revision: 6, pendingMoves: [{seq: 6}]}),
+            pendingMoves: chooseState(server, {revision: 6, base_revision: 5, saved_revision: 6,
+                                               pendingMoves: [{seq: 6}]}),
             allSaved: chooseState(server, {revision: 9, base_revision: 3, saved_revision: 9, pendingMoves: [],
                                            seconds: {presort: 30, grid: 2}}),
             noLocal: chooseState(server, null),
@@ -210,7 +211,8 @@ def test_autosave_builds_on_the_stored_revision_and_retries_network_errors(run):
         await clock.advance(3000);
         const cleanAfter3s = saver.isClean();
         await clock.advance(60000);
-        return {calls, times, statuses, revision: s.revision, base: s.baseRevision, clean: saver.isClean(), cleanAfter3s};
+        return {calls, times, statuses, revision: s.revision, base: s.baseRevision, clean: saver.isClean(),
+                cleanAfter3s};
     """)
     # Each draft is built on what the server last said it stores; the failed one is sent again unchanged.
     assert result["calls"] == [[8, 7], [9, 8], [9, 8], [9, 8]]
