@@ -43,8 +43,10 @@ def draft_bodies(ids):
 
 def dump(session) -> list:
     session.expire_all()
-    return [session.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+    rows = [session.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
             for table in ("sort", "placement", "move")]
+    session.rollback()  # end the read transaction: on SQLite it would hold the app's next write waiting
+    return rows
 
 
 def check(response, before, session):
