@@ -224,7 +224,7 @@ async def participant(browser: Browser, sent: Sent, study: dict, drafts: int, in
     async def save(step: str, moves: list[dict]) -> None:
         nonlocal revision
         revision += 1
-        body = {"revision": revision, "step": step, "presort": presort, "moves": moves,
+        body = {"revision": revision, "base_revision": revision - 1, "step": step, "presort": presort, "moves": moves,
                 "placements": [{"statement_id": s, "score": sc, "slot": sl} for s, (sc, sl) in placed.items()],
                 "seconds": {"presort": float(revision * interval)} if step == "presort" else
                 {"grid": float(revision * interval)}}
@@ -462,7 +462,8 @@ async def max_rate(port: int, tokens: list[str], seconds: float, concurrency: in
         while time.perf_counter() < deadline:
             revision += 1
             sid = ids[revision % len(ids)]
-            body = {"revision": revision, "step": "grid", "placements": placements, "seconds": {"grid": revision},
+            body = {"revision": revision, "base_revision": revision - 1, "step": "grid", "placements": placements,
+                    "seconds": {"grid": revision},
                     "moves": [{"statement_id": sid, "from": "grid:0", "to": "grid:1", "t": revision, "seq": revision}]}
             await browser.request("POST draft", "POST", f"{base}/api/draft", payload=body)
             saves += 1

@@ -51,7 +51,7 @@ def main(n_participants: int = 50, saves: int = 20, pause: float = 0.0) -> None:
     def sorter(url: str, token: str) -> None:
         for revision in range(1, saves + 1):
             time.sleep(pause)
-            body = {"revision": revision, "step": "grid", "placements": placements,
+            body = {"revision": revision, "base_revision": revision - 1, "step": "grid", "placements": placements,
                     "moves": [{"statement_id": ids[revision % len(ids)], "from": "pile:agree", "to": "grid:1",
                                "t": 1_700_000_000_000 + revision, "seq": revision}],
                     "seconds": {"grid": revision * 2.0}}

@@ -76,7 +76,7 @@ def main() -> None:
         client, token, csrf = clients[n % len(clients)]
         revision = n // len(clients) + 1
         moved = ids[n % len(ids)]
-        body = {"revision": revision, "step": "grid", "placements": placements,
+        body = {"revision": revision, "base_revision": revision - 1, "step": "grid", "placements": placements,
                 "moves": [{"statement_id": moved, "from": "grid:0", "to": "grid:1", "t": 1_700_000_000_000 + n,
                            "seq": 2 * revision}, {"statement_id": moved, "from": "grid:1", "to": "grid:0",
                                                   "t": 1_700_000_000_500 + n, "seq": 2 * revision + 1}],

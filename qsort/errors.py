@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 
 def wants_json() -> bool:
@@ -33,3 +34,23 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return {"ok": False, "error": f"CSRF: {error.description}", "field": "X-CSRFToken"}, 400
         return render_template("errors/csrf.html", message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        if wants_json():
+            return {"ok": False, "error": _("The request is too large.")}, 413
+        return error
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError):
+        # Flask has logged the exception with its traceback already; the page reads JSON on /api/ paths.
+        if wants_json():
+            return {"ok": False, "error": _("Something went wrong on the server; nothing was changed. "
+                                            "Please try again.")}, 500
+        return error
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error: HTTPException):
+        if wants_json() and error.code and error.code >= 400:
+            return {"ok": False, "error": error.description or error.name}, error.code
+        return error

@@ -21,6 +21,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .cells import spreadsheet_row, strip_control_characters
 from .flow import EMAIL_PATTERN
 from .i18n import text as _
 from .models import Participant, Study
@@ -180,6 +181,7 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
                                  line=line)]) from None
     else:
         text = data.lstrip("\ufeff")
+    text = strip_control_characters(text)  # a NUL or a vertical tab never reaches a name or an attribute
     if not text.strip():
         raise InviteError([_("the file is empty: the first line must name the columns, e.g. code,name,email")])
     first_line = text.splitlines()[0]
@@ -272,9 +274,10 @@ def links_csv(participants: list[Participant], base_url: str | None = None) -> s
     extra = sorted({key for p in participants for key in (p.attributes or {})} - set(keys))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["code", "name", "email", "link", *keys, *extra])
+    # Names and attributes come from invite CSVs: every cell through the one neutraliser (qsort/cells.py).
+    writer.writerow(spreadsheet_row(["code", "name", "email", "link", *keys, *extra]))
     for p in participants:
         attributes = p.attributes or {}
-        writer.writerow([p.code or "", p.name, p.email, invite_link(p, base),
-                         *[attributes.get(k, "") for k in keys + extra]])
+        writer.writerow(spreadsheet_row([p.code or "", p.name, p.email, invite_link(p, base),
+                                         *[attributes.get(k, "") for k in keys + extra]]))
     return out.getvalue()

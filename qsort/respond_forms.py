@@ -137,6 +137,9 @@ def postsort_entries(form: FlaskForm, cards: list[Card]) -> dict[int, dict[str, 
     return entries
 
 
+MAX_NUMBER_DIGITS = 15  # every number of up to 15 digits is stored exactly (as an integer or a float)
+
+
 def _number_validator(settings: dict) -> Any:
     minimum, maximum = settings.get("min"), settings.get("max")
     integer = settings.get("integer", True)
@@ -148,6 +151,10 @@ def _number_validator(settings: dict) -> Any:
         if not NUMBER_PATTERN.match(raw) or (integer and not re.match(r"^-?\d+$", raw)):
             raise ValidationError(_("Please enter a whole number, for example 5.") if integer
                                   else _("Please enter a number, for example 2.5."))
+        if sum(c.isdigit() for c in raw) > MAX_NUMBER_DIGITS:
+            # Beyond 15 digits a float no longer holds the number exactly (a 40-digit answer came back as
+            # 1.0e+40) and beyond 4,300 Python refuses to read it at all: refuse it here, with the limit.
+            raise ValidationError(_("Please enter a number of at most %(n)s digits.", n=MAX_NUMBER_DIGITS))
         value = float(raw.replace(",", "."))
         if minimum is not None and value < minimum:
             raise ValidationError(_("Please enter a number of at least %(min)s.", min=minimum))

@@ -2,8 +2,10 @@
 what a logged-in user sees; HSTS when served over HTTPS)."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 from flask_wtf.csrf import CSRFProtect
+
+from .cells import CONTROL_CHARACTERS, strip_control_characters
 
 csrf = CSRFProtect()
 
@@ -23,8 +25,21 @@ def _private() -> bool:
     return any(name in PRIVATE_BLUEPRINTS for name in request.blueprints) or g.get("user") is not None
 
 
+class CleanTextRequest(Request):
+    """Every field of every form arrives without control characters other than tab and line breaks
+    (qsort/cells.py): one door for comments, answers, names, statements typed in the studio, ..."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any(CONTROL_CHARACTERS.search(value) for value in form.values()):
+            self.__dict__["form"] = self.parameter_storage_class(
+                [(key, strip_control_characters(value)) for key, value in form.items(multi=True)])
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.request_class = CleanTextRequest
 
     @app.after_request
     def _security_headers(response):

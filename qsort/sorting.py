@@ -3,8 +3,9 @@ participant sorts, and the submitted grid. The ``respond`` blueprint is a thin H
 endpoints, bodies and answers are described in docs/RESPOND_API.md.
 
 - :func:`sort_state`: GET ``api/state``;
-- :func:`parse_draft` and :func:`save_draft`: POST ``api/draft``, moves always kept, the rest only when its revision
-  is newer than the stored one;
+- :func:`parse_draft` and :func:`save_draft`: POST ``api/draft``, moves always kept; a draft built on the stored
+  revision (``base_revision``) replaces the state, one built on an older revision (another device saved since) is
+  merged by its new moves (:func:`merge_moves`) or refused with the stored state;
 - :func:`parse_submission` and :func:`submit_sort`: POST ``api/submit``, validated against the study's grid
   (``analysis.grid.Grid``), idempotent.
 
@@ -13,21 +14,28 @@ with :func:`qsort.responses.lock_sort`, so two tabs saving at once are serialise
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, object_session
 
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
-from .models import Move, Participant, Placement, Sort, Study
+from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
 from .responses import accepts_responses, complete_step, grid_is_locked, lock_sort, step_index, steps_for
 
 MAX_MOVES_PER_SAVE = 5000
+MAX_MOVES_PER_SORT = 20_000  # a person sorting 60 cards makes a few hundred; bounds the log and its pages
 MAX_PLACE_LENGTH = 30  # Move.from_place / to_place
+# Whole numbers in a body fit the database's 32-bit INTEGER columns; a revision leaves room for a million
+# later saves above it, so no body can push the stored revision to where no later save fits.
+MAX_INT = 2**31 - 1
+MAX_REVISION = MAX_INT - 2**20
+MAX_SLOT = 10_000
 
 
 class PayloadError(ValueError):
@@ -49,6 +57,7 @@ class Draft:
     placements: list[dict[str, int]] | None
     moves: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    base_revision: int = 0  # the stored revision this state was built on (0: built on nothing)
 
 
 @dataclass
@@ -70,7 +79,6 @@ class Outcome:
 def sort_state(participant: Participant, language: str) -> dict[str, Any]:
     """The JSON the sorting page starts from (GET /s/<token>/api/state; shape in docs/RESPOND_API.md)."""
     study, sort = participant.study, participant.sort
-    step = sort.step if sort.step in SORTING_STEPS else "grid"
     last_seq = max((move.client_seq for move in sort.moves), default=0)
     return {
         "study": {
@@ -85,16 +93,7 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
             },
         },
         "statements": participant_statements(study, language),
-        "state": {
-            "step": step,
-            "revision": sort.revision,
-            "presort": dict(sort.presort or {}),
-            "placements": [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
-                           for p in sorted(sort.placements, key=lambda p: (p.score or 0, p.slot))],
-            "seconds": dict(sort.step_seconds or {}),
-            "last_seq": last_seq,
-            "locked": grid_is_locked(participant),
-        },
+        "state": {**stored_state(sort), "last_seq": last_seq, "locked": grid_is_locked(participant)},
     }
 
 
@@ -113,15 +112,88 @@ def _participant_name(study: Study, number: int, statement: Any) -> str:
     return "“" + " ".join(words[:6]) + ("…" if len(words) > 6 else "") + "”"
 
 
+
+def stored_state(sort: Sort) -> dict[str, Any]:
+    """The stored sort as the page loads it: step, revision, presort, placements (by column and slot), seconds."""
+    return {
+        "step": sort.step if sort.step in SORTING_STEPS else "grid",
+        "revision": sort.revision,
+        "presort": dict(sort.presort or {}),
+        "placements": [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
+                       for p in sorted(sort.placements, key=lambda p: (p.score or 0, p.slot))],
+        "seconds": dict(sort.step_seconds or {}),
+    }
+
+
+MAX_JSON_DEPTH = 8  # a draft is 4 levels deep ({"moves": [{...}]})
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """Parse a request body as JSON for the sorting API; :class:`PayloadError` when it cannot be used.
+
+    Refused: not UTF-8 JSON, nesting deeper than ``MAX_JSON_DEPTH`` (100,000 ``[`` stop the parser at its
+    recursion limit: RecursionError), and lone UTF-16 surrogates (``"\\udc80"``), which no database stores.
+    """
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise PayloadError(_("The request body must be a JSON object."), "body") from None
+    _check_values(body, "body", 0)
+    return body
+
+
+def _check_values(body: Any, where: str, depth: int) -> None:
+    """Every string encodes as UTF-8; nothing deeper than MAX_JSON_DEPTH. One pass without building field
+    names (a save checks a few hundred values); the name is found only for a body that is refused."""
+    stack = [(body, depth)]
+    while stack:
+        value, level = stack.pop()
+        if level > MAX_JSON_DEPTH:
+            raise PayloadError(_("The request body is nested too deeply."), "body")
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    field = _field_of_bad_text(body, where) or where
+                    raise PayloadError(_("%(field)s contains a character that is not valid text.", field=field),
+                                       field) from None
+        elif isinstance(value, list):
+            stack.extend((item, level + 1) for item in value)
+        elif isinstance(value, dict):
+            stack.extend((key, level + 1) for key in value)
+            stack.extend((item, level + 1) for item in value.values())
+
+
+def _field_of_bad_text(value: Any, where: str) -> str | None:
+    """Where in ``value`` a string that does not encode as UTF-8 is (``body.moves[0].from``)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+        return None
+    items = enumerate(value) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
+    for key, item in items:
+        here = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}"
+        found = _field_of_bad_text(key, where) if isinstance(key, str) else None
+        found = found or _field_of_bad_text(item, here)
+        if found:
+            return found
+    return None
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _require_int(value: Any, where: str, minimum: int | None = None) -> int:
+def _require_int(value: Any, where: str, minimum: int | None = None, maximum: int = MAX_INT) -> int:
     if not _is_int(value):
         raise PayloadError(_("%(field)s must be a whole number.", field=where), where)
     if minimum is not None and value < minimum:
         raise PayloadError(_("%(field)s must be at least %(minimum)s.", field=where, minimum=minimum), where)
+    if value > maximum or value < -MAX_INT:
+        raise PayloadError(_("%(field)s must be at most %(maximum)s.", field=where, maximum=maximum), where)
     return value
 
 
@@ -133,11 +205,20 @@ def _statement_id(value: Any, where: str, known: set[int]) -> int:
     return statement_id
 
 
-def parse_placements(study: Study, value: Any, where: str = "placements") -> list[dict[str, int]]:
+def statement_ids(study: Study) -> set[int]:
+    """The ids of the study's statements: from the loaded statements, else one small query (no texts)."""
+    if "statements" in study.__dict__:
+        return {s.id for s in study.statements}
+    session = object_session(study)
+    return set(session.scalars(select(Statement.id).where(Statement.study_id == study.id)))
+
+
+def parse_placements(study: Study, value: Any, where: str = "placements",
+                     known: set[int] | None = None) -> list[dict[str, int]]:
     """Check a list of ``{"statement_id", "score", "slot"}``: the study's statements, each once, grid scores."""
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field=where), where)
-    known = {s.id for s in study.statements}
+    known = statement_ids(study) if known is None else known
     scores = set(study.grid_scores)
     seen: set[int] = set()
     placements = []
@@ -154,15 +235,15 @@ def parse_placements(study: Study, value: Any, where: str = "placements") -> lis
         if score not in scores:
             raise PayloadError(_("%(field)s: %(score)s is not a column of the grid.",
                                  field=f"{here}.score", score=score), f"{here}.score")
-        slot = _require_int(item.get("slot", 0), f"{here}.slot", minimum=0)
+        slot = _require_int(item.get("slot", 0), f"{here}.slot", minimum=0, maximum=MAX_SLOT)
         placements.append({"statement_id": statement_id, "score": score, "slot": slot})
     return placements
 
 
-def _parse_presort(study: Study, value: Any) -> dict[str, str]:
+def _parse_presort(study: Study, value: Any, known_ids: set[int]) -> dict[str, str]:
     if not isinstance(value, dict):
         raise PayloadError(_("%(field)s must be an object.", field="presort"), "presort")
-    known = {str(s.id) for s in study.statements}
+    known = {str(i) for i in known_ids}
     presort = {}
     for key, pile in value.items():
         where = f"presort.{key}"
@@ -175,12 +256,11 @@ def _parse_presort(study: Study, value: Any) -> dict[str, str]:
     return presort
 
 
-def _parse_moves(study: Study, value: Any) -> list[dict[str, Any]]:
+def _parse_moves(study: Study, value: Any, known: set[int]) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field="moves"), "moves")
     if len(value) > MAX_MOVES_PER_SAVE:
         raise PayloadError(_("%(field)s: at most %(n)s per save.", field="moves", n=MAX_MOVES_PER_SAVE), "moves")
-    known = {s.id for s in study.statements}
     moves = []
     for i, item in enumerate(value):
         here = f"moves[{i}]"
@@ -230,16 +310,19 @@ def parse_draft(study: Study, body: Any) -> Draft:
     """Validate a draft body (POST /api/draft). Raises :class:`PayloadError` naming the field."""
     if not isinstance(body, dict):
         raise PayloadError(_("The request body must be a JSON object."), "body")
-    revision = _require_int(body.get("revision"), "revision", minimum=0)
+    revision = _require_int(body.get("revision"), "revision", minimum=0, maximum=MAX_REVISION)
+    base_revision = _require_int(body.get("base_revision", 0), "base_revision", minimum=0, maximum=MAX_INT)
     step = body.get("step")
     if step not in SORTING_STEPS:
         raise PayloadError(_("%(field)s must be one of: %(choices)s.", field="step",
                              choices=", ".join(SORTING_STEPS)), "step")
-    presort = _parse_presort(study, body["presort"]) if body.get("presort") is not None else None
-    placements = parse_placements(study, body["placements"]) if body.get("placements") is not None else None
-    moves = _parse_moves(study, body.get("moves") or [])
+    known = statement_ids(study)
+    presort = _parse_presort(study, body["presort"], known) if body.get("presort") is not None else None
+    placements = parse_placements(study, body["placements"], known=known) \
+        if body.get("placements") is not None else None
+    moves = _parse_moves(study, body.get("moves") or [], known)
     seconds = _parse_seconds(body.get("seconds") or {})
-    return Draft(revision, step, presort, placements, moves, seconds)
+    return Draft(revision, step, presort, placements, moves, seconds, base_revision)
 
 
 def parse_submission(study: Study, body: Any) -> Submission:
@@ -247,9 +330,7 @@ def parse_submission(study: Study, body: Any) -> Submission:
     if not isinstance(body, dict):
         raise PayloadError(_("The request body must be a JSON object."), "body")
     placements = parse_placements(study, body.get("placements"))
-    revision = body.get("revision", 0)
-    if not _is_int(revision):
-        raise PayloadError(_("%(field)s must be a whole number.", field="revision"), "revision")
+    revision = _require_int(body.get("revision", 0), "revision", minimum=0, maximum=MAX_REVISION)
     return Submission(placements, revision)
 
 
@@ -272,68 +353,153 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
     return _not_sorting(participant, participant.sort)
 
 
-def _append_moves(session: Session, sort: Sort, moves: list[dict[str, Any]]) -> int:
-    """Append moves not stored yet. A move is a repeat when its seq, card and time match a stored one
-    (a resend after a lost response); a second device that restarts its seq still has its moves kept."""
+def _append_moves(session: Session, sort: Sort, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Append the moves not stored yet and return them, in seq order. A move is a repeat when its seq, card
+    and time match a stored one (a resend after a lost response); a second device that restarts its seq still
+    has its moves kept. One bulk INSERT for all of them."""
     if not moves:
-        return 0
+        return []
     seqs = {move["seq"] for move in moves}
     stored = {(seq, statement_id, client_time) for seq, statement_id, client_time in session.execute(
         select(Move.client_seq, Move.statement_id, Move.client_time)
         .where(Move.sort_id == sort.id, Move.client_seq.in_(seqs)))}
-    added = 0
+    new = []
     for move in sorted(moves, key=lambda m: m["seq"]):
         key = (move["seq"], move["statement_id"], move["client_time"])
         if key in stored:
             continue
         stored.add(key)
-        session.add(Move(sort_id=sort.id, statement_id=move["statement_id"], from_place=move["from"],
-                         to_place=move["to"], client_seq=move["seq"], client_time=move["client_time"]))
-        added += 1
-    return added
+        new.append(move)
+    if new:
+        recorded_at = utcnow()
+        session.execute(insert(Move), [
+            {"sort_id": sort.id, "statement_id": m["statement_id"], "from_place": m["from"], "to_place": m["to"],
+             "client_seq": m["seq"], "client_time": m["client_time"], "recorded_at": recorded_at} for m in new])
+    return new
 
 
 def _replace_placements(session: Session, sort: Sort, placements: list[dict[str, int]]) -> None:
-    # A bulk delete first: replacing the collection would let the flush insert before it deletes and trip
-    # the (sort, statement) unique constraint.
+    # A bulk delete, then one bulk insert: replacing the collection would let the flush insert before it
+    # deletes and trip the (sort, statement) unique constraint, and would load every stored placement first.
     session.execute(delete(Placement).where(Placement.sort_id == sort.id))
-    session.add_all(Placement(sort_id=sort.id, statement_id=p["statement_id"], score=p["score"], slot=p["slot"])
-                    for p in placements)
+    if placements:
+        session.execute(insert(Placement), [{"sort_id": sort.id, "statement_id": p["statement_id"],
+                                             "score": p["score"], "slot": p["slot"]} for p in placements])
     session.expire(sort, ["placements"])
 
 
-def save_draft(session: Session, participant: Participant, draft: Draft) -> Outcome:
-    """Save a draft in one transaction: moves always (deduplicated); the rest only when its revision is newer.
+def merge_moves(state: dict[str, Any], moves: list[dict[str, Any]],
+                grid_scores: set[int]) -> tuple[dict[str, str], list[dict[str, int]]] | None:
+    """Apply another device's moves on top of the stored state; None when they conflict with it.
 
-    200 ``{"ok": true, "revision"}``; 409 ``{"ok": false, "revision": stored, "error"}`` when stale, when the
-    grid is already submitted, or when the instructions are not done yet.
+    ``state`` is :func:`stored_state`; ``moves`` are in seq order, with ``from``/``to`` places ("deck",
+    "pile:<pile>", "grid:<score>"). A move conflicts when its card is no longer where that device saw it
+    (``from`` is not the card's stored place: the other device moved it too) or when its ``to`` is no place
+    of this study. A card moved into a column goes to the column's end. Returns (presort, placements).
     """
-    sort = lock_sort(session, participant)
+    presort = {str(k): v for k, v in state["presort"].items()}
+    columns: dict[int, list[int]] = {score: [] for score in grid_scores}
+    for p in sorted(state["placements"], key=lambda p: (p["score"], p["slot"])):
+        columns.setdefault(p["score"], []).append(p["statement_id"])
+    where = {int(k): f"pile:{v}" for k, v in presort.items()}
+    where.update({sid: f"grid:{score}" for score, ids in columns.items() for sid in ids})
+    for move in moves:
+        card, to = move["statement_id"], move["to"]
+        if move["from"] != where.get(card, "deck"):
+            return None
+        if to.startswith("grid:"):
+            try:
+                score = int(to[5:])
+            except ValueError:
+                return None
+            if score not in grid_scores:
+                return None
+        elif to != "deck" and not (to.startswith("pile:") and to[5:] in PILES):
+            return None
+        if where.get(card, "").startswith("grid:"):
+            columns[int(where[card][5:])].remove(card)
+        if to.startswith("grid:"):
+            columns[int(to[5:])].append(card)  # the presort pile stays, as on the page
+        elif to.startswith("pile:"):
+            presort[str(card)] = to[5:]
+        else:
+            presort.pop(str(card), None)
+        where[card] = to
+    placements = [{"statement_id": sid, "score": score, "slot": slot}
+                  for score, ids in sorted(columns.items()) for slot, sid in enumerate(ids)]
+    return presort, placements
+
+
+def save_draft(session: Session, participant: Participant, draft: Draft) -> Outcome:
+    """Save a draft in one transaction. The moves are always logged (deduplicated). Then:
+
+    - built on the stored revision (``base_revision``): its state replaces the stored one;
+    - built on an older one (another device saved since): its new moves are applied on top of the stored
+      state (:func:`merge_moves`), answered with ``"merged": true`` and the resulting ``state`` to load;
+    - when those moves conflict: nothing but the moves changes, 409 ``{"conflict": true, "state"}``.
+
+    A client cannot win by raising its ``revision``: only ``base_revision`` decides. The stored revision then
+    becomes ``max(stored + 1, revision)``. 200 ``{"ok": true, "revision"}``; 409 without ``revision`` when the
+    grid is already submitted or the instructions are not done yet.
+    """
+    sort = _lock_sort_for_draft(session, participant)
     refusal = _not_sorting(participant, sort)
     if refusal is None and sort.state == "sorted":
         refusal = Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")})
     if refusal is not None:
         session.rollback()
         return refusal
-    _append_moves(session, sort, draft.moves)
-    if draft.revision <= sort.revision:
-        session.commit()
-        return Outcome(409, {"ok": False, "revision": sort.revision,
-                             "error": _("A newer version of this sort is already saved.")})
-    if draft.placements is not None:
-        _replace_placements(session, sort, draft.placements)
-    if draft.presort is not None:
-        sort.presort = draft.presort
+    if draft.moves and _move_count(session, sort) + len(draft.moves) > MAX_MOVES_PER_SORT:
+        session.rollback()
+        return Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
+                             "error": _("This sort's move log is full (%(n)s moves): save it again without "
+                                        "moves; its cards are kept, further moves are not logged.",
+                                        n=MAX_MOVES_PER_SORT)})
+    new_moves = _append_moves(session, sort, draft.moves)
+    merged = draft.base_revision != sort.revision
+    presort, placements = draft.presort, draft.placements
+    if merged:
+        result = merge_moves(stored_state(sort), new_moves, set(participant.study.grid_scores))
+        if result is None:
+            state = stored_state(sort)
+            session.commit()
+            return Outcome(409, {"ok": False, "conflict": True, "revision": sort.revision, "state": state,
+                                 "error": _("This sort was changed on another device or tab. The latest saved "
+                                            "version is shown; your last changes here clashed with it and "
+                                            "were not kept.")})
+        presort, placements = result
+    if placements is not None:
+        _replace_placements(session, sort, placements)
+    if presort is not None:
+        sort.presort = presort
     totals = dict(sort.step_seconds or {})
     for step, seconds in draft.seconds.items():
         # The page sends its running total for the step (it starts from state.seconds); keep the larger.
         totals[step] = round(max(float(totals.get(step, 0.0)), seconds), 1)
-    sort.step_seconds = totals
-    sort.revision = draft.revision
+    if totals != sort.step_seconds:
+        sort.step_seconds = totals
+    sort.revision = min(max(sort.revision + 1, draft.revision), MAX_INT)
     if draft.step == "grid" and sort.step == "presort":
         complete_step(participant.study, sort, "presort")
     session.commit()
+    if merged:
+        return Outcome(200, {"ok": True, "revision": sort.revision, "merged": True, "state": stored_state(sort),
+                             "message": _("This sort was also changed on another device or tab; your changes "
+                                          "were combined with it and saved.")})
     return Outcome(200, {"ok": True, "revision": sort.revision})
+
+
+def _move_count(session: Session, sort: Sort) -> int:
+    return session.scalar(select(func.count()).select_from(Move).where(Move.sort_id == sort.id)) or 0
+
+
+def _lock_sort_for_draft(session: Session, participant: Participant) -> Sort | None:
+    """:func:`qsort.responses.lock_sort` in one statement, for the hot path: the no-op UPDATE of the sort row
+    takes the write lock (SQLite) or the row lock (PostgreSQL) and RETURNING gives the sort as it is now.
+    The participant and study were read at the start of this request; the sort is what the lock guards."""
+    return session.scalars(update(Sort).where(Sort.participant_id == participant.id)
+                           .values(revision=Sort.revision).returning(Sort),
+                           execution_options={"populate_existing": True}).one_or_none()
 
 
 def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
@@ -383,7 +549,8 @@ def _column_problems(study: Study, placements: list[dict[str, int]]) -> list[str
 def submit_sort(session: Session, participant: Participant, submission: Submission) -> tuple[Outcome, str | None]:
     """Submit the grid: validate, store, move on. Returns the outcome and the next step (None when refused).
 
-    Idempotent: the same placements again give 200 again; different ones after submission 409. A refused sort
+    Idempotent: the same placements again give 200 again; different ones after submission 409 with the next step
+    (the first submission stands; so does 409 once the whole study is completed). A refused sort
     (422) leaves the stored draft as it was.
     """
     placements = submission.placements
@@ -391,20 +558,23 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     refusal = _not_sorting(participant, sort)
     if refusal is not None:
         session.rollback()
-        return refusal, None
+        # Completed (in another tab): the page moves on to the end ("next") instead of showing an error.
+        return refusal, "done" if sort is not None and sort.state == "submitted" else None
     steps = steps_for(participant.study)
+    following = steps[step_index(steps, "grid") + 1]
     if sort.state == "sorted":
         session.rollback()
         submitted = {p["statement_id"]: p["score"] for p in placements}
         if submitted == sort.scores():
-            return Outcome(200, {"ok": True}), steps[step_index(steps, "grid") + 1]
-        return Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")}), None
+            return Outcome(200, {"ok": True}), following
+        # Submitted from another tab with other cards: the first submission stands; this tab moves on.
+        return Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")}), following
     problems = grid_problems(participant.study, placements)
     if problems:
         session.rollback()
         return Outcome(422, {"ok": False, "error": problems[0], "problems": problems}), None
     _replace_placements(session, sort, placements)
-    sort.revision = max(sort.revision, submission.revision)
+    sort.revision = min(max(sort.revision + 1, submission.revision), MAX_INT)
     if sort.state == "started":
         sort.state = "presorted"
     following = complete_step(participant.study, sort, "grid")

@@ -14,6 +14,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from .cells import spreadsheet_row, strip_control_characters, unescape_spreadsheet_text
 from .flow import LANGUAGES
 from .models import Statement, Study
 from .studies import MAX_STATEMENTS, StudyError, ensure_editable
@@ -192,10 +193,15 @@ def reorder_statements(db: Session, study: Study, ids: list) -> None:
 
 
 def _as_int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    """A statement id from the page: a whole number (or its digits as text); -1 for anything else, such as
+    Infinity, 1e400 or 1.5, which would otherwise overflow or round."""
+    if isinstance(value, bool):
         return -1
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return -1
 
 
 def _renumber(study: Study, ordered: list[Statement] | None = None) -> None:
@@ -246,6 +252,28 @@ def add_bulk(db: Session, study: Study, text: str) -> list[Statement]:
     return _append(study, checked)
 
 
+class _rows:
+    """A csv.reader whose errors (a field over csv's 128 KiB limit, a stray quote) are a StudyError naming the
+    line, not a 500."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self.reader)
+        except csv.Error as error:
+            raise StudyError(_("Line %(line)s: this line cannot be read as CSV (%(error)s); a field holds at most "
+                               "128 KiB.", line=self.reader.line_num, error=error), "file") from None
+
+
 def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
     """Statements from a CSV with a header row: ``text`` (required), ``code``, ``tags`` and ``text_<language>``
     for translations. Comma, semicolon or tab separated; UTF-8. All rows or none: the first problem is raised
@@ -258,11 +286,12 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
         except UnicodeDecodeError as error:
             raise StudyError(_("The file is not UTF-8 text (byte %(pos)s). Save it as CSV UTF-8.",
                                pos=error.start), "file")
+    data = strip_control_characters(data)  # a NUL byte or a pasted vertical tab never reaches a statement
     if not data.strip():
         raise StudyError(_("The file is empty."), "file")
     first_line = data.splitlines()[0]
     delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter)
+    reader = _rows(csv.reader(io.StringIO(data, newline=""), delimiter=delimiter))
     header = [column.strip().lower() for column in next(reader)]
     if "text" not in header:
         raise StudyError(_("Line 1: the header has no \"text\" column (found: %(columns)s).",
@@ -287,7 +316,8 @@ def import_csv(db: Session, study: Study, data: bytes | str) -> list[Statement]:
         if len(row) > len(header):
             raise StudyError(_("Line %(line)s: %(n)s columns, but the header has %(m)s.",
                                line=line, n=len(row), m=len(header)), "file")
-        cells = dict(zip(header, row + [""] * (len(header) - len(row))))
+        cells = dict(zip(header, [unescape_spreadsheet_text(cell) for cell in row]
+                         + [""] * (len(header) - len(row))))
 
         def where(column: str) -> str:
             return _("Line %(line)s, column %(col)s (%(name)s)", line=line, col=header.index(column) + 1,
@@ -328,7 +358,8 @@ def statements_csv(study: Study) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["code", "text", "tags", *(f"text_{language}" for language in languages)])
-    for statement in study.statements:
-        writer.writerow([statement.code, statement.text, "; ".join(statement.tags or []),
-                         *((statement.translations or {}).get(language, "") for language in languages)])
+    for statement in study.statements:  # neutralised as every exported cell; import_csv takes the apostrophe off
+        writer.writerow(spreadsheet_row([statement.code, statement.text, "; ".join(statement.tags or []),
+                                         *((statement.translations or {}).get(language, "")
+                                           for language in languages)]))
     return out.getvalue()

@@ -220,11 +220,16 @@ def api_state(token: str):
     return {**sorting.sort_state(participant, language()), "csrf_token": generate_csrf()}
 
 
+def json_body():
+    """The request's JSON body, or a PayloadError: not JSON, nested too deep, or text no database can store."""
+    return sorting.parse_json_body(request.get_data(cache=False))
+
+
 @bp.post("/<token>/api/draft")
 def api_draft(token: str):
     participant = participant_or_404(token)
     try:
-        draft = sorting.parse_draft(participant.study, request.get_json(silent=True))
+        draft = sorting.parse_draft(participant.study, json_body())
     except sorting.PayloadError as error:
         return {"ok": False, "error": error.message, "field": error.field}, 400
     outcome = sorting.save_draft(get_session(), participant, draft)
@@ -235,7 +240,7 @@ def api_draft(token: str):
 def api_submit(token: str):
     participant = participant_or_404(token)
     try:
-        submission = sorting.parse_submission(participant.study, request.get_json(silent=True))
+        submission = sorting.parse_submission(participant.study, json_body())
     except sorting.PayloadError as error:
         return {"ok": False, "error": error.message, "field": error.field}, 400
     outcome, following = sorting.submit_sort(get_session(), participant, submission)

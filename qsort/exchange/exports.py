@@ -3,6 +3,7 @@ whole study as JSON. The sorts formats are written by :mod:`analysis.formats` fr
 (qsort/matrix.py); the xlsx workbook is written here (openpyxl)."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..cells import spreadsheet_row, strip_control_characters
 from ..flow import in_language, step_position
 from ..i18n import text as _
 from ..matrix import MatrixError, complete_sorts, participant_ids, score_maps, statement_ids, study_qdata
@@ -55,6 +57,11 @@ def export_study(session: Session, study: Study, fmt: str) -> ExportFile:
         data = study_qdata(session, study)
     except MatrixError as error:
         raise ExchangeError(str(error)) from None
+    # Participant and statement ids are headers of the CSV and Ken-Q files: neutralised like every cell.
+    data = dataclasses.replace(data, participant_ids=spreadsheet_row(data.participant_ids),
+                               statement_ids=spreadsheet_row(data.statement_ids),
+                               statement_texts=None if data.statement_texts is None
+                               else spreadsheet_row(data.statement_texts))
     with tempfile.TemporaryDirectory() as folder:
         names = {"csv": f"{stem}.csv", "pqmethod": f"{stem[:8].upper() or 'STUDY'}.DAT", "kenq": f"{stem}.csv",
                  "kade": f"{stem}-kade.zip"}
@@ -92,27 +99,27 @@ def study_xlsx(session: Session, study: Study) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "sorts"
-    sheet.append(["statement", "text", *ids])
+    _append(sheet, ["statement", "text", *ids])
     all_scores = score_maps(session, sorts)
     for statement, code in zip(statements, codes):
-        sheet.append([code, statement.text, *[scores.get(statement.id) for scores in all_scores]])
+        _append(sheet, [code, statement.text, *[scores.get(statement.id) for scores in all_scores]])
 
     sheet = book.create_sheet("statements")
     other_languages = [lang for lang in study.languages or [] if lang != language]
-    sheet.append(["position", "code", "text", "tags", *[f"text_{lang}" for lang in other_languages]])
+    _append(sheet, ["position", "code", "text", "tags", *[f"text_{lang}" for lang in other_languages]])
     for k, (statement, code) in enumerate(zip(statements, codes)):
-        sheet.append([k + 1, code, statement.text, ", ".join(statement.tags or []),
+        _append(sheet, [k + 1, code, statement.text, ", ".join(statement.tags or []),
                       *[(statement.translations or {}).get(lang, "") for lang in other_languages]])
 
     sheet = book.create_sheet("comments")
-    sheet.append(["participant", "statement", "text", "score", "comment", "would_pay"])
+    _append(sheet, ["participant", "statement", "text", "score", "comment", "would_pay"])
     for pid, sort, scores in zip(ids, sorts, all_scores):
         for comment in sorted(sort.comments, key=lambda c: -scores.get(c.statement_id, 0)):
-            sheet.append([pid, code_of.get(comment.statement_id), text_of.get(comment.statement_id),
+            _append(sheet, [pid, code_of.get(comment.statement_id), text_of.get(comment.statement_id),
                           scores.get(comment.statement_id), comment.text, comment.would_pay or ""])
 
     sheet = book.create_sheet("answers")
-    sheet.append(["participant", "question", "phase", "kind", "answer"])
+    _append(sheet, ["participant", "question", "phase", "kind", "answer"])
     questions = sorted(study.questions, key=lambda q: (q.phase != "pre", q.position))
     for pid, sort in zip(ids, sorts):
         answers = {a.question_id: a.value for a in sort.answers}
@@ -120,46 +127,50 @@ def study_xlsx(session: Session, study: Study) -> bytes:
             if question.id in answers:
                 value = answers[question.id]
                 shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-                sheet.append([pid, in_language(question.prompt, language), question.phase, question.kind, shown])
+                _append(sheet, [pid, in_language(question.prompt, language), question.phase, question.kind, shown])
 
     sheet = book.create_sheet("notes")
-    sheet.append(["participant", "statement", "text", "note", "written", "author", "sort_source"])
+    _append(sheet, ["participant", "statement", "text", "note", "written", "author", "sort_source"])
     for pid, sort in zip(ids, sorts):
         for note in sorted(sort.notes, key=lambda n: n.created_at):
             author = note.author.name or note.author.email if note.author else ""
-            sheet.append([pid, code_of.get(note.statement_id, ""), text_of.get(note.statement_id, ""), note.text,
-                          note.created_at, author, sort.source])
+            _append(sheet, [pid, code_of.get(note.statement_id, ""), text_of.get(note.statement_id, ""), note.text,
+                            note.created_at, author, sort.source])
 
     sheet = book.create_sheet("timings")
     steps = sorted({step for sort in sorts for step in (sort.step_seconds or {})},
                    key=lambda step: (step_position(step), step))
-    sheet.append(["participant", "state", "started", "submitted", "total_seconds",
+    _append(sheet, ["participant", "state", "started", "submitted", "total_seconds",
                   *[f"seconds_{step}" for step in steps]])
     for pid, sort in zip(ids, sorts):
         total = (sort.submitted_at - sort.started_at).total_seconds() if sort.submitted_at else None
-        sheet.append([pid, sort.state, sort.started_at, sort.submitted_at, total,
+        _append(sheet, [pid, sort.state, sort.started_at, sort.submitted_at, total,
                       *[(sort.step_seconds or {}).get(step) for step in steps]])
 
     sheet = book.create_sheet("participants")
     keys = sorted({key for p in people for key in (p.attributes or {})})
-    sheet.append(["participant", "code", "name", "email", "source", "language", *keys])
+    _append(sheet, ["participant", "code", "name", "email", "source", "language", *keys])
     for pid, person in zip(ids, people):
-        sheet.append([pid, person.code or "", person.name, person.email, person.source, person.language or "",
+        _append(sheet, [pid, person.code or "", person.name, person.email, person.source, person.language or "",
                       *[_cell((person.attributes or {}).get(key)) for key in keys]])
 
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-        # openpyxl stores any text starting with "=" as a formula; participants' comments and answers are
-        # text, and must never run as formulas when the researcher opens the file.
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _append(sheet, values) -> None:
+    """One row. In xlsx a cell typed as text never runs, so text is kept exactly as written (no apostrophe, unlike
+    CSV) and typed as text, header cells too; control characters stored before the door removed them would
+    make openpyxl refuse the whole workbook (IllegalCharacterError), so they go (qsort/cells.py)."""
+    sheet.append([strip_control_characters(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # openpyxl types text starting with "=" as a formula
 
 
 def _cell(value: Any) -> Any:

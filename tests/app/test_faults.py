@@ -201,16 +201,17 @@ def test_database_restart_under_load_fails_cleanly_and_recovers_with_every_move_
 
     def saver(url: str, token: str) -> None:
         person = Participant_(url, token)
-        pending, revision, ok_after = [], 0, 0
+        pending, revision, ok_after, base = [], 0, 0, 0
         for attempt in range(4000):  # bounded; ends once it has saved 5 times after the restart
             revision += 1
             pending.append({"statement_id": ids[revision % len(ids)], "from": "grid:0", "to": "grid:1",
                             "t": 1_700_000_000_000 + revision, "seq": revision})
             sent_moves[token].add(revision)
-            status, body = person.post("/api/draft", {"revision": revision, "step": "grid",
+            status, body = person.post("/api/draft", {"revision": revision, "base_revision": base, "step": "grid",
                                                       "placements": placements, "moves": pending})
             with lock:
                 if status == 200:
+                    base = body["revision"]  # the next draft is built on what is stored now
                     pending = []  # acknowledged: the page forgets them; unacknowledged ones go again next time
                     seen["ok"] += 1
                     if seen["restarted"]:

@@ -175,3 +175,15 @@ def test_moves_are_logged_with_card_from_to_and_time(respondent, small_study, se
     assert [(m.statement_id, m.from_place, m.to_place, m.client_seq) for m in logged] == [
         (card, "deck", "pile:agree", 1), (card, "pile:agree", "grid:2", 2)]
     assert logged[1].client_time.year == 2023
+
+
+def test_a_number_answer_has_at_most_15_digits_so_it_is_stored_exactly(respondent, small_study, session):
+    study, _ = small_study
+    sort_to_grid(respondent, study)
+    respondent.get("/postsort")
+    respondent.post("/postsort", {})
+    role, years, *_ = study.questions
+    for digits in ("9" * 4301, "1" * 40, "-" + "1" * 16):
+        response = respondent.post("/questions", {f"q{role.id}": "decider", f"q{years.id}": digits})
+        assert response.status_code == 422 and "at most 15 digits" in response.get_data(as_text=True)
+    assert not stored(session, respondent.token).sort.answers

@@ -666,3 +666,25 @@ def test_statement_limit(studio, session, monkeypatch):
     response = studio.post(f"/studio/{study_id}/statements/bulk", {"bulk": "a\nb\nc\nd"})
     assert response.status_code == 400 and "at most 3 statements" in text(response)
     assert statements_of(session, study_id) == []
+
+
+@pytest.mark.parametrize("raw", [b'{"order": [Infinity]}', b'{"order": [1e400]}', b'{"order": [NaN, 1.5, true]}',
+                                 b'{"order": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b'{"order": ["\\udc80"]}'])
+def test_reorder_refuses_numbers_that_are_no_ids_and_deep_json_with_400(studio, session, raw):
+    study_id = studio.new_study()
+    studio.paste(study_id, ["A", "B"])
+    response = studio.client.post(f"/studio/{study_id}/statements/reorder", data=raw,
+                                  content_type="application/json", headers={"X-CSRFToken": studio.token})
+    assert response.status_code == 400 and response.json["field"] == "order" and response.json["error"]
+    assert [s.text for s in statements_of(session, study_id)] == ["A", "B"]
+
+
+def test_a_statements_csv_with_a_field_over_128_kib_is_refused_with_its_line(studio, session):
+    study_id = studio.new_study()
+    csv_text = "code,text\nA1,Short\nA2," + "x" * 140_000 + "\n"
+    response = studio.post(f"/studio/{study_id}/statements/import",
+                           {"file": (io.BytesIO(csv_text.encode()), "statements.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Line 3" in text(response) and "128 KiB" in text(response)
+    assert statements_of(session, study_id) == []

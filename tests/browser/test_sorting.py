@@ -594,6 +594,52 @@ def test_resume_on_another_device_and_a_stale_device_catches_up(live_server, des
     assert moved_to_grid == set(ids[:4])
 
 
+def test_the_issues_two_devices_a_stale_phone_never_loses_the_desktops_cards(live_server, desktop_page, phone_page,
+                                                                             session, screenshot):
+    """Issue 10 item 1, its exact steps: the phone opens the link, then the desktop places 3 cards in +4 and says
+    saved; the phone, not reloaded, places 1 card in -3. The server merges the phone's move on top: both
+    devices' cards are stored, the phone shows them all and says its changes were combined; the desktop, after
+    a reload, shows the phone's card too."""
+    desktop, phone = desktop_page, phone_page
+    study, token = make_study(session, 20, scores=list(range(-4, 5)), heights=[3, 2, 2, 2, 2, 2, 2, 2, 3])
+    start_sorting(desktop, live_server.url, token)
+    for _ in range(20):
+        desktop.keyboard.press(presort_key("neutral"))
+    desktop.click("#presort-continue")
+    wait_saved(desktop)
+    phone.goto(f"{live_server.url}/s/{token}")  # opened now, then left alone
+    phone.wait_for_url(re.compile(r"/sort$"))
+    phone.wait_for_selector(READY, state="attached")
+
+    tray = [int(i) for i in desktop.locator(".tray .card").evaluate_all("cards => cards.map(c => c.dataset.id)")]
+    for sid in tray[:3]:
+        drag(desktop, desktop.locator(f".tray .card[data-id='{sid}']"),
+             desktop.locator(".column[data-score='4'] .column-cards"))
+    wait_saved(desktop)
+    assert stored_columns(stored_sort(session, token)) == {"4": tray[:3]}
+
+    phone_card = tray[5]
+    phone.locator(".tray-tab[data-pile='neutral']").tap()
+    phone.locator(f".phone-tray-cards .card[data-id='{phone_card}']").tap()
+    phone.locator(".overview-column[data-score='-3']").tap()
+    phone.locator(".bar-place").tap()
+    status = phone.locator("#save-status")
+    status.filter(has_text="combined").wait_for(timeout=10000)
+    assert status.get_attribute("data-status") == "saved"
+    screenshot(phone, "two-devices-phone-merged", full_page=False)
+
+    stored = stored_columns(stored_sort(session, token))
+    assert stored == {"4": tray[:3], "-3": [phone_card]}, "neither device's cards are lost"
+    phone.locator(".overview-column[data-score='4']").tap()
+    assert sorted(int(i) for i in phone.locator(".phone-column-cards .card").evaluate_all(
+        "cards => cards.map(c => c.dataset.id)")) == sorted(tray[:3]), "the phone shows the desktop's cards"
+
+    desktop.reload()
+    desktop.wait_for_selector(READY, state="attached")
+    assert {k: v for k, v in shown_grid(desktop).items() if v} == stored
+    screenshot(desktop, "two-devices-desktop-after-reload", full_page=False)
+
+
 # ----- the demo study, real statements --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -46,7 +46,8 @@ IMPORTS = """
     const clock = new FakeClock();
     // What the stand-in fetch answers: the two things postJSON reads of a Response.
     const reply = (status, body) => ({status, json: async () => body});
-    const study = {grid: [{score: -1, height: 1}, {score: 0, height: 2}, {score: 1, height: 1}], free_distribution: false};
+    const study = {grid: [{score: -1, height: 1}, {score: 0, height: 2}, {score: 1, height: 1}],
+                   free_distribution: false};
     const statements = [1, 2, 3, 4].map((id) => ({id, code: 'S' + id, text: 'Statement ' + id}));
     const newStore = () => new SortStore(study, statements, [1, 2, 3, 4]);
 """
@@ -105,7 +106,8 @@ def test_store_moves_undo_and_column_rules(run):
     draft = result["draft"]
     assert draft["step"] == "grid" and draft["revision"] == result["revision"]
     assert draft["presort"] == {"1": "agree", "2": "disagree", "3": "neutral", "4": "neutral"}
-    assert draft["placements"] == [{"statement_id": 2, "score": -1, "slot": 0}, {"statement_id": 3, "score": 0, "slot": 0},
+    assert draft["placements"] == [{"statement_id": 2, "score": -1, "slot": 0},
+                                   {"statement_id": 3, "score": 0, "slot": 0},
                                    {"statement_id": 1, "score": 1, "slot": 0}]
     assert set(draft["seconds"]) <= {"presort", "grid"}
 
@@ -121,18 +123,25 @@ def test_dealing_order_is_a_stable_shuffle(run):
     assert result["a"] != result["b"] and result["a"] != list(range(1, 41))
 
 
-def test_load_prefers_the_newer_revision(run):
+def test_load_pushes_only_changes_the_server_has_not_confirmed(run):
     result = run("""
         const server = {step: 'grid', revision: 5, presort: {}, placements: [], seconds: {presort: 10, welcome: 3}};
         return {
-            localNewer: chooseState(server, {revision: 6, step: 'grid', presort: {}, placements: [], seconds: {presort: 12}}),
-            serverNewer: chooseState(server, {revision: 4, seconds: {presort: 30, grid: 2}}),
+            unsaved: chooseState(server, {revision: 6, base_revision: 3, saved_revision: 4, step: 'grid', presort: {},
+                                          placements: [], seconds: {presort: 12}, pendingMoves: []}),
+            pendingMoves: chooseState(server, {revision: 6, base_revision: 5, saved_revision: 6,
+                                               pendingMoves: [{seq: 6}]}),
+            allSaved: chooseState(server, {revision: 9, base_revision: 3, saved_revision: 9, pendingMoves: [],
+                                           seconds: {presort: 30, grid: 2}}),
             noLocal: chooseState(server, null),
         };
     """)
-    assert result["localNewer"]["push"] is True and result["localNewer"]["saved"]["revision"] == 6
-    assert result["serverNewer"]["push"] is False and result["serverNewer"]["saved"]["revision"] == 5
-    assert result["serverNewer"]["saved"]["seconds"] == {"presort": 30, "welcome": 3, "grid": 2}
+    # Unsaved local changes go to the server built on the revision they started from (3): it merges or refuses.
+    assert result["unsaved"]["push"] is True and result["unsaved"]["saved"]["base_revision"] == 3
+    assert result["pendingMoves"]["push"] is True
+    # A local copy the server confirmed, however high its number, does not win over the server's state.
+    assert result["allSaved"]["push"] is False and result["allSaved"]["saved"]["revision"] == 5
+    assert result["allSaved"]["saved"]["seconds"] == {"presort": 30, "welcome": 3, "grid": 2}
     assert result["noLocal"]["saved"]["revision"] == 5
 
 
@@ -141,7 +150,8 @@ def test_autosave_sends_in_order_one_request_at_a_time_newest_last(run):
         const calls = []; let inFlight = 0, maxInFlight = 0;
         window.fetch = async (url, options) => {
             const body = JSON.parse(options.body);
-            calls.push({revision: body.revision, moves: body.moves.map((m) => m.seq), csrf: options.headers['X-CSRFToken']});
+            calls.push({revision: body.revision, moves: body.moves.map((m) => m.seq),
+                        csrf: options.headers['X-CSRFToken']});
             calls[calls.length - 1].at = clock.now();
             inFlight += 1; maxInFlight = Math.max(maxInFlight, inFlight);
             await clock.sleep(200);                      // the server takes 200 ms
@@ -182,36 +192,67 @@ def test_autosave_sends_in_order_one_request_at_a_time_newest_last(run):
     assert result["localRevision"] == 4
 
 
-def test_autosave_conflict_and_network_errors(run):
+def test_autosave_builds_on_the_stored_revision_and_retries_network_errors(run):
     result = run("""
-        const calls = [], times = []; let failures = 2;
+        const calls = [], times = []; let stored = 7, failures = 2;
         window.fetch = async (url, options) => {
             const body = JSON.parse(options.body);
-            calls.push(body.revision); times.push(clock.now());
-            if (calls.length === 1) {   // another device saved revision 10 meanwhile
-                return reply(409, {ok: false, revision: 10, error: 'stale'});
-            }
-            if (calls.length <= 1 + failures) throw new TypeError('Failed to fetch');
-            return reply(200, {ok: true, revision: body.revision});
+            calls.push([body.revision, body.base_revision]); times.push(clock.now());
+            if (calls.length >= 2 && calls.length <= 1 + failures) throw new TypeError('Failed to fetch');
+            stored = Math.max(stored + 1, body.revision);
+            return reply(200, {ok: true, revision: stored});
         };
         const s = newStore();
+        s.load({step: 'presort', revision: 7, presort: {}, placements: []});
         const statuses = [];
-        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+        const local = new LocalDraft('test:' + Math.random());
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local,
                                      clock, onStatus: (st) => statuses.push(st)});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
+        await clock.advance(1000);
+        s.presortCard(2, 'agree');
         await clock.advance(3000);
         const cleanAfter3s = saver.isClean();
         await clock.advance(60000);
-        return {calls, times, statuses, revision: s.revision, clean: saver.isClean(), cleanAfter3s};
+        return {calls, times, statuses, revision: s.revision, base: s.baseRevision, clean: saver.isClean(),
+                cleanAfter3s};
     """)
-    assert result["calls"][0] == 1
-    assert result["calls"][1:] == [11, 11, 11], "after the 409 it continues above the server's revision, and retries"
-    assert result["revision"] == 11 and result["clean"] is True
+    # Each draft is built on what the server last said it stores; the failed one is sent again unchanged.
+    assert result["calls"] == [[8, 7], [9, 8], [9, 8], [9, 8]]
+    assert result["base"] == 9 and result["clean"] is True
     assert "offline" in result["statuses"] and result["statuses"][-1] == "saved"
-    # The debounce (600 ms), the 409 answered by an immediate resend, then the retries back off 1 s and 2 s.
-    assert result["times"] == [600, 600, 1600, 3600]
+    assert result["times"] == [600, 1600, 2600, 4600], "debounce 600 ms, then backoff 1 s and 2 s"
     assert result["cleanAfter3s"] is False
+
+
+@pytest.mark.parametrize("answer, status", [
+    ("reply(200, {ok: true, revision: 12, merged: true, message: 'combined', state: server})", "merged"),
+    ("reply(409, {ok: false, conflict: true, revision: 12, error: 'other device kept', state: server})", "conflict"),
+])
+def test_a_stale_save_loads_the_servers_state_and_says_so(run, answer, status):
+    result = run("""
+        const server = {step: 'grid', revision: 12, presort: {'1': 'agree', '2': 'disagree'},
+                        placements: [{statement_id: 1, score: 1, slot: 0}, {statement_id: 3, score: -1, slot: 0}]};
+        const bodies = [];
+        window.fetch = async (url, options) => { bodies.push(JSON.parse(options.body)); return ANSWER; };
+        const s = newStore();
+        s.load({step: 'grid', revision: 5, presort: {'1': 'agree'}, placements: []});
+        const statuses = [];
+        const local = new LocalDraft('test:' + Math.random());
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local,
+                                     clock, onStatus: (st, detail) => statuses.push([st, detail || ''])});
+        s.subscribe((change) => { if (change.type !== 'load') saver.changed(); });
+        s.placeCard(1, 0);
+        await clock.advance(60000);
+        return {bodies, statuses, placements: s.placements(), revision: s.revision, base: s.baseRevision,
+                pending: s.pendingMoves.length, clean: saver.isClean()};
+    """.replace("ANSWER", answer))
+    assert len(result["bodies"]) == 1, "the page never re-sends its own state on top"
+    assert result["bodies"][0]["base_revision"] == 5
+    assert sorted((p["statement_id"], p["score"]) for p in result["placements"]) == [(1, 1), (3, -1)]
+    assert result["revision"] == 12 and result["base"] == 12 and result["pending"] == 0 and result["clean"] is True
+    assert result["statuses"][-1][0] == status and result["statuses"][-1][1]
 
 
 def test_autosave_stops_on_a_refusal_that_a_retry_cannot_fix(run):
@@ -223,7 +264,8 @@ def test_autosave_stops_on_a_refusal_that_a_retry_cannot_fix(run):
         };
         const s = newStore();
         const statuses = [];
-        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+        const local = new LocalDraft('test:' + Math.random());
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local,
                                      clock, onStatus: (st, detail) => statuses.push([st, detail || ''])});
         s.subscribe(() => saver.changed());
         s.presortCard(1, 'agree');
@@ -255,7 +297,8 @@ def test_autosave_does_not_wait_forever_for_a_pause(run):
             return reply(200, {ok: true, revision: body.revision});
         };
         const s = newStore();
-        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local: new LocalDraft('test:' + Math.random()),
+        const local = new LocalDraft('test:' + Math.random());
+        const saver = new AutoSaver({url: '/x', csrf: () => 't', store: s, local,
                                      clock, onStatus: () => {}});
         s.subscribe(() => saver.changed());
         const piles = ['agree', 'neutral', 'disagree'];

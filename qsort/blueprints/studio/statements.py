@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from ...db import get_session
 from ...models import Statement, Study
+from ...sorting import PayloadError, parse_json_body
 from ...statements import (SUGGESTED_TAGS, add_bulk, add_statement, delete_statement, import_csv, move_statement,
                            reorder_statements, set_translations, statements_csv, tag_counts, update_statement)
 from ...studies import StudyError, StudyLocked, grid_problems, has_responses
@@ -92,7 +93,10 @@ def statements_download(study_id: int):
 def statements_reorder(study_id: int):
     """JSON: {"order": [statement ids]} from the drag-and-drop list (header X-CSRFToken)."""
     study = load_study(study_id)
-    payload = request.get_json(silent=True)
+    try:  # the sorting API's body check: deep nesting, NaN/Infinity and lone surrogates are a 400, not a 500
+        payload = parse_json_body(request.get_data(cache=False))
+    except PayloadError as error:
+        return jsonify({"ok": False, "error": error.message, "field": "order"}), 400
     if not isinstance(payload, dict):
         return jsonify({"ok": False, "error": _("Send a JSON object."), "field": "order"}), 400
     try:

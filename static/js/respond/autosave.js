@@ -2,10 +2,13 @@
  * Never lose work: the sort goes to localStorage at once and to the server a moment later.
  *
  * Server saves are debounced (600 ms, at most 3 s behind), strictly in order (one request in flight; changes made meanwhile
- * are sent as one follow-up with the newest state), carry an increasing revision and the CSRF header.
- * 409 (the server holds a newer revision): continue above it and send again. Network errors and 5xx:
- * retry with backoff (1 s, 2 s, 4 s ... 30 s) and at once when the browser comes back online.
- * The status ("saved", "saving", "offline", "error") is reported through `onStatus`.
+ * are sent as one follow-up with the newest state), carry this page's revision, the stored revision the state was
+ * built on (`base_revision`) and the CSRF header. The server decides what a save from a stale page becomes: its
+ * moves merged on top of another device's newer state (200 `merged` with the state to load) or refused (409
+ * `conflict` with the stored state): either way the page loads the server's state and says so; it never re-sends
+ * its own state "on top". Network errors and 5xx: retry with backoff (1 s, 2 s, 4 s ... 30 s) and at once when the
+ * browser comes back online. The status ("saved", "saving", "offline", "error", "merged", "conflict") is reported
+ * through `onStatus`.
  *
  * Time comes from an injectable clock ({now, setTimeout, clearTimeout}; the browser's by default), so tests drive
  * the debounce and the backoff with a fake clock instead of waiting.
@@ -93,12 +96,22 @@ export class AutoSaver {
     this.clock = clock;
     this.timer = null;
     this.inFlight = null; // the running request's promise
-    this.savedRevision = null; // the newest revision the server confirmed
+    this._savedRevision = null; // the newest revision of this page the server confirmed
     this.failures = 0;
     this.firstUnsentAt = null; // when the oldest change not yet sent was made
     this.stopped = false;
     this.idleWaiters = [];
     window.addEventListener("online", () => this.saveNow());
+  }
+
+  get savedRevision() {
+    return this._savedRevision;
+  }
+
+  /** Also kept in the store, so the local copy knows whether it holds changes the server has not confirmed. */
+  set savedRevision(revision) {
+    this._savedRevision = revision;
+    this.store.savedRevision = revision;
   }
 
   /** Something changed: keep it locally now, send it to the server after the debounce. */
@@ -181,19 +194,34 @@ export class AutoSaver {
     }
     const { status, body } = result;
     const sentSeqs = draft.moves.map((m) => m.seq);
+    if (status === 200 && body && body.ok && body.merged && body.state) {
+      // Built on an older revision: the server applied our moves on top of another device's newer state.
+      this.failures = 0;
+      this.loadServerState(body.state);
+      this.onStatus("merged", body.message || "");
+      return "done";
+    }
     if (status === 200 && body && body.ok) {
       this.failures = 0;
       this.store.acknowledgeMoves(sentSeqs);
-      this.savedRevision = Math.max(this.savedRevision ?? -1, Number(body.revision ?? draft.revision));
+      const changedMeanwhile = this.store.revision !== draft.revision;
+      this.store.savedAs(Number(body.revision ?? draft.revision), changedMeanwhile);
+      this.savedRevision = changedMeanwhile ? draft.revision : this.store.revision;
       this.local.write(this.store.snapshot());
       this.onStatus(this.isClean() ? "saved" : "saving");
       return "done";
     }
-    if (status === 409 && body && typeof body.revision === "number") {
-      // Another tab or device saved a newer revision; our moves were logged anyway. Continue above it.
-      this.store.acknowledgeMoves(sentSeqs);
-      this.store.adoptRevision(body.revision);
-      this.local.write(this.store.snapshot());
+    if (status === 409 && body && body.conflict && body.state) {
+      // Another device changed the same cards: the server kept its state (and logged our moves). Show it.
+      this.failures = 0;
+      this.loadServerState(body.state);
+      this.onStatus("conflict", body.error || "");
+      return "done";
+    }
+    if (status === 413 && body && body.too_many_moves && !this.store.moveLogFull) {
+      // The sort's move log is full: keep saving the cards, without moves from now on.
+      this.store.moveLogFull = true;
+      this.store.pendingMoves = [];
       return "again";
     }
     if (status === 400 && body && /csrf/i.test(body.error || "") && this.refreshCsrf && this.failures < 1) {
@@ -211,6 +239,13 @@ export class AutoSaver {
     return "done-failed";
   }
 
+  /** Continue from the server's state (merged or refused save): nothing of this page's is pending any more. */
+  loadServerState(state) {
+    this.store.load({ ...state, pendingMoves: [] });
+    this.savedRevision = this.store.revision;
+    this.local.write(this.store.snapshot());
+  }
+
   notifyIdle() {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
@@ -219,12 +254,14 @@ export class AutoSaver {
 }
 
 /**
- * Which saved state to continue from: the server's, unless this browser holds a newer revision (saved
- * locally but not yet on the server, e.g. the connection dropped). Returns {saved, push}.
+ * Which saved state to continue from: the server's, unless this browser holds changes the server has not
+ * confirmed (saved locally, e.g. the connection dropped). Those are pushed as a draft built on the stored
+ * revision the local copy started from, so the server merges or refuses them if another device saved since.
+ * Returns {saved, push}.
  */
 export function chooseState(serverState, localState) {
-  if (localState && Number(localState.revision) > Number(serverState.revision || 0)) {
-    return { saved: localState, push: true };
+  if (localState && hasUnsavedChanges(localState)) {
+    return { saved: { ...localState, base_revision: Number(localState.base_revision) || 0 }, push: true };
   }
   // The server may not know the seconds of this browser's last unsaved moments: keep the larger totals.
   const seconds = { ...(serverState.seconds || {}) };
@@ -232,4 +269,12 @@ export function chooseState(serverState, localState) {
     seconds[step] = Math.max(Number(seconds[step]) || 0, Number(value) || 0);
   }
   return { saved: { ...serverState, seconds, pendingMoves: [] }, push: false };
+}
+
+function hasUnsavedChanges(localState) {
+  if (Array.isArray(localState.pendingMoves) && localState.pendingMoves.length) return true;
+  const saved = localState.saved_revision;
+  return saved === null || saved === undefined
+    ? Number(localState.revision) > Number(localState.base_revision || 0)
+    : Number(localState.revision) > Number(saved);
 }

@@ -26,8 +26,13 @@ function csrfToken() {
 /** Show one message in the page's status line (saving indicator). */
 function showSaveStatus(status, detail = "") {
   const indicator = document.getElementById("save-status");
-  indicator.dataset.status = status;
-  const key = { saved: "saved", saving: "saving", offline: "notSavedRetrying", error: "notSavedError" }[status];
+  // Merged with another device's changes is saved; a conflict means this page now shows the server's state.
+  indicator.dataset.status = status === "merged" ? "saved" : status;
+  if ((status === "merged" || status === "conflict") && detail) {
+    indicator.textContent = detail; // the server's own words: combined, or the other device's version kept
+    return;
+  }
+  const key = { saved: "saved", saving: "saving", offline: "notSavedRetrying", error: "notSavedError", merged: "saved", conflict: "saved" }[status];
   indicator.textContent = t(key, { error: detail });
 }
 
@@ -109,7 +114,8 @@ async function main() {
       showLoadError();
       return;
     }
-    data = { ...cached, state: { step: "presort", revision: 0, presort: {}, placements: [] } };
+    // This browser's copy stands in for the server's state (it keeps the stored revision it was built on).
+    data = { ...cached, state: { ...local.read() } };
   }
   if (data.state.locked) {
     window.location.assign(config.nextUrl); // the grid was submitted (in another tab): nothing to sort here

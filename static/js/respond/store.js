@@ -27,7 +27,10 @@ export class SortStore {
     this.grid = study.grid.map((c) => ({ score: c.score, height: c.height }));
     this.freeDistribution = Boolean(study.free_distribution);
     this.step = "presort";
-    this.revision = 0;
+    this.revision = 0; // counts this page's changes; the server stores the newest it confirmed
+    this.baseRevision = 0; // the stored revision this state is built on (the server merges or refuses others)
+    this.savedRevision = null; // this page's newest revision the server confirmed (null: none yet)
+    this.moveLogFull = false; // the server's move log for this sort is full: changes are saved without moves
     this.presort = {}; // statement id -> pile
     this.columns = new Map(this.grid.map((c) => [c.score, []])); // score -> [ids] in slot order
     this.seconds = {}; // step -> running total of visible seconds
@@ -43,6 +46,8 @@ export class SortStore {
   load(saved) {
     this.step = saved.step === "grid" ? "grid" : "presort";
     this.revision = Number(saved.revision) || 0;
+    // A server state is its own base; a local copy remembers the stored revision it was built on.
+    this.baseRevision = Number(saved.base_revision ?? saved.revision) || 0;
     this.presort = {};
     for (const [id, pile] of Object.entries(saved.presort || {})) {
       if (this.statements.has(Number(id)) && PILES.includes(pile)) this.presort[Number(id)] = pile;
@@ -222,6 +227,7 @@ export class SortStore {
     this.accrueTime();
     return {
       revision: this.revision,
+      base_revision: this.baseRevision,
       step: this.step,
       presort: Object.fromEntries(Object.entries(this.presort).map(([id, pile]) => [String(id), pile])),
       placements: this.placements(),
@@ -234,7 +240,7 @@ export class SortStore {
   /** What localStorage keeps: the draft plus the unacknowledged moves. */
   snapshot() {
     const draft = this.draft();
-    return { ...draft, pendingMoves: draft.moves, savedAt: Date.now() };
+    return { ...draft, pendingMoves: draft.moves, saved_revision: this.savedRevision, savedAt: Date.now() };
   }
 
   /** The server has stored the moves up to `seq`: forget them. */
@@ -243,9 +249,14 @@ export class SortStore {
     this.pendingMoves = this.pendingMoves.filter((m) => !done.has(m.seq));
   }
 
-  /** After a 409 (the server holds a newer revision): continue above it, so the next save wins. */
-  adoptRevision(serverRevision) {
-    if (serverRevision >= this.revision) this.revision = serverRevision + 1;
+  /**
+   * The server stored a draft built on this page's state and answers the revision it now holds: later
+   * drafts are built on that one. Changes made meanwhile keep counting above it.
+   */
+  savedAs(serverRevision, changedMeanwhile = false) {
+    this.baseRevision = serverRevision;
+    if (changedMeanwhile && this.revision <= serverRevision) this.revision = serverRevision + 1;
+    else if (serverRevision > this.revision) this.revision = serverRevision;
   }
 
   // ----- internals -----------------------------------------------------------------------------------
@@ -267,7 +278,7 @@ export class SortStore {
 
   commit(id, from, to, undoable, fromIndex = null) {
     this.revision += 1;
-    if (from !== to) {
+    if (from !== to && !this.moveLogFull) {
       // seq = the revision of the move: unique per sort, also after resuming on another device.
       this.pendingMoves.push({ statement_id: id, from, to, t: Date.now(), seq: this.revision });
     }
