@@ -15,7 +15,8 @@ from qsort.invites import links_csv, parse_invite_csv
 from qsort.models import CardComment, Participant, Sort
 from qsort.statements import import_csv, statements_csv
 
-from .studio_data_helpers import SORT_A, SORT_B, make_participant, make_study, make_user
+from tests.factories import SORT_A, SORT_B, make_participant, make_user
+from tests.factories import make_supplier_study as make_study
 
 DANGEROUS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(1)", "\tx", "\r=1"]
 
