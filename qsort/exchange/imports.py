@@ -9,7 +9,6 @@ runs before anything is saved.
 """
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +39,13 @@ def read_upload(folder: Path, names: list[str]):
 
     Returns (QData, the name of the file read). Raises ExchangeError or analysis.formats.FormatError.
     """
-    from analysis.formats import read_sorts
+    from analysis.formats import open_archive, read_sorts
 
     paths = [folder / name for name in names]
     zips = [p for p in paths if p.suffix.lower() == ".zip"]
     if zips:
         archive_path = zips[0]
-        with zipfile.ZipFile(archive_path) as archive:
+        with open_archive(archive_path) as archive:    # refuses too many files or too many bytes unpacked
             too_big = [i.filename for i in archive.infolist() if i.file_size > MAX_UNZIPPED_BYTES]
             if too_big:
                 raise ExchangeError(_("%(file)s: %(member)s is larger than %(mb)d MB unpacked; that is not a file of "

@@ -387,3 +387,21 @@ def test_xlsx_never_turns_participant_text_into_formulas(session, study):
     book = load_workbook(io.BytesIO(exchange.export_study(session, study, "xlsx").content))
     cells = [cell for row in book["comments"].iter_rows() for cell in row if cell.value == comment.text]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def test_a_zip_bomb_upload_is_refused_before_anything_is_unpacked(tmp_path):
+    """Four members of 20 MB each (a few KB zipped): each passes a per-member limit, together they are over the
+    archive's total, so the studio upload refuses the ZIP and writes nothing beside it."""
+    from analysis.formats import MAX_ARCHIVE_BYTES, FormatError
+
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    member = b"0" * (20 * 2**20)
+    assert 4 * len(member) > MAX_ARCHIVE_BYTES
+    with zipfile.ZipFile(folder / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(4):
+            archive.writestr(f"part{n}.csv", member)
+    assert (folder / "bomb.zip").stat().st_size < 2**20
+    with pytest.raises(FormatError, match="unpack to 80 MB together"):
+        exchange.read_upload(folder, ["bomb.zip"])
+    assert sorted(p.name for p in folder.iterdir()) == ["bomb.zip"]
