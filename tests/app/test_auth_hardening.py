@@ -245,7 +245,9 @@ def test_studio_pages_and_exports_are_not_cached(client, ana, session):
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
     assert response.headers["Content-Disposition"].startswith("attachment")    # the export is among them
-    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+    static = client.get("/static/css/app.css")
+    static.close()  # a file response: closing it closes the file (else a ResourceWarning, an error here)
+    assert "no-store" not in static.headers.get("Cache-Control", "")
 
 
 # -- fuzzing the login form -------------------------------------------------------------------------------------
