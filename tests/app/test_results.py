@@ -134,11 +134,13 @@ def test_a_run_keeps_its_sorts_and_says_when_newer_ones_exist(app, demo, session
     assert "newer-sorts" not in client.get(f"/studio/{demo.id}/results/{run_id}").get_data(as_text=True)
     # One more complete sort arrives: the run does not change, the page says so.
     other = session.scalar(select(Sort).join(Participant).where(Participant.code == "DEMO-02"))
+    # Read the placements before the newcomer exists: loading them autoflushes, and a half-built
+    # participant outside the session would make SQLAlchemy warn (an error in this suite).
+    scores = [(placement.statement_id, placement.score) for placement in other.placements]
     newcomer = Participant(study=demo, code="LATE", source="invite")
-    newcomer.sort = Sort(state="submitted", step="done")
-    for placement in other.placements:
-        newcomer.sort.placements.append(Placement(statement_id=placement.statement_id, score=placement.score))
     session.add(newcomer)
+    newcomer.sort = Sort(state="submitted", step="done",
+                         placements=[Placement(statement_id=sid, score=score) for sid, score in scores])
     session.commit()
     page = _text(client.get(f"/studio/{demo.id}/results/{run_id}"))
     assert "1 sort was completed after this analysis was made" in page

@@ -306,6 +306,7 @@ def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, sess
 
     ivan = session.scalar(select(InterviewerAssignment)).user
     person = Participant(study=study, code="PH-1", source="interview")
+    session.add(person)    # before study.statements loads (and autoflushes)
     person.sort = Sort(state="started", step="grid", source="interview", entered_by_id=ivan.id)
     person.sort.placements = [Placement(statement_id=s.id, score=score, slot=0)
                               for s, score in zip(study.statements, [2, -2, 1])]
