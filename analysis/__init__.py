@@ -4,8 +4,13 @@
 >>> result = qmethod(sorts, nfactors=3, extraction="pca", rotation="varimax")   # doctest: +SKIP
 
 The pipeline's steps live in their own modules (correlation, extraction, rotation, flagging, scores,
-characteristics, distinguishing; :mod:`analysis.qmethod` ties them together). Formats, grids, the number
-of factors and the bootstrap are imported lazily on first use, so ``import analysis`` needs only numpy.
+characteristics, distinguishing; :mod:`analysis.qmethod` ties them together). Viewpoints, archetypes and
+segments (:mod:`analysis.viewpoints`), crib sheets and composite grids (:mod:`analysis.cribsheet`), formats,
+grids, the number of factors and simulated studies are imported lazily on first use, so ``import analysis``
+needs only numpy.
+
+>>> found = result.viewpoints(tags)                  # or analysis.find_viewpoints(result, tags)  # doctest: +SKIP
+>>> analysis.crib_sheet(found, "1-"), analysis.composite_grid(found, "1-")                # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -26,6 +31,13 @@ _LAZY = {
     "FormatError": ".formats",
     "parallel_analysis": ".nfactors",
     "suggest_nfactors": ".nfactors",
+    "find_viewpoints": ".viewpoints",
+    "ViewpointAnalysis": ".viewpoints",
+    "ArchetypeRule": ".viewpoints",
+    "crib_sheet": ".cribsheet",
+    "composite_grid": ".cribsheet",
+    "array_distribution": ".distribution",
+    "simulate_sorts": ".simulate",
 }
 
 __all__ = ["BootstrapResult", "QResult", "RotationStep", "bootstrap", "qmethod", *_LAZY]
