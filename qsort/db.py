@@ -5,6 +5,8 @@ that many participants saving drafts at once never see "database is locked".
 """
 from __future__ import annotations
 
+import weakref
+
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -33,6 +35,10 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["qsort_engine"] = engine
+    # An app made for one command (``qsort set-password``, ``qsort import``...) is simply dropped. Closing its
+    # pooled connections when it is collected means no connection is left to the garbage collector, which closes
+    # it without telling the server (psycopg warns about exactly that).
+    weakref.finalize(app, engine.dispose)
     app.extensions["qsort_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(close_session)
 

@@ -20,6 +20,21 @@ def test_health_reports_the_database_and_its_schema(client):
     assert client.post("/healthz").status_code == 405
 
 
+def test_an_app_that_is_dropped_closes_its_pooled_connections(database_url):
+    """``qsort`` commands make an app and drop it: its connections must be closed, not left to the collector."""
+    import gc
+
+    from qsort import create_app
+
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url})
+    pool = app.extensions["qsort_engine"].pool
+    assert app.test_client().get("/healthz").status_code == 200
+    assert pool.checkedin() == 1                  # the health check's connection went back to the pool, still open
+    del app
+    gc.collect()
+    assert pool.checkedin() == 0
+
+
 def test_health_is_503_when_the_schema_is_behind(app, client):
     with app.extensions["qsort_engine"].begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
