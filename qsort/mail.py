@@ -335,6 +335,28 @@ def last_mails(session: Session, study: Study) -> dict[int, MailMessage]:
     return {row.participant_id: row for row in rows}
 
 
+@dataclass
+class BatchSummary:
+    batch: str
+    kind: str
+    queued_at: datetime
+    counts: dict[str, int]
+
+
+def recent_batches(session: Session, study: Study, limit: int = 10) -> list[BatchSummary]:
+    """The study's latest sends, newest first, with how many mails are in each state."""
+    rows = session.execute(
+        select(MailMessage.batch, MailMessage.kind, MailMessage.status, func.min(MailMessage.queued_at),
+               func.count()).where(MailMessage.study_id == study.id)
+        .group_by(MailMessage.batch, MailMessage.kind, MailMessage.status)).all()
+    batches: dict[str, BatchSummary] = {}
+    for batch, kind, status, queued_at, count in rows:
+        summary = batches.setdefault(batch, BatchSummary(batch, kind, queued_at, {}))
+        summary.queued_at = min(summary.queued_at, queued_at)
+        summary.counts[status] = count
+    return sorted(batches.values(), key=lambda b: b.queued_at, reverse=True)[:limit]
+
+
 def new_batch_id() -> str:
     return secrets.token_urlsafe(18)
 

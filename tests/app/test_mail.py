@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from qsort import mail
-from qsort.models import MailMessage, MailText, Participant
+from qsort.models import MailMessage, MailText, Participant, Study
 from qsort.studies import StudyError
 from tests.factories import csrf_from, make_participant, make_study
 from tests.smtpserver import SmtpServer
@@ -411,3 +411,37 @@ def test_settings_are_checked():
         create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "SMTP_PORT": "abc"})
     with pytest.raises(ValueError, match="QSORT_SMTP_STARTTLS"):
         create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "SMTP_STARTTLS": "yes"})
+
+
+def test_two_posts_of_one_form_at_the_same_moment_queue_once(app, study, session):
+    """The second post passed the "batch already used?" check before the first committed: the unique
+    (batch, participant) constraint refuses its rows, and it answers with the first post's."""
+    from sqlalchemy import event
+
+    anna = person(session, study, "ANNA")
+    batch = mail.new_batch_id()
+    other = app.extensions["qsort_sessionmaker"]()
+    first: list[mail.Batch] = []
+
+    def the_other_post_commits_first(this_session, _context, _instances):
+        if not first:
+            first.append(mail.queue_batch(other, other.get(Study, study.id), "invite", batch,
+                                          [other.get(Participant, anna.id)], PUBLIC_URL))
+
+    event.listen(session, "before_flush", the_other_post_commits_first)
+    try:
+        second = mail.queue_batch(session, study, "invite", batch, [anna], PUBLIC_URL)
+    finally:
+        event.remove(session, "before_flush", the_other_post_commits_first)
+        other.close()
+    assert not first[0].repeated and second.repeated
+    assert [row.id for row in second.queued] == [row.id for row in first[0].queued]
+    assert len(session.scalars(select(MailMessage)).all()) == 1
+
+
+def test_recent_sends_are_listed_on_the_mail_page(client, auth, study, session, smtp):
+    auth.login()
+    response = client.post(f"/studio/{study.id}/mail/send",
+                           data=send_form(client, study, participants=[person(session, study, "DIRK").id]))
+    html = client.get(f"/studio/{study.id}/mail").get_data(as_text=True)
+    assert response.headers["Location"] in html

@@ -67,7 +67,7 @@ def _page(study, *, kind: str, language: str, form: MailTextForm | None = None, 
         audience_counts={a: len(mail.audience(people, a, set())) for a in ("not_started", "not_finished")},
         missing_settings=mail.missing_settings(current_app.config),
         public_url_set=bool(current_app.config.get("PUBLIC_URL")), base_url=invites.public_base_url(),
-        placeholders=mail.PLACEHOLDERS,
+        placeholders=mail.PLACEHOLDERS, batches=mail.recent_batches(session, study),
     ), code
 
 
