@@ -55,7 +55,7 @@ MAX_SUBJECT = 200  # the subject as written (placeholders filled in, it is cut a
 MAX_BODY = 20000
 BATCH_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LEASE = timedelta(minutes=10)  # a claimed row whose sender has not finished it by then is claimed again
-MAX_ATTEMPTS = 3  # tries of a mail that fails for a passing reason (server down) before it is marked failed
+MAX_ATTEMPTS = 3  # tries (one per LEASE) of a mail failing for a passing reason (server down) before it fails
 RATE_WINDOW = timedelta(minutes=1)
 
 # The mails a study starts with, per language: (subject, body). Kept here rather than in the UI catalogues because
@@ -546,7 +546,9 @@ def deliver(session: Session, outbox: Outbox, row: MailMessage, sender: str, now
             _finish(session, row, sender, status="failed", error=reason[:2000])
             log.warning("mail %s to participant %s failed: %s", row.id, row.participant_id, reason)
             return "failed"
-        _finish(session, row, sender, claimed_by=None, claimed_at=None, error=reason[:2000])
+        # Back in the queue, but claimed_at stays: nobody tries it again before the lease has run out (a backoff
+        # for a server that is down, instead of three tries in three minutes of cron).
+        _finish(session, row, sender, claimed_by=None, error=reason[:2000])
         log.warning("mail %s deferred (try %d): %s", row.id, row.attempts, reason)
         return "deferred"
     _finish(session, row, sender, status="sent", sent_at=now, error="")

@@ -382,7 +382,10 @@ def test_a_server_that_is_down_defers_then_fails(app, study, session):
         assert first.attempts == attempt and first.error  # the reason is kept (connection refused)
         if attempt < mail.MAX_ATTEMPTS:
             assert (report.deferred, report.stopped, first.status) == (1, "server", "queued")
-        now[0] += timedelta(minutes=5)
+            # tried again only once the lease has run out (a backoff), not by the next run a minute later
+            retry = run_sender(app, clock=lambda: now[0] + timedelta(minutes=1), sleep=lambda s: None)
+            assert (retry.deferred, retry.failed) == (1, 0)  # it tried the second mail, not the first again
+        now[0] += mail.LEASE + timedelta(minutes=1)
     assert first.status == "failed" and report.failed == 1
 
 

@@ -131,6 +131,9 @@ def mail_send(study_id: int):
     form.participants.choices = choices([(p.id, p.label) for p in people])
     kind = form.kind.data if form.kind.data in mail.KINDS else "invite"
     if not form.validate_on_submit():
+        if "batch" in form.errors:  # only a tampered or very old page has no proper batch id
+            form.errors.pop("batch")
+            flash(_("The form expired. Please try again."), "error")
         form_errors(form)
         return _page(study, kind=kind, language=study.default_language, send_form=form, code=400)
     if mail.missing_settings(current_app.config):
