@@ -242,7 +242,10 @@ def send_mail(max_seconds: int) -> None:
     beside the web workers: each mail is claimed by one sender only)."""
     from . import create_app, mail
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ValueError as error:  # a setting that is not what it must be (QSORT_SMTP_PORT=abc): one line, no trace
+        raise click.UsageError(str(error)) from None
     settings = mail.smtp_settings(app.config)
     if settings is None:
         click.echo("qsort send-mail: error: sending is not configured; set "

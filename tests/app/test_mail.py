@@ -405,6 +405,9 @@ def test_send_mail_command(app, study, session, smtp, monkeypatch, tmp_path):
     assert "2 sent, 0 failed" in result.output and len(smtp.messages) == 2
     unconfigured = CliRunner().invoke(main, ["send-mail"], env={**env, "QSORT_SMTP_HOST": ""})
     assert unconfigured.exit_code == 1 and "QSORT_SMTP_HOST" in unconfigured.output
+    wrong = CliRunner().invoke(main, ["send-mail"], env={**env, "QSORT_SMTP_PORT": "smtp"})
+    assert wrong.exit_code == 2 and "QSORT_SMTP_PORT must be a whole number" in wrong.output
+    assert "Traceback" not in wrong.output
 
 
 def test_settings_are_checked():
