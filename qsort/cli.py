@@ -256,6 +256,7 @@ def send_mail(max_seconds: int) -> None:
         report = mail.send_queued(session, settings, max_seconds=max_seconds)
     finally:
         session.close()
+        app.extensions["qsort_engine"].dispose()  # close the pooled connection now, not at the garbage collector's
     stopped = {"rate": " (rate limit: the rest waits for the next run)",
                "server": " (the mail server did not answer: the rest waits for the next run)"}.get(report.stopped, "")
     click.echo(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred{stopped}")
