@@ -232,3 +232,33 @@ def db_revision(message: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("send-mail")
+@click.option("--max-seconds", default=600, show_default=True, type=click.IntRange(1, 86400),
+              help="Stop once waiting for the rate limit would run past this (the next run goes on).")
+def send_mail(max_seconds: int) -> None:
+    """Send the queued invitation and reminder mails, at QSORT_SMTP_PER_MINUTE (for cron; safe to run often and
+    beside the web workers: each mail is claimed by one sender only)."""
+    from . import create_app, mail
+
+    try:
+        app = create_app()
+    except ValueError as error:  # a setting that is not what it must be (QSORT_SMTP_PORT=abc): one line, no trace
+        raise click.UsageError(str(error)) from None
+    settings = mail.smtp_settings(app.config)
+    if settings is None:
+        click.echo("qsort send-mail: error: sending is not configured; set "
+                   + ", ".join(mail.missing_settings(app.config)), err=True)
+        sys.exit(1)
+    session = app.extensions["qsort_sessionmaker"]()
+    try:
+        report = mail.send_queued(session, settings, max_seconds=max_seconds)
+    finally:
+        session.close()
+        app.extensions["qsort_engine"].dispose()  # close the pooled connection now, not at the garbage collector's
+    stopped = {"rate": " (rate limit: the rest waits for the next run)",
+               "server": " (the mail server did not answer: the rest waits for the next run)"}.get(report.stopped, "")
+    click.echo(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred{stopped}")
+    if report.deferred:  # the server is down or refused us: cron's mail tells the admin (refused recipients do not)
+        sys.exit(1)

@@ -28,6 +28,17 @@ DEFAULTS = {
     # -Host and -Prefix headers believed (werkzeug's ProxyFix); without a proxy anyone could forge them.
     "PROXY_FIX": 0,
     "LOG_LEVEL": "INFO",  # qsort's own log: one line per request (tokens redacted), errors with their request
+    # E-mail invitations (qsort/mail.py). Without SMTP_HOST and SMTP_FROM nothing is sent; texts can still be edited.
+    "SMTP_HOST": None,
+    "SMTP_PORT": None,  # None: 465 with SMTP_SSL, else 587
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,  # upgrade the connection with STARTTLS (the usual on port 587)
+    "SMTP_SSL": False,  # TLS from the first byte (port 465); then STARTTLS is not used
+    "SMTP_FROM": None,  # e.g. "Survey team <survey@example.com>"
+    "SMTP_PER_MINUTE": 30,  # at most this many mails a minute, over all senders together
+    "SMTP_TIMEOUT": 30,  # seconds to wait for the mail server
+    "MAIL_SEND_AFTER_REQUEST": True,  # a thread sends the queue after the send request (besides `qsort send-mail`)
 }
 
 
@@ -67,6 +78,7 @@ def load(app: Flask, test_config: dict | None = None) -> None:
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
     app.config["PROXY_FIX"] = proxy_count(app.config["PROXY_FIX"])
+    check_smtp(app.config)
 
 
 def proxy_count(value) -> int:
@@ -82,3 +94,19 @@ def proxy_count(value) -> int:
     if not 0 <= count <= 10:
         raise ValueError(f"QSORT_PROXY_FIX must be between 0 and 10, not {count}")
     return count
+
+
+def check_smtp(config) -> None:
+    """``QSORT_SMTP_*``: numbers are numbers and switches are switches (``true``/``false``), else a ValueError
+    that names the setting."""
+    for name, low, high in (("SMTP_PORT", 1, 65535), ("SMTP_PER_MINUTE", 1, 100000), ("SMTP_TIMEOUT", 1, 3600)):
+        value = config[name]
+        if value is None and name == "SMTP_PORT":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit() \
+                or not low <= int(value) <= high:
+            raise ValueError(f"QSORT_{name} must be a whole number from {low} to {high}, not {value!r}")
+        config[name] = int(value)
+    for name in ("SMTP_STARTTLS", "SMTP_SSL", "MAIL_SEND_AFTER_REQUEST"):
+        if not isinstance(config[name], bool):
+            raise ValueError(f"QSORT_{name} must be true or false, not {config[name]!r}")

@@ -404,3 +404,55 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+MAIL_KINDS = ("invite", "reminder")
+MAIL_STATUSES = ("queued", "sent", "failed", "skipped")
+
+
+class MailText(Base):
+    """A study's own invite or reminder mail in one language (qsort/mail.py has the built-in defaults and the
+    placeholders ``{name}``, ``{link}``, ``{study}``)."""
+
+    __tablename__ = "mail_text"
+    __table_args__ = (UniqueConstraint("study_id", "kind", "language"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # one of MAIL_KINDS
+    language: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class MailMessage(Base):
+    """One mail to one participant: the send queue and, once sent, its log.
+
+    The request that sends a batch writes the rows (``queued``, subject and body already rendered, so what is
+    sent is what was previewed); a sender (``qsort send-mail`` or a thread after the request) claims one row at a
+    time (``claimed_by``/``claimed_at``, a lease a dead sender's rows are retried after) and marks it ``sent`` or
+    ``failed`` with the reason. ``batch`` is the send form's one-time id: the same form posted twice (a double
+    click) finds its rows and queues nothing more. Participants that get no mail are ``skipped`` with the reason.
+    """
+
+    __tablename__ = "mail_message"
+    __table_args__ = (UniqueConstraint("batch", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    batch: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # one of MAIL_KINDS
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)  # one of MAIL_STATUSES
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    to_address: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)  # the rate limit's
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    participant: Mapped[Participant] = relationship()

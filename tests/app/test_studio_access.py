@@ -4,13 +4,14 @@ share, an interviewer gets 403 or 404, and none of those requests changes anythi
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from qsort.accounts import create_account
-from qsort.models import Participant, Question, Sort, Statement, Study, StudyShare
+from qsort.models import MailMessage, MailText, Participant, Question, Sort, Statement, Study, StudyShare
 from tests.factories import PASSWORD, csrf_from, login
 
 # A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
-STRING_ARGUMENTS = {"fmt": "csv", "language": "nl", "viewpoint_id": "1"}
+STRING_ARGUMENTS = {"fmt": "csv", "language": "nl", "viewpoint_id": "1", "batch": "batch-id-of-sixteen-chars"}
 
 
 @pytest.fixture
@@ -79,7 +80,9 @@ def snapshot(session, study_id):
     study = session.get(Study, study_id)
     return (study.title, study.status, [(s.id, s.text, s.position) for s in study.statements],
             [q.id for q in study.questions], [p.id for p in study.participants], [s.user_id for s in study.shares],
-            study.grid_heights, study.open_link_enabled)
+            study.grid_heights, study.open_link_enabled,
+            session.scalar(select(func.count()).select_from(MailText)),
+            session.scalar(select(func.count()).select_from(MailMessage)))
 
 
 def test_anonymous_is_sent_to_login(client, app, world, session):

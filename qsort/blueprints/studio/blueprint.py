@@ -65,7 +65,7 @@ def owner_only(study: Study) -> None:
 # The tab a page belongs to: its view module's; the studies module's pages are the study's overview tab except
 # the two listed here.
 TAB_OF_MODULE = {"statements": "studio.statements", "grid": "studio.grid", "questions": "studio.questions",
-                 "participants": "studio.participants", "data": "studio.data"}
+                 "participants": "studio.participants", "mail": "studio.participants", "data": "studio.data"}
 TAB_OF_ENDPOINT = {"studio.texts": "studio.texts", "studio.settings": "studio.settings"}
 
 

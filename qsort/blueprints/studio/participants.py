@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
-from ... import flow, invites, progress
+from ... import flow, invites, mail, progress
 from ...db import get_session
 from ...models import Participant
 from .blueprint import bp, load_study
@@ -64,6 +64,8 @@ def _page(study, form=None, status=None, code=200):
         open_link=invites.open_link(study), base_url=invites.public_base_url(),
         median_seconds=progress.median(completed), format_duration=progress.format_duration,
         status_labels=status_labels(), step_labels=step_labels(), attribute_labels=attribute_labels(),
+        last_mails=mail.last_mails(get_session(), study), mail_status_labels=mail.status_labels(),
+        kinds={kind: mail.kind_label(kind) for kind in mail.KINDS},
     ), code
 
 
