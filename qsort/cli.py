@@ -230,10 +230,6 @@ def db_revision(message: str) -> None:
     revision(create_app().config["DATABASE_URL"], message)
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.command("send-mail")
 @click.option("--max-seconds", default=600, show_default=True, type=click.IntRange(1, 86400),
               help="Stop once waiting for the rate limit would run past this (the next run goes on).")
@@ -262,3 +258,7 @@ def send_mail(max_seconds: int) -> None:
     click.echo(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred{stopped}")
     if report.deferred:  # the server is down or refused us: cron's mail tells the admin (refused recipients do not)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
