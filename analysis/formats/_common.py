@@ -167,16 +167,9 @@ def read_text(path: str | os.PathLike, data: bytes | None = None, encoding: str 
     when the text reads as such, else the encoding detected (Shift-JIS, GBK, ...; see
     :func:`analysis.formats.encoding.decode`), or a FormatError asking for the encoding.
     """
-    from .encoding import decode
+    from .source import as_source
 
-    file = str(path)
-    if data is None:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            raise FormatError(file, f"cannot read: {error.strerror or error}") from None
-    return decode(file, data, encoding)
+    return as_source(path if data is None else data, str(path)).text(encoding)
 
 
 def csv_records(file: str, text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:

@@ -7,7 +7,9 @@ import pytest
 MODULES = ["analysis", "analysis.correlation", "analysis.extraction", "analysis.rotation", "analysis.flagging",
            "analysis.scores", "analysis.characteristics", "analysis.distinguishing", "analysis.qmethod",
            "analysis.distribution", "analysis.viewpoints", "analysis.cribsheet",
-           "analysis.simulate", "analysis.report"]
+           "analysis.simulate", "analysis.report", "analysis.formats", "analysis.formats.source",
+           "analysis.formats.archive", "analysis.formats.matrix_csv", "analysis.formats.statements",
+           "analysis.formats.encoding", "analysis.formats.websort_csv"]
 
 
 @pytest.mark.parametrize("name", MODULES)
