@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..grid import Grid
-from ._common import FormatError, QData, Where, check_study, csv_records, parse_score_block, read_text
+from ._common import FormatError, QData, Where, check_study, csv_delimiter, csv_records, parse_score_block, read_text
 from .source import SourceLike, as_source, is_path, target_path, write_target
 from .statements import statement_lines, statement_lines_bytes, statement_texts_for
 
@@ -44,10 +44,6 @@ def kenq_texts_path_for(path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + "_statements.txt")
 
 
-def _delimiter(first_line: str) -> str:
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
 def _is_number(cell: str) -> bool:
     return re.fullmatch(r"\s*[+-]?\d+(\.0*)?\s*", cell) is not None
 
@@ -59,7 +55,7 @@ def _participant_rows(file: str, text: str, *,
     Returns statement ids (None entries replaced by ``s1..``), participant ids, sorts
     (n_statements x n_participants) and each participant's line number.
     """
-    records = csv_records(file, text, _delimiter(text.split("\n", 1)[0]))
+    records = csv_records(file, text, csv_delimiter(text))
     while records and not any(cell.strip() for cell in records[-1][1]):
         records.pop()
     if not records:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, csv_records, parse_scores
+from ._common import FormatError, QData, Where, check_study, csv_delimiter, csv_records, parse_scores
 from .source import SourceLike, as_source, is_path, write_target
 from .statements import statement_texts_for
 
@@ -46,10 +46,7 @@ def read_matrix_csv(source: SourceLike, *, encoding: str | None = None) -> QData
     source = as_source(source)
     file = source.name
     content = source.text(encoding)
-    # Excel in Dutch or Norwegian locales saves CSV with ';' between fields (R: write.csv2).
-    first_line = content.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    records = csv_records(file, content, delimiter)
+    records = csv_records(file, content, csv_delimiter(content))   # ';' from Excel in nl/nb locales
     while records and not any(cell.strip() for cell in records[-1][1]):
         records.pop()
     if not records:

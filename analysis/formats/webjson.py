@@ -78,8 +78,7 @@ def read_web_json(source: SourceLike, *, statements: SourceLike | None = None,
 
     ``source`` and ``statements``: a path, bytes or a binary file object."""
     source = as_source(source)
-    file = source.name
-    text = source.text(encoding)
+    file, text = source.name, source.text(encoding)
     if not text.strip():
         raise FormatError(file, "empty file")
     data = load_json(file, text)

@@ -31,7 +31,7 @@ import re
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, csv_records, parse_scores
+from ._common import FormatError, QData, Where, check_study, csv_delimiter, csv_records, parse_scores
 from .kenq import kenq_texts_path_for
 from .source import SourceLike, as_source
 from .statements import statement_texts_for
@@ -81,10 +81,8 @@ def read_websort_csv(source: SourceLike, *, statements: SourceLike | None = None
 
     ``source`` and ``statements``: a path, bytes or a binary file object."""
     source = as_source(source)
-    file = source.name
-    text = source.text(encoding)
-    delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-    rows = [(line, row) for line, row in csv_records(file, text, delimiter) if any(c.strip() for c in row)]
+    file, text = source.name, source.text(encoding)
+    rows = [(line, row) for line, row in csv_records(file, text, csv_delimiter(text)) if any(c.strip() for c in row)]
     if not rows:
         raise FormatError(file, "empty file")
     records = [(line, _record(row)) for line, row in rows]
