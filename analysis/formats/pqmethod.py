@@ -19,7 +19,6 @@ labels. ``.STA`` holds one statement per line, in statement order.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -30,22 +29,12 @@ from ._common import FormatError, QData, Where, check_study, parse_score
 from .source import SourceLike, as_source, is_path, target_path, write_target
 from .statements import statement_lines_bytes, statement_texts_for
 
-__all__ = ["read_pqmethod", "write_pqmethod", "sta_path_for"]
+__all__ = ["read_pqmethod", "write_pqmethod"]
 
 LABEL_WIDTH = 10
 SCORE_WIDTH = 2
 GRID_SLOTS = 20          # heights for scores -6 .. +13
 GRID_FIRST_SCORE = -6
-
-
-def sta_path_for(path: str | os.PathLike) -> Path | None:
-    """The ``.STA`` beside a ``.DAT`` (same name, any case of the extension), or None."""
-    p = Path(path)
-    for suffix in (".STA", ".sta", ".Sta"):
-        candidate = p.with_suffix(suffix)
-        if candidate.exists():
-            return candidate
-    return None
 
 
 def _header_number(file: str, line: str, start: int, what: str) -> int:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Sequence
 
 from ._common import FormatError, csv_records
-from .source import Source, SourceLike, as_source, write_target
+from .source import Source, SourceLike, as_source
 
 __all__ = ["read_statement_tags", "read_statement_texts", "statement_lines", "statement_lines_bytes",
-           "statement_texts_for", "write_statement_lines"]
+           "statement_texts_for"]
 
 
 def statement_lines(file: str, text: str, n_statements: int | None) -> list[str]:
@@ -123,8 +123,3 @@ def statement_texts_for(source: Source, statements: SourceLike | None, statement
 def statement_lines_bytes(texts: Sequence[str]) -> bytes:
     """One statement per line (line breaks inside a text become spaces), UTF-8."""
     return "".join(" ".join(str(text).split()) + "\n" for text in texts).encode("utf-8")
-
-
-def write_statement_lines(target, texts: Sequence[str]) -> None:
-    """One statement per line (line breaks inside a text become spaces), UTF-8, to a path or binary file object."""
-    write_target(target, statement_lines_bytes(texts))
