@@ -47,7 +47,57 @@ CENTROID_MAX_PARTICIPANTS = 10_000      # one 10,000 x 10,000 matrix is 800 MB
 
 
 @dataclass
-class QResult:
+class FactorColumns:
+    """Columns of factors (a :class:`QResult`'s factors, a viewpoint analysis' viewpoints) with what is
+    computed from their defining sorts (:func:`score_factors`). Participants, statements: input order.
+
+    loadings, flagged : (n_participants, k) float and bool. zscores : (n_statements, k) float, NaN for a
+    column without flagged sorts. factor_arrays : (n_statements, k), int64 (float with NaN when some column
+    has no scores). characteristics : :class:`analysis.characteristics.Characteristics`. table : the
+    pairwise comparison of the columns (:class:`analysis.distinguishing.QDC`).
+    """
+
+    participant_ids: list[str]
+    statement_ids: list[str]
+    loadings: np.ndarray
+    flagged: np.ndarray
+    zscores: np.ndarray
+    factor_arrays: np.ndarray
+    characteristics: Characteristics
+    table: QDC
+
+
+def score_factors(sorts: np.ndarray, loadings: np.ndarray, flagged: np.ndarray, distribution: np.ndarray,
+                  effect_size: float | None = None) -> tuple[np.ndarray, np.ndarray, Characteristics, QDC]:
+    """Steps 5-7 for any columns of loadings: z-scores, factor arrays, characteristics, pairwise comparison.
+
+    Parameters
+    ----------
+    sorts : (n_statements, n_participants) float
+    loadings, flagged : (n_participants, k) float and bool (the defining sorts of each column)
+    distribution : (n_statements,) the scores of the grid, sorted (the factor arrays' distribution)
+    effect_size : minimum |z difference| for a difference to count (None: none)
+
+    Returns
+    -------
+    zscores (n_statements, k), factor_arrays (n_statements, k), Characteristics, QDC
+
+    Examples
+    --------
+    >>> x = np.array([[-1., -1, 1], [0, 0, 0], [1, 1, -1]])
+    >>> z, arrays, chars, table = score_factors(x, np.array([[.9], [.8], [-.2]]), np.array([[1], [1], [0]], bool),
+    ...                                         np.array([-1., 0, 1]))
+    >>> arrays[:, 0].tolist()
+    [-1, 0, 1]
+    """
+    z_scores = zscores(sorts, loadings, flagged)
+    arrays = factor_arrays(z_scores, distribution)
+    chars = factor_characteristics(loadings, flagged, z_scores)
+    return z_scores, arrays, chars, qdc(z_scores, chars.sed, effect_size)
+
+
+@dataclass
+class QResult(FactorColumns):
     """Everything a Q-method analysis produces. Participants, statements: input order; factors: engine
     order (see the module docstring). Arrays:
 
@@ -61,16 +111,8 @@ class QResult:
     pattern loadings), None after an orthogonal one.
     """
 
-    participant_ids: list[str]
-    statement_ids: list[str]
     eigenvalues: np.ndarray
     unrotated_loadings: np.ndarray
-    loadings: np.ndarray
-    flagged: np.ndarray
-    zscores: np.ndarray
-    factor_arrays: np.ndarray
-    characteristics: Characteristics
-    table: QDC
     params: dict
     warnings: list[str] = field(default_factory=list)
     sorts: np.ndarray | None = field(default=None, repr=False)   # the input, for viewpoints
@@ -272,10 +314,7 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
     flagged = flag(loadings, n_statements, flag_level, negative_flags, manual_flags)
     overrides = {} if flag_overrides is None else resolve_overrides(flag_overrides, flagged.shape, participant_ids)
     flagged = override_flags(flagged, overrides)
-    z_scores = zscores(x, loadings, flagged)
-    arrays = factor_arrays(z_scores, values)
-    chars = factor_characteristics(loadings, flagged, z_scores)
-    table = qdc(z_scores, chars.sed, effect_size)
+    z_scores, arrays, chars, table = score_factors(x, loadings, flagged, values, effect_size)
 
     params = {
         "nfactors": int(nfactors), "extraction": extraction, "rotation": rotation, "cor_method": cor_method,
@@ -286,9 +325,10 @@ def qmethod(sorts, nfactors: int = 3, extraction: str = "pca", rotation: str = "
         "rotation_steps": [step.to_dict() for step in steps],
         "centroid_start": centroid_start, "centroid_tolerance": centroid_tolerance, "effect_size": effect_size,
     }
-    return QResult(participant_ids, statement_ids, eigenvalues, unrotated, loadings, flagged, z_scores, arrays,
-                   chars, table, params, _warnings(loadings, flagged, z_scores, manual_flags is None, overrides),
-                   sorts=x, phi=phi)
+    return QResult(participant_ids=participant_ids, statement_ids=statement_ids, loadings=loadings, flagged=flagged,
+                   zscores=z_scores, factor_arrays=arrays, characteristics=chars, table=table,
+                   eigenvalues=eigenvalues, unrotated_loadings=unrotated, params=params,
+                   warnings=_warnings(loadings, flagged, z_scores, manual_flags is None, overrides), sorts=x, phi=phi)
 
 
 def _ids(ids, n: int, prefix: str, name: str) -> list[str]:
@@ -362,4 +402,4 @@ def _warnings(loadings, flagged, z_scores, automatic: bool, overrides: dict) -> 
     return messages
 
 
-__all__ = ["QResult", "RotationStep", "qmethod"]
+__all__ = ["FactorColumns", "QResult", "RotationStep", "qmethod", "score_factors"]

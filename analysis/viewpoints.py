@@ -54,10 +54,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .characteristics import Characteristics, factor_characteristics
-from .distinguishing import QDC, qdc
 from .flagging import threshold
-from .scores import factor_arrays, zscores
+from .qmethod import FactorColumns, score_factors
 
 __all__ = ["ArchetypeRule", "Segment", "Viewpoint", "ViewpointAnalysis", "archetype_scores", "find_viewpoints",
            "parse_tags", "pole_loadings", "segments", "suggest_archetype", "viewpoint_poles"]
@@ -368,7 +366,7 @@ def segments(loadings, flagged, viewpoints: Sequence[Viewpoint], participant_ids
 # -- the whole step -----------------------------------------------------------------------------------------
 
 @dataclass
-class ViewpointAnalysis:
+class ViewpointAnalysis(FactorColumns):
     """Viewpoints of a Q-method result with their own numbers. Viewpoints in :func:`viewpoint_poles` order.
 
     loadings, flagged : (n_participants, n_viewpoints), pole-oriented (:func:`pole_loadings`).
@@ -381,14 +379,6 @@ class ViewpointAnalysis:
     """
 
     viewpoints: list[Viewpoint]
-    participant_ids: list[str]
-    statement_ids: list[str]
-    loadings: np.ndarray
-    flagged: np.ndarray
-    zscores: np.ndarray
-    factor_arrays: np.ndarray
-    characteristics: Characteristics
-    table: QDC
     segments: list[Segment]
     tags: list[tuple[str, ...]] | None
     rule: ArchetypeRule
@@ -489,10 +479,7 @@ def find_viewpoints(result, tags=None, *, rule: ArchetypeRule = ArchetypeRule(),
     parsed = None if tags is None else parse_tags(tags, result.statement_ids)
     poles = viewpoint_poles(result.loadings, result.flagged)
     pole_a, pole_f = pole_loadings(result.loadings, result.flagged, poles)
-    z = zscores(x, pole_a, pole_f)
-    arrays = factor_arrays(z, values)
-    chars = factor_characteristics(pole_a, pole_f, z)
-    table = qdc(z, chars.sed, result.params.get("effect_size"))
+    z, arrays, chars, table = score_factors(x, pole_a, pole_f, values, result.params.get("effect_size"))
     viewpoints = []
     for v, (vid, j, sign, rows) in enumerate(poles):
         scores = archetype_scores(z[:, v], parsed) if parsed is not None else {}
@@ -501,5 +488,7 @@ def find_viewpoints(result, tags=None, *, rule: ArchetypeRule = ArchetypeRule(),
                                     len(rows) < min_defining, archetype, scores))
     placed = segments(result.loadings, result.flagged, viewpoints, result.participant_ids,
                       len(result.statement_ids), result.params.get("flag_level", 0.05))
-    return ViewpointAnalysis(viewpoints, list(result.participant_ids), list(result.statement_ids), pole_a, pole_f,
-                             z, arrays, chars, table, placed, parsed, rule, values)
+    return ViewpointAnalysis(participant_ids=list(result.participant_ids), statement_ids=list(result.statement_ids),
+                             loadings=pole_a, flagged=pole_f, zscores=z, factor_arrays=arrays, characteristics=chars,
+                             table=table, viewpoints=viewpoints, segments=placed, tags=parsed, rule=rule,
+                             distribution=values)

@@ -14,7 +14,8 @@ import numpy as np
 from ..grid import Grid, infer_grid
 
 __all__ = ["QData", "FormatError", "Where", "check_study", "parse_score", "parse_scores", "parse_score_block",
-           "read_text", "csv_records", "load_json", "MAX_ABS_SCORE", "MAX_FIELD_CHARS", "MAX_JSON_DEPTH"]
+           "read_text", "csv_delimiter", "csv_records", "load_json", "MAX_ABS_SCORE", "MAX_FIELD_CHARS",
+           "MAX_JSON_DEPTH"]
 
 # No Q-sort grid reaches beyond -99..+99 (PQMethod's and KADE's run within -6..+13, PQMethod's 2-character
 # fields cannot hold more); a larger score is a broken file (1e19 would wrap to -9223372036854775808).
@@ -167,16 +168,20 @@ def read_text(path: str | os.PathLike, data: bytes | None = None, encoding: str 
     when the text reads as such, else the encoding detected (Shift-JIS, GBK, ...; see
     :func:`analysis.formats.encoding.decode`), or a FormatError asking for the encoding.
     """
-    from .encoding import decode
+    from .source import as_source
 
-    file = str(path)
-    if data is None:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            raise FormatError(file, f"cannot read: {error.strerror or error}") from None
-    return decode(file, data, encoding)
+    return as_source(path if data is None else data, str(path)).text(encoding)
+
+
+def csv_delimiter(text: str) -> str:
+    """``;`` when the first line has more semicolons than commas (Excel's CSV in Dutch or Norwegian locales,
+    R's write.csv2), else ``,``.
+
+    >>> csv_delimiter("statement;P1;P2\\ns1;1,5;0\\n"), csv_delimiter("ID,s1,s2\\n")
+    (';', ',')
+    """
+    first_line = text.split("\n", 1)[0]
+    return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
 def csv_records(file: str, text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:

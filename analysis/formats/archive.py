@@ -4,26 +4,26 @@ and Ken-Q exports are ZIPs of a data file and its statements file).
 Every ZIP is opened through :func:`open_archive`, which refuses an archive of more than
 :data:`MAX_ARCHIVE_MEMBERS` files or whose files unpack to more than :data:`MAX_ARCHIVE_BYTES` together
 (a "zip bomb": a few hundred KB that unpack to gigabytes). Python's zipfile never unpacks more than a
-member's declared size, so checking the declared sizes bounds what is unpacked.
+member's declared size, so checking the declared sizes bounds what is unpacked. A ZIP is read from a path,
+its bytes or a binary file object, and its files are read in memory: nothing is written to disk.
 
 Example
 -------
->>> import os, tempfile, zipfile
->>> path = os.path.join(tempfile.mkdtemp(), "study.zip")
->>> with zipfile.ZipFile(path, "w") as z:
+>>> import io, zipfile
+>>> buffer = io.BytesIO()
+>>> with zipfile.ZipFile(buffer, "w") as z:
 ...     z.writestr("study.csv", "statement,P1,P2\\ns1,-1,1\\ns2,0,0\\ns3,1,-1\\n")
->>> read_zip(path).participant_ids
+>>> read_zip(buffer.getvalue(), name="study.zip").participant_ids
 ['P1', 'P2']
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 import zipfile
 import zlib
-from pathlib import Path
 
 from ._common import FormatError, QData
+from .source import SourceLike, as_source, is_path, source_among
 
 __all__ = ["open_archive", "member_bytes", "read_zip", "MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_MEMBERS"]
 
@@ -35,17 +35,26 @@ DATA_SUFFIXES = (".dat", ".json", ".csv")
 TEXT_SUFFIXES = (".dat", ".sta", ".csv", ".txt", ".json")
 
 
-def open_archive(path: str | os.PathLike) -> zipfile.ZipFile:
+def open_archive(source: SourceLike, name: str | None = None) -> zipfile.ZipFile:
     """Open a ZIP after checking its number of files and their unpacked size together.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file object (:func:`analysis.formats.source.as_source`)
+    name : the name errors show (default: the path or the file object's name)
 
     Raises
     ------
     FormatError
         not a ZIP (or a damaged one), more than MAX_ARCHIVE_MEMBERS files, more than MAX_ARCHIVE_BYTES unpacked.
     """
-    file = str(path)
+    if is_path(source):     # zipfile reads a file on disk member by member: no need to hold it all
+        file, opened = name or str(source), source
+    else:
+        held = as_source(source, name)
+        file, opened = held.name, io.BytesIO(held.data)
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(opened)
     except OSError as error:
         raise FormatError(file, f"cannot read: {error.strerror or error}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
@@ -82,33 +91,26 @@ def _data_member(members: dict[str, str]) -> str | None:
     return None
 
 
-def read_zip(path: str | os.PathLike, *, encoding: str | None = None) -> QData:
+def read_zip(source: SourceLike, *, encoding: str | None = None, name: str | None = None) -> QData:
     """Read Q-sorts from a ZIP: a KADE project (it holds ``sorts.txt``), or a data file (``.DAT``, ``.json``,
     ``.csv``) zipped with the files beside it (``.STA``, ``_statements.txt``/``.csv``).
 
-    Errors name the file inside the archive as ``archive.zip!member``.
+    ``source``: a path, bytes or a binary file object; ``name``: the name errors show. The archive's files are
+    unpacked in memory; errors name the file inside the archive as ``archive.zip!member``.
     """
     from . import read_sorts
     from .kenq import read_kade_zip, zip_members
 
-    file = str(path)
-    with open_archive(path) as archive:
+    source = as_source(source, name)
+    file = source.name
+    with open_archive(source) as archive:
         members = zip_members(archive)
         if "sorts.txt" in members:
-            return read_kade_zip(path, encoding=encoding)
+            return read_kade_zip(source, encoding=encoding)
         main = _data_member(members)
         if main is None:
             raise FormatError(file, "no sorts.txt in the archive (a KADE project ZIP holds sorts.txt, statements.txt, "
                                     "pattern.txt and name.txt) and no .DAT, .json or .csv file of Q-sorts")
-        with tempfile.TemporaryDirectory(prefix="qsort-zip-") as folder:
-            for base, name in members.items():
-                if base.endswith(TEXT_SUFFIXES):
-                    # Base names only (members.keys() hold no "/"): nothing is written outside the folder.
-                    target = Path(folder) / Path(name).name
-                    target.write_bytes(member_bytes(file, archive, name))
-            inner = Path(folder) / Path(members[main]).name
-            try:
-                return read_sorts(inner, encoding=encoding)
-            except FormatError as error:
-                shown = error.file.replace(folder + os.sep, f"{file}!")
-                raise FormatError(shown, error.message, error.line, error.field) from None
+        files = {member: member_bytes(file, archive, member) for base, member in members.items()
+                 if base.endswith(TEXT_SUFFIXES)}
+    return read_sorts(source_among(files, members[main], prefix=f"{file}!"), encoding=encoding)

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from ..grid import Grid
-from ._common import FormatError, QData, Where, check_study, csv_records, parse_score_block, read_text
-from .statements import read_statement_texts, statement_lines
+from ._common import FormatError, QData, Where, check_study, csv_delimiter, csv_records, parse_score_block, read_text
+from .source import SourceLike, as_source, is_path, target_path, write_target
+from .statements import statement_lines, statement_lines_bytes, statement_texts_for
 
 __all__ = ["read_kenq_csv", "write_kenq", "read_kade_zip", "write_kade_zip", "kenq_texts_path_for", "zip_members"]
 
@@ -43,10 +44,6 @@ def kenq_texts_path_for(path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + "_statements.txt")
 
 
-def _delimiter(first_line: str) -> str:
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
 def _is_number(cell: str) -> bool:
     return re.fullmatch(r"\s*[+-]?\d+(\.0*)?\s*", cell) is not None
 
@@ -58,7 +55,7 @@ def _participant_rows(file: str, text: str, *,
     Returns statement ids (None entries replaced by ``s1..``), participant ids, sorts
     (n_statements x n_participants) and each participant's line number.
     """
-    records = csv_records(file, text, _delimiter(text.split("\n", 1)[0]))
+    records = csv_records(file, text, csv_delimiter(text))
     while records and not any(cell.strip() for cell in records[-1][1]):
         records.pop()
     if not records:
@@ -114,38 +111,44 @@ def _check_id_column(file: str, participant_ids: list[str], lines: list[int]) ->
         first[pid] = line
 
 
-def read_kenq_csv(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+def read_kenq_csv(source: SourceLike, *, statements: SourceLike | None = None,
                   encoding: str | None = None) -> QData:
-    """Read a Ken-Q/KADE CSV (one row per participant, header ``ID,s1..sN``)."""
-    file = str(path)
-    text = read_text(path, encoding=encoding)
-    statement_ids, participant_ids, sorts, lines = _participant_rows(file, text, header=True)
-    texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
-    texts = (read_statement_texts(texts_file, statement_ids, encoding=encoding)
-             if texts_file.exists() or statements else None)
+    """Read a Ken-Q/KADE CSV (one row per participant, header ``ID,s1..sN``).
+
+    ``source`` and ``statements``: a path, bytes or a binary file object."""
+    source = as_source(source)
+    file = source.name
+    statement_ids, participant_ids, sorts, lines = _participant_rows(file, source.text(encoding), header=True)
+    texts = statement_texts_for(source, statements, statement_ids, encoding, kenq_texts_path_for(source.stem).name)
     return check_study(file, sorts, participant_ids, statement_ids,
                        participant_where=[Where(n, "column 1 (participant)") for n in lines],
                        statement_where=[Where(1, f"column {c + 2}") for c in range(len(statement_ids))],
                        statement_texts=texts)
 
 
-def write_kenq(path: str | os.PathLike, data: QData) -> list[Path]:
-    """Write a Ken-Q CSV (``ID,<statement ids>``, a row per participant) and, when the study has
-    texts, ``<name>_statements.txt`` beside it. Returns the paths written."""
-    path = Path(path)
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["ID", *data.statement_ids])
-        for j, pid in enumerate(data.participant_ids):
-            writer.writerow([pid, *(int(s) for s in data.sorts[:, j])])
-    written = [path]
-    if data.statement_texts is not None:
-        from .statements import write_statement_lines
+def _sort_rows(data: QData) -> io.StringIO:
+    """``id,score,score,...``: a row per participant (Ken-Q's CSV body, KADE's sorts.txt)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for j, pid in enumerate(data.participant_ids):
+        writer.writerow([pid, *(int(s) for s in data.sorts[:, j])])
+    return out
 
-        texts = kenq_texts_path_for(path)
-        write_statement_lines(texts, data.statement_texts)
-        written.append(texts)
-    return written
+
+def write_kenq(target, data: QData, *, statements=None) -> list[Path]:
+    """Write a Ken-Q CSV (``ID,<statement ids>``, a row per participant) and, when the study has
+    texts, ``<name>_statements.txt``.
+
+    ``target`` and ``statements``: a path or a binary file object; the texts go to ``statements``, by default
+    (path targets only) beside the CSV. Returns the files written on disk (none for file objects).
+    """
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(["ID", *data.statement_ids])
+    written = [write_target(target, (header.getvalue() + _sort_rows(data).getvalue()).encode("utf-8"))]
+    if data.statement_texts is not None and (statements is not None or is_path(target)):
+        texts = statements if statements is not None else kenq_texts_path_for(target)
+        written.append(write_target(texts, statement_lines_bytes(data.statement_texts)))
+    return [p for p in written if p is not None]
 
 
 # -- KADE ZIP ------------------------------------------------------------------------------------
@@ -177,15 +180,17 @@ def _pattern_grid(file: str, text: str) -> Grid:
     return Grid.from_range(PATTERN_FIRST_SCORE + first, slots[first:last + 1])
 
 
-def read_kade_zip(path: str | os.PathLike, *, encoding: str | None = None) -> QData:
+def read_kade_zip(source: SourceLike, *, encoding: str | None = None) -> QData:
     """Read a KADE project ZIP (``sorts.txt``, ``statements.txt``, ``pattern.txt``, ``name.txt``).
 
-    The archive must stay within :data:`analysis.formats.archive.MAX_ARCHIVE_BYTES` unpacked.
+    ``source``: a path, bytes or a binary file object. The archive must stay within
+    :data:`analysis.formats.archive.MAX_ARCHIVE_BYTES` unpacked.
     """
     from .archive import member_bytes, open_archive
 
-    file = str(path)
-    with open_archive(path) as archive:
+    source = as_source(source)
+    file = source.name
+    with open_archive(source) as archive:
         members = zip_members(archive)
 
         def member_text(base: str) -> tuple[str, str] | None:
@@ -220,14 +225,12 @@ def read_kade_zip(path: str | os.PathLike, *, encoding: str | None = None) -> QD
                        title=title)
 
 
-def write_kade_zip(path: str | os.PathLike, data: QData, *, title: str | None = None) -> list[Path]:
-    """Write a KADE project ZIP. Without statement texts, ``statements.txt`` lists the statement ids
-    (KADE needs the file); without a forced grid there is no ``pattern.txt`` (a free distribution)."""
-    path = Path(path)
-    sorts = io.StringIO()
-    writer = csv.writer(sorts, lineterminator="\n")
-    for j, pid in enumerate(data.participant_ids):
-        writer.writerow([pid, *(int(s) for s in data.sorts[:, j])])
+def write_kade_zip(target, data: QData, *, title: str | None = None) -> list[Path]:
+    """Write a KADE project ZIP to a path or a binary file object. Without statement texts, ``statements.txt``
+    lists the statement ids (KADE needs the file); without a forced grid there is no ``pattern.txt`` (a free
+    distribution). ``title`` (name.txt): default the study's title, else the file name's stem. Returns the
+    files written on disk (none for a file object)."""
+    sorts = _sort_rows(data)
     texts = data.statement_texts if data.statement_texts is not None else data.statement_ids
     pattern = None
     if data.grid is not None:
@@ -235,10 +238,12 @@ def write_kade_zip(path: str | os.PathLike, data: QData, *, title: str | None = 
         if grid.min_score < PATTERN_FIRST_SCORE or grid.max_score >= PATTERN_FIRST_SCORE + PATTERN_SLOTS:
             raise ValueError(f"KADE grids run within -6..+13, this one is {grid}")
         pattern = ",".join(str(grid.height(PATTERN_FIRST_SCORE + i)) for i in range(PATTERN_SLOTS)) + "\n"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sorts.txt", sorts.getvalue())
-        archive.writestr("statements.txt", "".join(" ".join(str(t).split()) + "\n" for t in texts))
+        archive.writestr("statements.txt", statement_lines_bytes(texts))
         if pattern is not None:
             archive.writestr("pattern.txt", pattern)
-        archive.writestr("name.txt", (title or data.title or path.stem) + "\n")
-    return [path]
+        archive.writestr("name.txt", (title or data.title or target_path(target).stem) + "\n")
+    written = write_target(target, buffer.getvalue())
+    return [] if written is None else [written]

@@ -14,13 +14,15 @@ Statement texts, when known, live beside it in
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, csv_records, parse_scores, read_text
-from .statements import read_statement_texts
+from ._common import FormatError, QData, Where, check_study, csv_delimiter, csv_records, parse_scores
+from .source import SourceLike, as_source, is_path, write_target
+from .statements import statement_texts_for
 
 __all__ = ["read_matrix_csv", "write_csv", "texts_path_for", "STATEMENT_COLUMN_HEADERS"]
 
@@ -35,18 +37,16 @@ def texts_path_for(path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + "_statements.csv")
 
 
-def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None, encoding: str | None = None) -> QData:
+def read_matrix_csv(source: SourceLike, *, encoding: str | None = None) -> QData:
     """Read our CSV layout; picks up ``<name>_statements.csv`` beside it when present.
 
-    R's ``write.csv`` of a qmethod dataset (statements as rows, row names in the first column under an
-    empty header cell) is the same layout and is read the same way.
+    ``source``: a path, bytes or a binary file object. R's ``write.csv`` of a qmethod dataset (statements as
+    rows, row names in the first column under an empty header cell) is the same layout and is read the same way.
     """
-    file = str(path)
-    content = read_text(path, encoding=encoding) if text is None else text
-    # Excel in Dutch or Norwegian locales saves CSV with ';' between fields (R: write.csv2).
-    first_line = content.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    records = csv_records(file, content, delimiter)
+    source = as_source(source)
+    file = source.name
+    content = source.text(encoding)
+    records = csv_records(file, content, csv_delimiter(content))   # ';' from Excel in nl/nb locales
     while records and not any(cell.strip() for cell in records[-1][1]):
         records.pop()
     if not records:
@@ -74,31 +74,47 @@ def read_matrix_csv(path: str | os.PathLike, *, text: str | None = None, encodin
     if not statement_ids:
         raise FormatError(file, "no statement rows after the header", 1)
     sorts = np.array(scores, dtype=int)
-    texts = None
-    texts_file = texts_path_for(path)
-    if text is None and texts_file.exists():
-        texts = read_statement_texts(texts_file, statement_ids, encoding=encoding)
+    texts = statement_texts_for(source, None, statement_ids, encoding, texts_path_for(source.stem).name)
     return check_study(file, sorts, participant_ids, statement_ids, participant_where=participant_where,
                        statement_where=statement_where, statement_texts=texts)
 
 
-def write_csv(path: str | os.PathLike, data: QData) -> list[Path]:
+def _csv_bytes(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_csv(target, data: QData, *, statements=None) -> list[Path]:
     """Write ``data`` in our CSV layout, plus ``<name>_statements.csv`` when it has texts.
 
-    Returns the paths written.
+    Parameters
+    ----------
+    target : path or binary file object
+    data : QData
+    statements : path or binary file object, optional
+        Where the texts go; default for a path target: ``<name>_statements.csv`` beside it; a file-object
+        target gets no texts file unless this is given.
+
+    Returns
+    -------
+    list of Path : the files written on disk (none for file objects).
+
+    Example
+    -------
+    >>> import io
+    >>> from analysis.formats import read_sorts
+    >>> data = read_sorts(b"statement,P1,P2\\ns1,-1,1\\ns2,1,-1\\n", name="in.csv")
+    >>> out = io.BytesIO(); write_csv(out, data)
+    []
+    >>> out.getvalue().decode().splitlines()[0]
+    '"statement","P1","P2"'
     """
-    path = Path(path)
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-        writer.writerow(["statement", *data.participant_ids])
-        for sid, row in zip(data.statement_ids, np.asarray(data.sorts, dtype=int).tolist()):
-            writer.writerow([sid, *row])
-    written = [path]
-    if data.statement_texts is not None:
-        texts = texts_path_for(path)
-        with open(texts, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-            writer.writerow(["statement", "text"])
-            writer.writerows(zip(data.statement_ids, data.statement_texts))
-        written.append(texts)
-    return written
+    rows = [["statement", *data.participant_ids],
+            *([sid, *row] for sid, row in zip(data.statement_ids, np.asarray(data.sorts, dtype=int).tolist()))]
+    written = [write_target(target, _csv_bytes(rows))]
+    if data.statement_texts is not None and (statements is not None or is_path(target)):
+        texts = statements if statements is not None else texts_path_for(target)
+        written.append(write_target(texts, _csv_bytes([["statement", "text"],
+                                                       *zip(data.statement_ids, data.statement_texts)])))
+    return [p for p in written if p is not None]

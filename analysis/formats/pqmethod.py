@@ -19,32 +19,22 @@ labels. ``.STA`` holds one statement per line, in statement order.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 
 from ..grid import Grid
-from ._common import FormatError, QData, Where, check_study, parse_score, read_text
-from .statements import read_statement_texts, write_statement_lines
+from ._common import FormatError, QData, Where, check_study, parse_score
+from .source import SourceLike, as_source, is_path, target_path, write_target
+from .statements import statement_lines_bytes, statement_texts_for
 
-__all__ = ["read_pqmethod", "write_pqmethod", "sta_path_for"]
+__all__ = ["read_pqmethod", "write_pqmethod"]
 
 LABEL_WIDTH = 10
 SCORE_WIDTH = 2
 GRID_SLOTS = 20          # heights for scores -6 .. +13
 GRID_FIRST_SCORE = -6
-
-
-def sta_path_for(path: str | os.PathLike) -> Path | None:
-    """The ``.STA`` beside a ``.DAT`` (same name, any case of the extension), or None."""
-    p = Path(path)
-    for suffix in (".STA", ".sta", ".Sta"):
-        candidate = p.with_suffix(suffix)
-        if candidate.exists():
-            return candidate
-    return None
 
 
 def _header_number(file: str, line: str, start: int, what: str) -> int:
@@ -82,11 +72,15 @@ def _parse_grid(file: str, line: str, n_statements: int) -> Grid:
     return Grid.from_range(lowest, heights)
 
 
-def read_pqmethod(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+def read_pqmethod(source: SourceLike, *, statements: SourceLike | None = None,
                   encoding: str | None = None) -> QData:
-    """Read a PQMethod ``.DAT`` (and the ``.STA`` beside it, or ``statements``)."""
-    file = str(path)
-    lines = read_text(path, encoding=encoding).splitlines()
+    """Read a PQMethod ``.DAT`` (and the ``.STA`` beside it, or ``statements``).
+
+    ``source`` and ``statements``: a path, bytes or a binary file object (:func:`analysis.formats.source.as_source`).
+    """
+    source = as_source(source)
+    file = source.name
+    lines = source.text(encoding).splitlines()
     while lines and lines[-1].strip() == "":
         lines.pop()
     if not lines:
@@ -136,11 +130,9 @@ def read_pqmethod(path: str | os.PathLike, *, statements: str | os.PathLike | No
         raise FormatError(file, f"the header says {n_sorts} Q-sorts, the file holds {len(records)}",
                           1, "number of Q-sorts")
     sorts = np.array(records, dtype=int).T
-    texts = None
-    sta = Path(statements) if statements is not None else sta_path_for(path)
     statement_ids = [f"sta_{i}" for i in range(1, n_statements + 1)]
-    if sta is not None:
-        texts = read_statement_texts(sta, statement_ids, encoding=encoding)
+    texts = statement_texts_for(source, statements, statement_ids, encoding,
+                                *(source.stem + suffix for suffix in (".STA", ".sta", ".Sta")))
     return check_study(file, sorts, labels, statement_ids,
                        participant_where=[Where(n, "label") for n in label_lines],
                        statement_where=[Where(None, f"statement {i}") for i in range(1, n_statements + 1)],
@@ -170,14 +162,28 @@ def _scores_from(file: str, line: str, offset: int, line_number: int, done: int,
     return scores
 
 
-def write_pqmethod(path: str | os.PathLike, data: QData, *, title: str | None = None) -> list[Path]:
-    """Write ``data`` as a PQMethod ``.DAT`` and, when it has statement texts, the ``.STA`` beside it.
+def write_pqmethod(target, data: QData, *, title: str | None = None, statements=None) -> list[Path]:
+    """Write ``data`` as a PQMethod ``.DAT`` and, when it has statement texts, the ``.STA``.
+
+    Parameters
+    ----------
+    target : path or binary file object
+        Where the ``.DAT`` goes.
+    title : str, optional
+        The header's title; default the study's title, else the file name's stem.
+    statements : path or binary file object, optional
+        Where the ``.STA`` goes; default for a path target: beside it (``LIPSET.DAT`` -> ``LIPSET.STA``); a
+        file-object target gets no ``.STA`` unless this is given.
+
+    Returns
+    -------
+    list of Path : the files written on disk (none for file objects).
 
     PQMethod needs a forced distribution within -6..+13, labels of at most 10 characters and
     scores of at most 2 characters; anything else raises ``ValueError`` rather than being cut.
     Each Q-sort is written on one line (as PQMethod, KADE and R qmethod read them).
     """
-    path = Path(path)
+    path = target_path(target)
     grid = data.grid
     if grid is None:
         raise ValueError("PQMethod files need a forced distribution; this study's sorts do not share one")
@@ -198,11 +204,9 @@ def write_pqmethod(path: str | os.PathLike, data: QData, *, title: str | None = 
              f"{grid.min_score:3d}{grid.max_score:3d}" + "".join(f"{h:3d}" for h in slots)]
     for j, pid in enumerate(data.participant_ids):
         lines.append(f"{pid:<{LABEL_WIDTH}}" + "".join(f"{int(s):2d}" for s in data.sorts[:, j]))
-    with open(path, "w", encoding="utf-8", newline="\r\n") as out:
-        out.write("\n".join(lines) + "\n")
-    written = [path]
-    if data.statement_texts is not None:
-        sta = path.with_suffix(".STA" if path.suffix.isupper() or path.suffix == "" else ".sta")
-        write_statement_lines(sta, data.statement_texts)
-        written.append(sta)
-    return written
+    written = [write_target(target, ("\r\n".join(lines) + "\r\n").encode("utf-8"))]
+    if data.statement_texts is not None and (statements is not None or is_path(target)):
+        sta = statements if statements is not None else \
+            path.with_suffix(".STA" if path.suffix.isupper() or path.suffix == "" else ".sta")
+        written.append(write_target(sta, statement_lines_bytes(data.statement_texts)))
+    return [p for p in written if p is not None]

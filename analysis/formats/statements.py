@@ -3,13 +3,13 @@ our ``<study>_statements.csv`` (header ``statement,text`` or ``statement,text,ta
 id; tags separated by ``;``, e.g. ``price;strategy``)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Sequence
 
-from ._common import FormatError, csv_records, read_text
+from ._common import FormatError, csv_records
+from .source import Source, SourceLike, as_source
 
-__all__ = ["read_statement_tags", "read_statement_texts", "statement_lines", "write_statement_lines"]
+__all__ = ["read_statement_tags", "read_statement_texts", "statement_lines", "statement_lines_bytes",
+           "statement_texts_for"]
 
 
 def statement_lines(file: str, text: str, n_statements: int | None) -> list[str]:
@@ -61,11 +61,19 @@ def _texts_from_csv(file: str, text: str, statement_ids: Sequence[str]) -> list[
     return [row[1] for row in _rows_from_csv(file, text, statement_ids)]
 
 
-def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str], *,
+def _is_csv(source: Source, text: str) -> bool:
+    """Our ``statement,text`` CSV: by the name's extension, or for nameless bytes by the header."""
+    if source.suffix:
+        return source.suffix == ".csv"
+    return text.lstrip("\ufeff").split("\n", 1)[0].strip().lower().replace('"', "").startswith("statement,text")
+
+
+def read_statement_tags(source: SourceLike, statement_ids: Sequence[str], *,
                         encoding: str | None = None) -> list[tuple[str, ...]] | None:
     """The tags of each statement (order of ``statement_ids``) from a ``statement,text,tags`` CSV.
 
     None when the file has no ``tags`` column or is not a CSV (``.STA`` and ``.txt`` hold texts only).
+    ``source``: a path, bytes or a binary file object.
 
     >>> import tempfile, os, pathlib
     >>> p = os.path.join(tempfile.mkdtemp(), "s.csv")
@@ -74,40 +82,44 @@ def read_statement_tags(path: str | os.PathLike, statement_ids: Sequence[str], *
     >>> read_statement_tags(p, ["s1", "s2"])
     [('price',), ('strategy', 'added-value')]
     """
-    file = str(path)
-    if Path(file).suffix.lower() != ".csv":
+    source = as_source(source)
+    text = source.text(encoding)
+    if not _is_csv(source, text):
         return None
-    try:
-        text = read_text(path, encoding=encoding)
-    except OSError as error:
-        raise FormatError(file, f"cannot read statements: {error.strerror or error}") from None
-    rows = _rows_from_csv(file, text, statement_ids)
+    rows = _rows_from_csv(source.name, text, statement_ids)
     if not rows or len(rows[0]) < 3:
         return None
     return [tuple(dict.fromkeys(tag.strip() for tag in row[2].split(";") if tag.strip())) for row in rows]
 
 
-def read_statement_texts(path: str | os.PathLike, statement_ids: Sequence[str], *,
+def read_statement_texts(source: SourceLike, statement_ids: Sequence[str], *,
                          encoding: str | None = None) -> list[str]:
     """Statement texts for a study, in the order of ``statement_ids``.
 
     ``.csv``: our ``statement,text`` layout, matched by id; anything else (``.STA``, ``.txt``):
-    one statement per line, in statement order.
+    one statement per line, in statement order. ``source``: a path, bytes or a binary file object (nameless
+    bytes are our CSV when they start with the header ``statement,text``).
 
     >>> import tempfile, os, pathlib
     >>> p = os.path.join(tempfile.mkdtemp(), "s.txt"); _ = pathlib.Path(p).write_text("First\\nSecond\\n")
     >>> read_statement_texts(p, ["s1", "s2"])
     ['First', 'Second']
     """
-    file = str(path)
-    text = read_text(path, encoding=encoding)
-    if Path(file).suffix.lower() == ".csv":
-        return _texts_from_csv(file, text, statement_ids)
-    return statement_lines(file, text, len(statement_ids))
+    source = as_source(source)
+    text = source.text(encoding)
+    if _is_csv(source, text):
+        return _texts_from_csv(source.name, text, statement_ids)
+    return statement_lines(source.name, text, len(statement_ids))
 
 
-def write_statement_lines(path: str | os.PathLike, texts: Sequence[str]) -> None:
+def statement_texts_for(source: Source, statements: SourceLike | None, statement_ids: Sequence[str],
+                        encoding: str | None, *beside: str) -> list[str] | None:
+    """The texts of a data file's statements: from ``statements`` when given, else from the first of the files
+    named ``beside`` that sits beside ``source`` (:meth:`Source.beside`), else None."""
+    found = as_source(statements) if statements is not None else source.beside(*beside)
+    return None if found is None else read_statement_texts(found, statement_ids, encoding=encoding)
+
+
+def statement_lines_bytes(texts: Sequence[str]) -> bytes:
     """One statement per line (line breaks inside a text become spaces), UTF-8."""
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        for text in texts:
-            out.write(" ".join(str(text).split()) + "\n")
+    return "".join(" ".join(str(text).split()) + "\n" for text in texts).encode("utf-8")

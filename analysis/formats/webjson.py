@@ -11,14 +11,12 @@ Participant ids: the first of ``randomId``, ``partId``, ``participantId``, ``use
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, load_json, parse_scores, read_text
+from ._common import FormatError, QData, Where, check_study, load_json, parse_scores
 from .kenq import kenq_texts_path_for
-from .statements import read_statement_texts
+from .source import SourceLike, as_source
+from .statements import statement_texts_for
 
 __all__ = ["read_web_json", "ID_FIELDS", "participant_ids_of"]
 
@@ -74,11 +72,13 @@ def _participant_ids(records: list[tuple[str, dict]]) -> list[str]:
     return participant_ids_of([record for _, record in records]) or [key for key, _ in records]
 
 
-def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+def read_web_json(source: SourceLike, *, statements: SourceLike | None = None,
                   encoding: str | None = None) -> QData:
-    """Read an Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON export."""
-    file = str(path)
-    text = read_text(path, encoding=encoding)
+    """Read an Easy-HtmlQ / EQ Web Sort / Ken-Q Client JSON export.
+
+    ``source`` and ``statements``: a path, bytes or a binary file object."""
+    source = as_source(source)
+    file, text = source.name, source.text(encoding)
     if not text.strip():
         raise FormatError(file, "empty file")
     data = load_json(file, text)
@@ -102,9 +102,7 @@ def read_web_json(path: str | os.PathLike, *, statements: str | os.PathLike | No
         columns.append(parse_scores(cells, file, None, lambda i: f"{field}, statement {i + 1}"))
         where.append(Where(None, f"participant {pid!r} (record {key!r})"))
     statement_ids = [f"s{i}" for i in range(1, n_statements + 1)]
-    texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
-    texts = (read_statement_texts(texts_file, statement_ids, encoding=encoding)
-             if texts_file.exists() or statements else None)
+    texts = statement_texts_for(source, statements, statement_ids, encoding, kenq_texts_path_for(source.stem).name)
     return check_study(file, np.array(columns, dtype=int).T, participant_ids, statement_ids,
                        participant_where=where,
                        statement_where=[Where(None, f"statement {i}") for i in range(1, n_statements + 1)],

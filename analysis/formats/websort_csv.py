@@ -27,15 +27,14 @@ Example
 """
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 
-from ._common import FormatError, QData, Where, check_study, csv_records, parse_scores, read_text
+from ._common import FormatError, QData, Where, check_study, csv_delimiter, csv_records, parse_scores
 from .kenq import kenq_texts_path_for
-from .statements import read_statement_texts
+from .source import SourceLike, as_source
+from .statements import statement_texts_for
 from .webjson import participant_ids_of
 
 __all__ = ["read_websort_csv", "looks_like_websort_csv"]
@@ -76,13 +75,14 @@ def _record(row: list[str]) -> dict[str, str]:
     return values
 
 
-def read_websort_csv(path: str | os.PathLike, *, statements: str | os.PathLike | None = None,
+def read_websort_csv(source: SourceLike, *, statements: SourceLike | None = None,
                      encoding: str | None = None) -> QData:
-    """Read a CSV result export of EQ Web Sort (Google Sheets or Netlify) or Quince (Baserow)."""
-    file = str(path)
-    text = read_text(path, encoding=encoding)
-    delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-    rows = [(line, row) for line, row in csv_records(file, text, delimiter) if any(c.strip() for c in row)]
+    """Read a CSV result export of EQ Web Sort (Google Sheets or Netlify) or Quince (Baserow).
+
+    ``source`` and ``statements``: a path, bytes or a binary file object."""
+    source = as_source(source)
+    file, text = source.name, source.text(encoding)
+    rows = [(line, row) for line, row in csv_records(file, text, csv_delimiter(text)) if any(c.strip() for c in row)]
     if not rows:
         raise FormatError(file, "empty file")
     records = [(line, _record(row)) for line, row in rows]
@@ -104,9 +104,7 @@ def read_websort_csv(path: str | os.PathLike, *, statements: str | os.PathLike |
             raise FormatError(file, f"{len(cells)} scores, the first participant has {n_statements}", line, field)
         columns.append(parse_scores(cells, file, line, lambda i: f"{field}, statement {i + 1}"))
     statement_ids = [f"s{i}" for i in range(1, n_statements + 1)]
-    texts_file = Path(statements) if statements is not None else kenq_texts_path_for(path)
-    texts = (read_statement_texts(texts_file, statement_ids, encoding=encoding)
-             if texts_file.exists() or statements else None)
+    texts = statement_texts_for(source, statements, statement_ids, encoding, kenq_texts_path_for(source.stem).name)
     return check_study(file, np.array(columns, dtype=int).T, ids, statement_ids,
                        participant_where=[Where(line, f"participant {pid!r}") for (line, _), pid in zip(records, ids)],
                        statement_where=[Where(None, f"statement {i}") for i in range(1, n_statements + 1)],

@@ -7,10 +7,8 @@ import dataclasses
 import io
 import json
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -62,24 +60,23 @@ def export_study(session: Session, study: Study, fmt: str) -> ExportFile:
                                statement_ids=spreadsheet_row(data.statement_ids),
                                statement_texts=None if data.statement_texts is None
                                else spreadsheet_row(data.statement_texts))
-    with tempfile.TemporaryDirectory() as folder:
-        names = {"csv": f"{stem}.csv", "pqmethod": f"{stem[:8].upper() or 'STUDY'}.DAT", "kenq": f"{stem}.csv",
-                 "kade": f"{stem}-kade.zip"}
-        target = Path(folder) / names[fmt]
-        try:
-            written = formats.write_sorts(target, data, fmt)
-        except ValueError as error:  # e.g. PQMethod needs a forced grid and labels of at most 10 characters
-            raise ExchangeError(str(error)) from None
-        if fmt == "csv":
-            return ExportFile(target.name, "text/csv", target.read_bytes())
-        if fmt == "kade":
-            return ExportFile(target.name, "application/zip", target.read_bytes())
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in written:
-                archive.write(path, path.name)
-        suffix = "pqmethod" if fmt == "pqmethod" else "kenq"
-        return ExportFile(f"{stem}-{suffix}.zip", "application/zip", buffer.getvalue())
+    # Written in memory (analysis.formats.sorts_files): no temporary folder.
+    names = {"csv": stem, "pqmethod": stem[:8].upper() or "STUDY", "kenq": stem, "kade": f"{stem}-kade"}
+    try:
+        files = formats.sorts_files(data, fmt, names[fmt])
+    except ValueError as error:  # e.g. PQMethod needs a forced grid and labels of at most 10 characters
+        raise ExchangeError(str(error)) from None
+    main, content = next(iter(files.items()))
+    if fmt == "csv":
+        return ExportFile(main, "text/csv", content)
+    if fmt == "kade":
+        return ExportFile(main, "application/zip", content)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    suffix = "pqmethod" if fmt == "pqmethod" else "kenq"
+    return ExportFile(f"{stem}-{suffix}.zip", "application/zip", buffer.getvalue())
 
 
 def study_xlsx(session: Session, study: Study) -> bytes:

@@ -9,6 +9,7 @@ runs before anything is saved.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,60 +34,65 @@ class ImportReport:
     file: str
 
 
-def read_upload(folder: Path, names: list[str]):
-    """Read the uploaded files saved in ``folder`` (one data file, optionally its statements file, or a ZIP
-    of our PQMethod/Ken-Q exports or a KADE project) with analysis.formats.read_sorts.
+def read_upload(files: Mapping[str, bytes]):
+    """Read uploaded files, held in memory (file name -> bytes): one data file, optionally its statements file,
+    or a ZIP of our PQMethod/Ken-Q exports or a KADE project. Read with analysis.formats.read_sorts; ZIPs are
+    opened through analysis.formats.open_archive (its limits on files and unpacked bytes) and unpacked in
+    memory: nothing is written to disk.
 
     Returns (QData, the name of the file read). Raises ExchangeError or analysis.formats.FormatError.
     """
-    from analysis.formats import open_archive, read_sorts
+    from analysis.formats import open_archive, read_sorts, source_among
+    from analysis.formats.archive import member_bytes
 
-    paths = [folder / name for name in names]
-    zips = [p for p in paths if p.suffix.lower() == ".zip"]
+    zips = [name for name in files if Path(name).suffix.lower() == ".zip"]
     if zips:
-        archive_path = zips[0]
-        with open_archive(archive_path) as archive:    # refuses too many files or too many bytes unpacked
+        name = zips[0]
+        with open_archive(files[name], name) as archive:    # refuses too many files or too many bytes unpacked
             too_big = [i.filename for i in archive.infolist() if i.file_size > MAX_UNZIPPED_BYTES]
             if too_big:
                 raise ExchangeError(_("%(file)s: %(member)s is larger than %(mb)d MB unpacked; that is not a file of "
-                                      "Q-sorts.", file=archive_path.name, member=too_big[0],
-                                      mb=MAX_UNZIPPED_BYTES // 2**20))
+                                      "Q-sorts.", file=name, member=too_big[0], mb=MAX_UNZIPPED_BYTES // 2**20))
             members = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
-            bases = {n.rsplit("/", 1)[-1].lower(): n for n in members}
-            if "sorts.txt" in bases:
-                return read_sorts(archive_path, format="kade"), archive_path.name
-            inner = folder / "unzipped"
-            inner.mkdir()
-            for base, member in bases.items():
-                if Path(base).suffix in (".dat", ".sta", ".csv", ".txt", ".json") and "/" not in base \
-                        and base not in ("", ".", ".."):
-                    (inner / member.rsplit("/", 1)[-1]).write_bytes(archive.read(member))
-        paths = list(inner.iterdir())
-        shown_prefix = archive_path.name + "!"
-    else:
-        shown_prefix = ""
-    main = _main_file(paths)
+            by_base = {n.rsplit("/", 1)[-1]: n for n in members}
+            if "sorts.txt" in {base.lower() for base in by_base}:
+                main = None                                  # a KADE project
+            else:
+                main = _main_file(list(by_base))
+                if main is None:
+                    raise _no_data_file()
+                if main.lower().endswith(".json"):
+                    _refuse_study_export(f"{name}!{main}", member_bytes(name, archive, by_base[main])[:200])
+        # analysis.formats.archive.read_zip reads a KADE project, or the data file with the files beside it,
+        # unpacked in memory
+        return read_sorts(files[name], format="kade", name=name), name if main is None else f"{name}!{main}"
+    main = _main_file(list(files))
     if main is None:
-        raise ExchangeError(_("No data file found: upload a .csv, a .DAT (with its .STA), a KADE .zip or a "
-                              ".json file."))
-    if main.suffix.lower() == ".json" and _is_study_export(main):
+        raise _no_data_file()
+    if main.lower().endswith(".json"):
+        _refuse_study_export(main, files[main][:200])
+    return read_sorts(source_among(files, main)), main
+
+
+def _no_data_file() -> ExchangeError:
+    return ExchangeError(_("No data file found: upload a .csv, a .DAT (with its .STA), a KADE .zip or a "
+                           ".json file."))
+
+
+def _refuse_study_export(name: str, head: bytes) -> None:
+    """A whole-study JSON is not a file of sorts: say how it is restored."""
+    if f'"format": "{STUDY_JSON_FORMAT}"' in head.decode("utf-8", errors="replace"):
         raise ExchangeError(_("%(file)s is a whole-study export: restore it as a new study with "
-                              "'qsort import %(file)s' on the server.", file=main.name))
-    return read_sorts(main), shown_prefix + main.name
+                              "'qsort import %(file)s' on the server.", file=name))
 
 
-def _is_study_export(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        head = handle.read(200).decode("utf-8", errors="replace")
-    return f'"format": "{STUDY_JSON_FORMAT}"' in head
-
-
-def _main_file(paths: list[Path]) -> Path | None:
+def _main_file(names: list[str]) -> str | None:
     """The data file among the uploads: .dat, .json or a .csv that is not a statements file."""
-    for suffixes in ((".dat",), (".json",), (".csv",)):
-        for path in sorted(paths):
-            if path.suffix.lower() in suffixes and not path.stem.lower().endswith("_statements"):
-                return path
+    for suffix in (".dat", ".json", ".csv"):
+        for name in sorted(names):
+            path = Path(name)
+            if path.suffix.lower() == suffix and not path.stem.lower().endswith("_statements"):
+                return name
     return None
 
 

@@ -54,13 +54,6 @@ def sorts_by_code(study: Study) -> dict[str, dict[str, int]]:
     return out
 
 
-def write_upload(tmp_path: Path, export: exchange.ExportFile) -> list[str]:
-    folder = tmp_path / "upload"
-    folder.mkdir()
-    (folder / export.filename).write_bytes(export.content)
-    return [export.filename]
-
-
 def test_qdata_holds_only_complete_sorts_in_study_order(session, study):
     data = matrix.study_qdata(session, study)
     assert data.participant_ids == ["C01", "C02", "C03"]
@@ -70,11 +63,11 @@ def test_qdata_holds_only_complete_sorts_in_study_order(session, study):
 
 
 @pytest.mark.parametrize("fmt", FILE_FORMATS)
-def test_each_export_imports_back_to_identical_sorts(session, study, tmp_path, fmt):
+def test_each_export_imports_back_to_identical_sorts(session, study, fmt):
     export = exchange.export_study(session, study, fmt)
     assert export.content
     target = empty_copy(session, study)
-    data, shown = exchange.read_upload(tmp_path / "upload", write_upload(tmp_path, export))
+    data, shown = exchange.read_upload({export.filename: export.content})
     report = exchange.import_sorts(session, target, data, shown)
     assert report.participants == ["C01", "C02", "C03"]
     # Our CSV and Ken-Q name statements by code; PQMethod and KADE number them.
@@ -94,40 +87,33 @@ def test_pqmethod_export_is_a_zip_with_dat_and_sta(session, study):
     assert sta.splitlines()[0] == "Lowest price"
 
 
-def test_dat_with_separate_sta_upload(session, study, tmp_path):
+def test_dat_with_separate_sta_upload(session, study):
     export = exchange.export_study(session, study, "pqmethod")
-    folder = tmp_path / "upload"
-    folder.mkdir()
     with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
-        archive.extractall(folder)
+        # uploaded as two files, the .STA's extension in lower case
+        uploads = {name if name.endswith(".DAT") else name.lower(): archive.read(name) for name in archive.namelist()}
     target = empty_copy(session, study)
-    data, shown = exchange.read_upload(folder, sorted(p.name for p in folder.iterdir()))
+    data, shown = exchange.read_upload(uploads)
     assert shown.endswith(".DAT") and data.statement_texts[0] == "Lowest price"
     exchange.import_sorts(session, target, data, shown)
     session.expire_all()
     assert sorts_by_code(target) == sorts_by_code(study)
 
 
-def test_eq_web_sort_json_import(session, study, tmp_path):
-    folder = tmp_path / "upload"
-    folder.mkdir()
+def test_eq_web_sort_json_import(session, study):
     records = {"-Nx1": {"randomId": "W1", "sort": "|".join(f"{v:+d}" for v in SORT_A)},
                "-Nx2": {"randomId": "W2", "sort": "|".join(f"{v:+d}" for v in SORT_B)}}
-    (folder / "firebase.json").write_text(json.dumps(records))
-    data, shown = exchange.read_upload(folder, ["firebase.json"])
+    data, shown = exchange.read_upload({"firebase.json": json.dumps(records).encode()})
     report = exchange.import_sorts(session, study, data, shown)
     assert report.matched_by == "position" and report.participants == ["W1", "W2"]
     session.expire_all()
     assert sorts_by_code(study)["W2"] == sorts_by_code(study)["C02"]
 
 
-def import_problem(session, study, tmp_path, name, content) -> str:
-    folder = tmp_path / name.replace(".", "_")
-    folder.mkdir()
-    (folder / name).write_text(content)
+def import_problem(session, study, name, content) -> str:
     before = session.scalars(select(Participant.id)).all()
     with pytest.raises(Exception) as caught:
-        data, shown = exchange.read_upload(folder, [name])
+        data, shown = exchange.read_upload({name: content.encode()})
         exchange.import_sorts(session, study, data, shown)
     session.rollback()
     session.expire_all()
@@ -135,43 +121,40 @@ def import_problem(session, study, tmp_path, name, content) -> str:
     return str(caught.value)
 
 
-def test_import_errors_are_all_or_nothing_and_say_where(session, study, tmp_path):
+def test_import_errors_are_all_or_nothing_and_say_where(session, study):
     codes = ",".join(f"S{k:02d}" for k in range(1, 10))
     good = ",".join(map(str, SORT_A))
     # A Ken-Q file: the second sort has a typo (a score outside the grid), the first is fine.
-    message = import_problem(session, study, tmp_path, "typo.csv",
+    message = import_problem(session, study, "typo.csv",
                              f"ID,{codes}\nN1,{good}\nN2,{good.replace('-2', '-7')}\n")
     assert "participant 'N2'" in message and "-7" in message
     # An id that is already a participant code in the study (compared without case).
-    message = import_problem(session, study, tmp_path, "taken.csv", f"ID,{codes}\nc01,{good}\n")
+    message = import_problem(session, study, "taken.csv", f"ID,{codes}\nc01,{good}\n")
     assert "'c01'" in message and "already has a participant" in message
     # A sort that does not fill the grid: too many +2 cards.
-    message = import_problem(session, study, tmp_path, "shape.csv",
+    message = import_problem(session, study, "shape.csv",
                              f"ID,{codes}\nN3,{','.join(['2'] * 2 + ['0'] * 7)}\n")
     assert "column +2 has 2 cards" in message
     # Wrong number of statements.
-    message = import_problem(session, study, tmp_path, "short.csv", "ID,a,b,c\nN4,1,0,-1\n")
+    message = import_problem(session, study, "short.csv", "ID,a,b,c\nN4,1,0,-1\n")
     assert "3 statements, the study has 9" in message
     # Some ids are codes and some are not: ambiguous.
     mixed = codes.replace("S03", "X3")
-    message = import_problem(session, study, tmp_path, "mixed.csv", f"ID,{mixed}\nN5,{good}\n")
+    message = import_problem(session, study, "mixed.csv", f"ID,{mixed}\nN5,{good}\n")
     assert "'X3'" in message
     # A reader error names file, line and field.
-    message = import_problem(session, study, tmp_path, "bad.csv", f"ID,{codes}\nN6,{good.replace('1', 'x', 1)}\n")
+    message = import_problem(session, study, "bad.csv", f"ID,{codes}\nN6,{good.replace('1', 'x', 1)}\n")
     assert "bad.csv:2: column" in message and "'x' is not a number" in message
 
 
-def test_free_distribution_import_checks_the_range(session, study, tmp_path):
+def test_free_distribution_import_checks_the_range(session, study):
     target = empty_copy(session, study)
     target.free_distribution = True
     session.commit()
     codes = ",".join(f"S{k:02d}" for k in range(1, 10))
-    message = import_problem(session, target, tmp_path, "range.csv", f"ID,{codes}\nF1,3,0,0,0,0,0,0,0,0\n")
+    message = import_problem(session, target, "range.csv", f"ID,{codes}\nF1,3,0,0,0,0,0,0,0,0\n")
     assert "outside the grid's range -2..2" in message
-    folder = tmp_path / "ok"
-    folder.mkdir()
-    (folder / "ok.csv").write_text(f"ID,{codes}\nF1,2,2,2,0,0,0,0,0,-1\n")
-    data, shown = exchange.read_upload(folder, ["ok.csv"])
+    data, shown = exchange.read_upload({"ok.csv": f"ID,{codes}\nF1,2,2,2,0,0,0,0,0,-1\n".encode()})
     exchange.import_sorts(session, target, data, shown)
     session.expire_all()
     assert sorts_by_code(target)["F1"]["S01"] == 2
@@ -367,12 +350,15 @@ def test_study_json_settings_are_checked(session, study):
         exchange.study_from_json(session, document, study.owner)
 
 
-def test_a_whole_study_json_on_the_sorts_import_says_what_to_do(session, study, tmp_path):
-    folder = tmp_path / "up"
-    folder.mkdir()
-    (folder / "s.qsort.json").write_bytes(exchange.export_study(session, study, "json").content)
+def test_a_whole_study_json_on_the_sorts_import_says_what_to_do(session, study):
+    content = exchange.export_study(session, study, "json").content
     with pytest.raises(exchange.ExchangeError, match="whole-study export"):
-        exchange.read_upload(folder, ["s.qsort.json"])
+        exchange.read_upload({"s.qsort.json": content})
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("backup/s.qsort.json", content)
+    with pytest.raises(exchange.ExchangeError, match="backup.zip!s.qsort.json is a whole-study export"):
+        exchange.read_upload({"backup.zip": zipped.getvalue()})
 
 
 def test_xlsx_never_turns_participant_text_into_formulas(session, study):
@@ -389,19 +375,19 @@ def test_xlsx_never_turns_participant_text_into_formulas(session, study):
     assert len(cells) == 1 and cells[0].data_type == "s"
 
 
-def test_a_zip_bomb_upload_is_refused_before_anything_is_unpacked(tmp_path):
+def test_a_zip_bomb_upload_is_refused_before_anything_is_unpacked(monkeypatch):
     """Four members of 20 MB each (a few KB zipped): each passes a per-member limit, together they are over the
-    archive's total, so the studio upload refuses the ZIP and writes nothing beside it."""
+    archive's total, so the studio upload refuses the ZIP, unpacking nothing and writing nothing to disk."""
     from analysis.formats import MAX_ARCHIVE_BYTES, FormatError
 
-    folder = tmp_path / "upload"
-    folder.mkdir()
     member = b"0" * (20 * 2**20)
     assert 4 * len(member) > MAX_ARCHIVE_BYTES
-    with zipfile.ZipFile(folder / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         for n in range(4):
             archive.writestr(f"part{n}.csv", member)
-    assert (folder / "bomb.zip").stat().st_size < 2**20
-    with pytest.raises(FormatError, match="unpack to 80 MB together"):
-        exchange.read_upload(folder, ["bomb.zip"])
-    assert sorted(p.name for p in folder.iterdir()) == ["bomb.zip"]
+    assert len(bomb.getvalue()) < 2**20
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *args, **kwargs: pytest.fail("a member was unpacked"))
+    with pytest.raises(FormatError, match="unpack to 80 MB together") as caught:
+        exchange.read_upload({"bomb.zip": bomb.getvalue()})
+    assert caught.value.file == "bomb.zip"

@@ -109,6 +109,33 @@ def test_upload_errors_are_listed_and_nothing_is_saved(ana, target, session):
     assert response.status_code == 400
 
 
+def test_uploads_are_read_in_memory_and_leave_no_file_in_the_temporary_folder(ana, study, target, session, tmp_path,
+                                                                              monkeypatch):
+    """A .DAT with its .STA as two uploads, then a zipped export: read in memory, never through a temporary
+    folder (the temporary folder stays empty, and the helpers that make named temporary files are not called)."""
+    import tempfile
+
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    made = []
+    for name in ("mkdtemp", "mkstemp", "TemporaryDirectory", "NamedTemporaryFile"):
+        original = getattr(tempfile, name)
+        monkeypatch.setattr(tempfile, name, lambda *a, _name=name, _original=original, **k: (made.append(_name),
+                                                                                             _original(*a, **k))[1])
+    export = ana.get(f"/studio/{study.id}/data/export/pqmethod").get_data()
+    with zipfile.ZipFile(io.BytesIO(export)) as archive:
+        dat, sta = sorted(archive.namelist())
+        files = [(archive.read(dat), dat), (archive.read(sta), sta.lower())]
+    result = upload(ana, target, files)
+    assert result.status_code == 302, result.get_data(as_text=True)[-2000:]
+    assert imported_codes(session, target) == ["C01", "C02", "C03"]
+    other = make_supplier_study(session, study.owner, title="Other")
+    result = upload(ana, other, [(export, "study-pqmethod.zip")])
+    assert result.status_code == 302 and imported_codes(session, other) == ["C01", "C02", "C03"]
+    assert made == [] and list(private.iterdir()) == []
+
+
 def test_upload_needs_csrf(ana, target, session):
     codes = ",".join(f"S{k:02d}" for k in range(1, 10))
     response = upload(ana, target, [(f"ID,{codes}\nN1,{','.join(map(str, SORT_A))}\n".encode(), "s.csv")],

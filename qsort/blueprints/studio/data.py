@@ -1,7 +1,6 @@
 """Studio views: data out (exports of the complete sorts, the whole study) and data in (imports of sorts)."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from flask import Response, abort, flash, redirect, render_template, url_for
@@ -83,30 +82,27 @@ def data_import(study_id: int):
 
 
 def _import_uploads(study, uploads) -> list[str]:
-    """Save the uploads in a temporary folder, read them with analysis.formats, import; the problems if any."""
+    """Read the uploads in memory with analysis.formats (no temporary files), import; the problems if any."""
     from analysis.formats import FormatError
 
-    with tempfile.TemporaryDirectory() as folder:
-        names = []
-        for upload in uploads:
-            name = secure_filename(upload.filename) or "upload"
-            if Path(name).suffix.lower() not in exchange.IMPORT_SUFFIXES:
-                return [_("%(file)s: not a file type that holds sorts (.csv, .dat, .sta, .txt, .zip, .json).",
-                          file=upload.filename)]
-            upload.save(Path(folder) / name)
-            names.append(name)
-        try:
-            data, shown = exchange.read_upload(Path(folder), names)
-            report = exchange.import_sorts(get_session(), study, data, shown)
-        except (FormatError, exchange.ExchangeError) as error:
-            get_session().rollback()
-            problems = error.problems if isinstance(error, exchange.ExchangeError) else [str(error)]
-            return [problem.replace(folder + "/unzipped/", "").replace(folder + "/", "") for problem in problems]
-        except Exception as error:  # a ZIP that is not one, a file we cannot decode: say so, save nothing
-            get_session().rollback()
-            if isinstance(error, (OSError, ValueError)) or error.__class__.__name__ == "BadZipFile":
-                return [_("%(file)s could not be read: %(why)s", file=", ".join(names), why=str(error))]
-            raise
+    files: dict[str, bytes] = {}
+    for upload in uploads:
+        name = secure_filename(upload.filename) or "upload"
+        if Path(name).suffix.lower() not in exchange.IMPORT_SUFFIXES:
+            return [_("%(file)s: not a file type that holds sorts (.csv, .dat, .sta, .txt, .zip, .json).",
+                      file=upload.filename)]
+        files[name] = upload.read()     # within the app's MAX_CONTENT_LENGTH
+    try:
+        data, shown = exchange.read_upload(files)
+        report = exchange.import_sorts(get_session(), study, data, shown)
+    except (FormatError, exchange.ExchangeError) as error:
+        get_session().rollback()
+        return error.problems if isinstance(error, exchange.ExchangeError) else [str(error)]
+    except Exception as error:  # a ZIP that is not one, a file we cannot decode: say so, save nothing
+        get_session().rollback()
+        if isinstance(error, (OSError, ValueError)) or error.__class__.__name__ == "BadZipFile":
+            return [_("%(file)s could not be read: %(why)s", file=", ".join(files), why=str(error))]
+        raise
     how = _("by code") if report.matched_by == "code" else _("by position")
     flash(_("Imported %(n)d sorts from %(file)s; statements matched %(how)s.", n=len(report.participants),
             file=report.file, how=how), "success")
