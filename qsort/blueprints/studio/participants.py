@@ -57,12 +57,12 @@ def step_labels() -> dict[str, str]:
 def _page(study, form=None, status=None, code=200):
     rows_all = progress.progress_rows(get_session(), study)
     rows = [row for row in rows_all if status is None or row.status == status]
-    completed = [row.total_seconds for row in rows_all if row.status == "completed"]
+    median_seconds, n_timed = progress.median_completion(rows_all)
     return render_template(
         "studio/participants.html", study=study, rows=rows, counts=progress.status_counts(rows_all),
         total=len(rows_all), status=status, form=form or InviteForm(), open_form=OpenLinkForm(),
         open_link=invites.open_link(study), base_url=invites.public_base_url(),
-        median_seconds=progress.median(completed), format_duration=progress.format_duration,
+        median_seconds=median_seconds, n_timed=n_timed, format_duration=progress.format_duration,
         status_labels=status_labels(), step_labels=step_labels(), attribute_labels=attribute_labels(),
     ), code
 
