@@ -136,3 +136,69 @@ def test_import_errors_are_shown(live_server, filled_study, request, screenshot,
     page.click("main button[type=submit]")
     assert page.locator(".problems li").count() == 2
     screenshot(page, f"{size}-invite-errors")
+
+
+SORT_BOXES = """() => {
+  const box = (node) => { const r = node.getBoundingClientRect(); return {left: r.left, right: r.right, width: r.width}; };
+  const grid = document.querySelector('.sort-grid');
+  return {grid: box(grid), scroll: grid.scrollWidth - grid.clientWidth,
+          page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          columns: [...grid.querySelectorAll('.sort-column')].map((column) => ({
+            score: column.querySelector('.column-score').textContent.trim(), box: box(column),
+            cards: [...column.querySelectorAll('.sorted-card')].map((card) => ({
+              box: box(card), overflow: card.scrollWidth - card.clientWidth,
+              font: parseFloat(getComputedStyle(card.querySelector('.card-text')).fontSize),
+              text: box(card.querySelector('.card-text')),
+              badges: [...card.querySelectorAll('.badge')].map(box)}))}))};
+}"""
+
+
+@pytest.fixture
+def demo_sort(session):
+    """The demo study (40 statements, -4..+4) and one participant whose every +4 card says "would pay more:
+    depends" (the longest badge) and every -4 card has a comment."""
+    from qsort.demo import build_study
+
+    study = build_study(make_user(session))
+    session.add(study)
+    session.commit()
+    scores = [score for score, height in zip(study.grid_scores, study.grid_heights) for _ in range(height)]
+    person = make_participant(session, study, "C01", state="submitted", scores=scores)
+    for comment in person.sort.comments:
+        if comment.would_pay:
+            comment.would_pay = "depends"
+    session.commit()
+    return study, person
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_a_participants_sort_fits_its_box_with_the_would_pay_badges(live_server, browser, demo_sort, screenshot,
+                                                                    width):
+    study, person = demo_sort
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    problems = watch(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/studio/{study.id}/participants/{person.id}")
+    shown = page.evaluate(SORT_BOXES)
+    screenshot(page, f"{width}-sort")
+    context.close()
+
+    assert [column["score"] for column in shown["columns"]] == ["-4", "-3", "-2", "-1", "0", "+1", "+2", "+3", "+4"]
+    assert shown["scroll"] <= 0 and shown["page"] <= 0, "no horizontal scrolling, in the box or the page"
+    grid = shown["grid"]
+    top = shown["columns"][-1]
+    badges = [badge for card in top["cards"] for badge in card["badges"]]
+    assert len(badges) == len(top["cards"]) == study.grid_heights[-1], "every +4 card has its badge"
+    assert top["box"]["right"] <= grid["right"] + 0.5, "the +4 column ends inside the box"
+    for column in shown["columns"]:
+        assert grid["left"] - 0.5 <= column["box"]["left"] and column["box"]["right"] <= grid["right"] + 0.5
+        for card in column["cards"]:
+            assert column["box"]["left"] - 0.5 <= card["box"]["left"]
+            assert card["box"]["right"] <= column["box"]["right"] + 0.5
+            assert card["overflow"] <= 0, (column["score"], "card content wider than the card")
+            for badge in card["badges"]:
+                assert card["box"]["left"] <= badge["left"] and badge["right"] <= card["box"]["right"] + 0.5
+            # Readable: the statement text keeps a real size and a usable line length.
+            assert card["font"] >= 12 and card["text"]["width"] >= 75, (width, card)
+    assert problems == []
