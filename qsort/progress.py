@@ -24,13 +24,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .flow import PREVIEW, is_finished
+from .flow import PREVIEW, is_finished, sort_origin
 from .models import Move, Participant, Sort, Study
 
 STATUSES = ("not_started", "in_progress", "completed", "declined")
-# Participants whose sort was not made by them on a screen: read from a file (qsort/exchange/imports.py) or
-# simulated (qsort/demo). Paper and interview sorts are told apart by Sort.source instead.
-UNTIMED_PARTICIPANT_SOURCES = ("import", "demo")
 
 
 @dataclass
@@ -112,8 +109,8 @@ def status_counts(rows: list[ProgressRow]) -> dict[str, int]:
 def is_timed(row: ProgressRow) -> bool:
     """True when the row's duration is a real online sort's: completed, sorted online by the participant (not
     imported, simulated, typed in from paper or run by an interviewer) and taking some time."""
-    return (row.status == "completed" and row.sort is not None and row.sort.source == "online"
-            and row.participant.source not in UNTIMED_PARTICIPANT_SOURCES
+    return (row.status == "completed" and row.sort is not None
+            and sort_origin(row.participant.source, row.sort.source) == "online"
             and row.total_seconds is not None and row.total_seconds > 0)
 
 

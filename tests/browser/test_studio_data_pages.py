@@ -139,7 +139,10 @@ def test_import_errors_are_shown(live_server, filled_study, request, screenshot,
 
 
 SORT_BOXES = """() => {
-  const box = (node) => { const r = node.getBoundingClientRect(); return {left: r.left, right: r.right, width: r.width}; };
+  const box = (node) => {
+    const r = node.getBoundingClientRect();
+    return {left: r.left, right: r.right, width: r.width};
+  };
   const grid = document.querySelector('.sort-grid');
   return {grid: box(grid), scroll: grid.scrollWidth - grid.clientWidth,
           page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
@@ -201,4 +204,52 @@ def test_a_participants_sort_fits_its_box_with_the_would_pay_badges(live_server,
                 assert card["box"]["left"] <= badge["left"] and badge["right"] <= card["box"]["right"] + 0.5
             # Readable: the statement text keeps a real size and a usable line length.
             assert card["font"] >= 12 and card["text"]["width"] >= 75, (width, card)
+    assert problems == []
+
+
+DATA_BOXES = """() => {
+  const box = (selector) => { const r = document.querySelector(selector).getBoundingClientRect();
+                              return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width}; };
+  const main = document.querySelector('main'); const style = getComputedStyle(main);
+  const inner = main.getBoundingClientRect();
+  return {content: {left: inner.left + parseFloat(style.paddingLeft),
+                    right: inner.right - parseFloat(style.paddingRight)},
+          stats: box('.stats'), exports: box('.export-panel'), sources: box('#sources-panel'),
+          imports: box('#import-panel'),
+          overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_data_page_uses_its_width(live_server, filled_study, session, request, screenshot, size):
+    """At 1280x800 the export list and the side panels (where the sorts come from, import) sit side by side and
+    together fill the content width (no empty right half); on a phone they stack, full width."""
+    make_participant(session, filled_study, "IMP1", state="submitted", scores=SORT_B, source="import",
+                     with_extras=False)
+    page = request.getfixturevalue(f"{size}_page")
+    problems = watch(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/studio/{filled_study.id}/data")
+    shown = page.evaluate(DATA_BOXES)
+    screenshot(page, f"{size}-data-layout")
+    content, exports, sources, imports = shown["content"], shown["exports"], shown["sources"], shown["imports"]
+    width = content["right"] - content["left"]
+    assert shown["overflow"] <= 0
+    assert abs(shown["stats"]["left"] - content["left"]) <= 1 and abs(shown["stats"]["right"] - content["right"]) <= 1
+    assert abs(exports["left"] - content["left"]) <= 1
+    if size == "desktop":
+        assert abs(sources["right"] - content["right"]) <= 1, "the right column reaches the content's right edge"
+        assert exports["right"] < sources["left"] and abs(sources["left"] - imports["left"]) <= 1, "side by side"
+        assert abs(exports["top"] - sources["top"]) <= 1 and sources["bottom"] < imports["top"]
+        assert exports["width"] > 0.5 * width and sources["width"] > 0.3 * width
+    else:
+        for panel in (sources, imports):
+            assert abs(panel["left"] - content["left"]) <= 1 and abs(panel["right"] - content["right"]) <= 1
+        assert exports["bottom"] < sources["top"] < imports["top"], "stacked: export, sources, import"
+    # Where the sorts come from, as stored: 2 online (C01, C02), 1 imported; C03 has not submitted the grid.
+    origins = {row.get_attribute("data-origin"): row.locator("td").inner_text()
+               for row in page.locator(".origin-table tbody tr").all()}
+    assert origins == {"online": "2", "import": "1"}
+    assert page.locator(".stat", has_text="Complete sorts").locator("strong").inner_text() == "3"
+    assert page.locator(".stat", has_text="Sorted online").locator("strong").inner_text() == "2"
     assert problems == []

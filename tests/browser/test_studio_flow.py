@@ -255,7 +255,8 @@ def complete_sort_by_keyboard(page, link: str, screenshot) -> None:
 
 GRID_BOXES = """() => [...document.querySelectorAll('#grid-editor .grid-col')].map((column) => {
   const box = (node) => { const r = node.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
-  return {score: Number(column.dataset.score), parts: [...column.children].map((child) => child.className || child.tagName),
+  return {score: Number(column.dataset.score),
+          parts: [...column.children].map((child) => child.className || child.tagName),
           label: box(column.querySelector('label')), input: box(column.querySelector('input')),
           cells: [...column.querySelectorAll('.cell')].map(box)};
 })"""
