@@ -172,6 +172,8 @@ def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, 
     preview.wait_for_load_state()
     assert re.search(r"/s/[\w-]+/welcome$", preview.url), preview.url
     assert preview.locator("input[type=checkbox]").count() >= 1  # the consent box: the real welcome page
+    banner = preview.locator(".preview-banner")  # the researcher never mistakes the preview for the real thing
+    assert banner.is_visible() and "Preview" in banner.inner_text() and banner.bounding_box()["y"] < 100
     screenshot(preview, "04b-preview", full_page=False)
     preview.close()
 
@@ -310,3 +312,27 @@ def test_grid_editor_draws_the_pyramid_top_down(live_server, desktop_page, scree
     assert page.evaluate("""async () => (await import('/static/js/respond/dom.js')).el
                              === (await import('/static/js/shared/dom.js')).el""")
     assert errors == []
+
+
+def test_forbidden_page_is_styled(live_server, desktop_page, screenshot, session):
+    """An interviewer who opens a studio page gets the app's styled "Not allowed" page with a way back, not the
+    browser's bare text."""
+    create_account(session, email="ivo@example.com", password=PASSWORD, name="Ivo", role="interviewer")
+    page = desktop_page
+    page.goto(live_server.url + "/auth/login")
+    page.fill("#email", "ivo@example.com")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/interview/**")
+    response = page.goto(live_server.url + "/studio/")
+    assert response.status == 403
+    heading = page.locator("main h1")
+    assert heading.inner_text() == "Not allowed"
+    box = page.locator(".respond-page")
+    style = box.evaluate("(node) => { const s = getComputedStyle(node); return [s.backgroundColor, s.borderTopStyle, "
+                         "s.maxWidth, getComputedStyle(document.body).fontFamily]; }")
+    assert style[0] == "rgb(255, 255, 255)" and style[1] == "solid" and style[2] != "none", style
+    assert "Times" not in style[3] and style[3] != "serif", style  # the app's font, not the browser's default
+    back = page.locator(".respond-page a.button")
+    assert back.inner_text() == "Your studies and sessions" and back.get_attribute("href").endswith("/interview/")
+    screenshot(page, "forbidden", full_page=False)
