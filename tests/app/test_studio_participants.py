@@ -326,3 +326,20 @@ def test_median_time_without_timed_sorts_shows_a_dash(ana, study, session):
     assert progress.median_completion(progress.progress_rows(session, study)) == (None, 0)
     page = ana.get(f"/studio/{study.id}/participants").get_data(as_text=True)
     assert "<strong>–</strong>" in page and "median of 0 online sorts<" in page
+
+
+def test_participant_view_shows_choice_and_likert_answers_by_their_labels(ana, study, session):
+    from qsort.models import Answer, Question
+
+    likert = Question(position=10, phase="post", kind="likert", prompt={"en": "Satisfied?"},
+                      settings={"points": 5, "labels": [{"en": "Not at all"}, {}, {}, {}, {"en": "Fully"}]})
+    several = Question(position=11, phase="post", kind="multiple", prompt={"en": "You buy?"},
+                       options=[{"value": "g", "label": {"en": "Goods"}}, {"value": "s", "label": {"en": "Services"}}])
+    study.questions.extend([likert, several])
+    session.commit()
+    person = make_participant(session, study, "C1", state="submitted", scores=SORT_A, with_extras=False)
+    person.sort.answers.extend([Answer(question_id=likert.id, value=1), Answer(question_id=several.id,
+                                                                               value=["g", "s"])])
+    session.commit()
+    page = ana.get(f"/studio/{study.id}/participants/{person.id}").get_data(as_text=True)
+    assert "<td>1 · Not at all</td>" in page and "<td>Goods; Services</td>" in page

@@ -15,6 +15,7 @@ from wtforms.validators import Length, Optional, Regexp
 from ... import flow, invites, progress
 from ...db import get_session
 from ...models import Participant
+from ...questions import answer_label
 from .blueprint import bp, load_study
 
 
@@ -218,14 +219,12 @@ def _answers(study, sort) -> list[dict]:
     rows = []
     for question in sorted(study.questions, key=lambda q: (q.phase != "pre", q.position)):
         value = by_question.get(question.id)
-        labels = {o.get("value"): flow.in_language(o.get("label"), language) or o.get("value")
-                  for o in question.options or [] if isinstance(o, dict)}
-        if isinstance(value, list):
-            shown = ", ".join(str(labels.get(v, v)) for v in value)
-        elif value is None:
+        # A choice or Likert answer by the label participants saw (questions.answer_label, as in the xlsx).
+        if value is None:
             shown = ""
         else:
-            shown = str(labels.get(value, value))
+            shown = answer_label(question, value, language, language) or (
+                "; ".join(map(str, value)) if isinstance(value, list) else str(value))
         prompt = flow.in_language(question.prompt, language)
         rows.append({"question": question, "prompt": prompt, "answer": shown})
     return rows
