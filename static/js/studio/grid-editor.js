@@ -1,7 +1,8 @@
 // The grid editor: each column shows its score and height input on top and its cards hanging below (top-down,
 // like the participant's grid), redrawn as the numbers change; changing the lowest/highest score adds or removes
-// columns (keeping the heights already typed); the sum is checked against the number of statements. Without this script the page still works: the picture is
-// drawn by the server and "Update columns" re-renders the page with the new range.
+// columns (keeping the heights already typed); the sum is checked against the number of statements. Without this
+// script the page still works: the picture is drawn by the server and "Update columns" re-renders the page with
+// the new range.
 
 import { el } from "../shared/dom.js";
 
