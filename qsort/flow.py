@@ -55,6 +55,24 @@ def is_finished(sort) -> bool:
 # any status and are never counted, listed, exported or analysed.
 PREVIEW = "preview"
 
+# Where a sort came from (shown on the Data page; only "online" sorts have a time that means something, see
+# qsort.progress.is_timed). A participant read from a file or simulated for the demo says so in
+# Participant.source; otherwise Sort.source tells an online sort from one run by an interviewer or typed in from
+# paper (models.SORT_SOURCES).
+SORT_ORIGINS = ("online", "interview", "paper", "import", "demo")
+
+
+def sort_origin(participant_source: str | None, sort_source: str | None) -> str:
+    """One of :data:`SORT_ORIGINS` for a participant's and their sort's ``source`` fields.
+
+    >>> sort_origin("import", "online"), sort_origin("invite", "paper"), sort_origin("open", "online")
+    ('import', 'paper', 'online')
+    """
+    if participant_source in ("import", "demo"):
+        return participant_source
+    return sort_source if sort_source in SORT_ORIGINS else "online"
+
+
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # -- languages -------------------------------------------------------------------------------------------------

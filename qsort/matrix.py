@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .flow import COMPLETE_STATES, PREVIEW
+from .flow import COMPLETE_STATES, PREVIEW, SORT_ORIGINS, sort_origin
 from .i18n import text as _
 from .models import Participant, Placement, Sort, Statement, Study
 
@@ -47,6 +47,16 @@ def complete_sort_ids(session: Session, study: Study) -> list[int]:
 
 def count_complete_sorts(session: Session, study: Study) -> int:
     return session.scalar(select(func.count()).select_from(_complete_query(study).subquery()))
+
+
+def count_complete_sorts_by_origin(session: Session, study: Study) -> dict[str, int]:
+    """How many complete sorts came from where (:data:`qsort.flow.SORT_ORIGINS`, each present, 0 when none)."""
+    counts = dict.fromkeys(SORT_ORIGINS, 0)
+    rows = session.execute(_complete_query(study).with_only_columns(Participant.source, Sort.source, func.count())
+                           .group_by(Participant.source, Sort.source))
+    for participant_source, sort_source, n in rows:
+        counts[sort_origin(participant_source, sort_source)] += n
+    return counts
 
 
 def score_maps(session: Session, sorts: list[Sort]) -> list[dict[int, int]]:

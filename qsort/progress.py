@@ -10,6 +10,11 @@ consent is shown as *declined*.
 Durations: ``total_seconds`` is the wall-clock time from the first visit to submission (or to the last
 activity while in progress); ``active_seconds`` sums ``Sort.step_seconds`` (time the page reported as
 spent on each step), which leaves out breaks with the tab closed.
+
+Only *timed* sorts (:func:`is_timed`) say how long a participant takes: a participant who sorted online,
+from start to submit. Sorts loaded from a file, typed in from paper, simulated for the demo or sorted with an
+interviewer carry no such time (an import's start and submit are the same instant), so they never count in
+the median time to complete (:func:`median_completion`).
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .flow import PREVIEW, is_finished
+from .flow import PREVIEW, is_finished, sort_origin
 from .models import Move, Participant, Sort, Study
 
 STATUSES = ("not_started", "in_progress", "completed", "declined")
@@ -99,6 +104,20 @@ def status_counts(rows: list[ProgressRow]) -> dict[str, int]:
     for row in rows:
         counts[row.status] += 1
     return counts
+
+
+def is_timed(row: ProgressRow) -> bool:
+    """True when the row's duration is a real online sort's: completed, sorted online by the participant (not
+    imported, simulated, typed in from paper or run by an interviewer) and taking some time."""
+    return (row.status == "completed" and row.sort is not None
+            and sort_origin(row.participant.source, row.sort.source) == "online"
+            and row.total_seconds is not None and row.total_seconds > 0)
+
+
+def median_completion(rows: list[ProgressRow]) -> tuple[float | None, int]:
+    """The median time to complete over the timed sorts (:func:`is_timed`) and how many there were."""
+    durations = [row.total_seconds for row in rows if is_timed(row)]
+    return median(durations), len(durations)
 
 
 def median(values: list[float]) -> float | None:

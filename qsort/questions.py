@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from .flow import in_language
 from .models import QUESTION_KINDS, Answer, Question, Study
 from .studies import StudyError, clean_by_language
 
@@ -125,6 +126,38 @@ def likert_lines(settings: dict | None, language: str) -> list[str]:
     if texts[0] and texts[-1] and not any(texts[1:-1]):
         return [texts[0], texts[-1]]
     return []
+
+
+def likert_points(question: Question, language: str, fallback: str) -> list[tuple[str, str]]:
+    """The scale of a Likert item as (value, label) pairs, 1..points (labels: :func:`likert_labels`).
+
+    When every point has a label, the label alone ("Agree"); else the number, with the label where a point has
+    one ("1 · Strongly disagree", "2", ...).
+    """
+    texts = [in_language(label, language, fallback) for label in likert_labels(question.settings)]
+    labelled = all(texts)
+    return [(str(point), text if labelled else (f"{point} · {text}" if text else str(point)))
+            for point, text in enumerate(texts, start=1)]
+
+
+def shown_choices(question: Question, language: str, fallback: str) -> list[tuple[str, str]]:
+    """The choices of a single, multiple or Likert question as participants see them in ``language`` (else
+    ``fallback``): (stored value, label) pairs in order; ``[]`` for the other kinds. The participant's form and
+    the exports both read this, so the label in a spreadsheet is the one that was on the screen."""
+    if question.kind == "likert":
+        return likert_points(question, language, fallback)
+    if question.kind not in ("single", "multiple"):
+        return []
+    return [(str(o["value"]), in_language(o.get("label"), language, fallback) or str(o["value"]))
+            for o in question.options or []]
+
+
+def answer_label(question: Question, value, language: str, fallback: str) -> str:
+    """The label(s) of a stored choice answer as the participant saw them ("; " between several); "" for an
+    answer that is not a choice, or a value no option has (an option changed after answering)."""
+    labels = dict(shown_choices(question, language, fallback))
+    values = value if isinstance(value, list) else [value]
+    return "; ".join(labels[str(v)] for v in values if v is not None and str(v) in labels)
 
 
 def _likert(study: Study, settings: dict, options: dict[str, str]) -> tuple[dict, list[dict]]:

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from .flow import in_language
 from .models import Question
-from .questions import likert_labels
+from .questions import shown_choices
 from .responses import MAX_COMMENT_LENGTH, Card
 
 try:  # WTForms >= 3.3 wants SelectChoice objects; tuples are deprecated there
@@ -164,28 +164,12 @@ def _number_validator(settings: dict) -> Any:
     return check
 
 
-def likert_points(question: Question, language: str, fallback: str) -> list[tuple[str, str]]:
-    """The scale of a Likert item as (value, label) pairs, 1..points (labels: :func:`qsort.questions.likert_labels`).
-
-    When every point has a label, the label alone ("Agree"); else the number, with the label where a point has
-    one ("1 · Strongly disagree", "2", ...).
-    """
-    texts = [in_language(label, language, fallback) for label in likert_labels(question.settings)]
-    labelled = all(texts)
-    return [(str(point), text if labelled else (f"{point} · {text}" if text else str(point)))
-            for point, text in enumerate(texts, start=1)]
-
-
 def _question_field(question: Question, language: str, fallback: str) -> Field:
     label = in_language(question.prompt, language, fallback)
     settings = question.settings or {}
     missing = _("Please answer this question.")
     if question.kind in ("single", "likert", "multiple"):
-        if question.kind == "likert":
-            pairs = likert_points(question, language, fallback)
-        else:
-            pairs = [(str(o["value"]), in_language(o.get("label"), language, fallback) or str(o["value"]))
-                     for o in question.options or []]
+        pairs = shown_choices(question, language, fallback)
         validators = [RequiredChoice(missing)] if question.required else [Optional()]
         if question.kind == "multiple":
             return CheckboxListField(label, choices=choices(pairs), validators=validators)

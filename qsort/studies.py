@@ -79,8 +79,16 @@ def set_basics(study: Study, title: str, languages: list[str], default_language:
 
 
 def set_texts(study: Study, texts: dict[str, dict[str, str]], labels: dict[str, dict[str, str]]) -> None:
-    """Replace the study texts and labels (``{name: {language: text}}``); empty strings are dropped."""
-    study.texts = {name: clean_by_language(texts.get(name), study.languages) for name in TEXT_NAMES}
+    """Replace the study texts and labels (``{name: {language: text}}``); empty strings are dropped.
+
+    An open study keeps a welcome text: participants confirm they have read it (the rule that opening checks,
+    :func:`readiness_problems`)."""
+    cleaned = {name: clean_by_language(texts.get(name), study.languages) for name in TEXT_NAMES}
+    if study.status == "open" and not any(cleaned["welcome"].values()):
+        raise StudyError(_("The study is open: participants confirm that they have read the welcome text, so it "
+                           "cannot be empty. Close the study first to remove it."),
+                         f"welcome_{study.default_language}")
+    study.texts = cleaned
     study.labels = {name: clean_by_language(labels.get(name), study.languages) for name in LABEL_NAMES}
 
 

@@ -25,7 +25,7 @@ ROLES = ("interviewer", "researcher", "admin")
 @bp.before_request
 def logged_in_only():
     if g.get("user") is None:
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))  # no stray "?"
     if g.user.role not in ROLES:
         abort(403)
     return None

@@ -18,6 +18,7 @@ from ..flow import in_language, step_position
 from ..i18n import text as _
 from ..matrix import MatrixError, complete_sorts, participant_ids, score_maps, statement_ids, study_qdata
 from ..models import Study
+from ..questions import answer_label
 from .errors import ExchangeError
 from .study_json import study_to_json
 
@@ -115,16 +116,20 @@ def study_xlsx(session: Session, study: Study) -> bytes:
             _append(sheet, [pid, code_of.get(comment.statement_id), text_of.get(comment.statement_id),
                           scores.get(comment.statement_id), comment.text, comment.would_pay or ""])
 
+    # Answers: the stored value (what analysis groups by) and, for choices and Likert items, the label the
+    # participant saw, in their language.
     sheet = book.create_sheet("answers")
-    _append(sheet, ["participant", "question", "phase", "kind", "answer"])
+    _append(sheet, ["participant", "language", "question", "phase", "kind", "value", "label"])
     questions = sorted(study.questions, key=lambda q: (q.phase != "pre", q.position))
     for pid, sort in zip(ids, sorts):
         answers = {a.question_id: a.value for a in sort.answers}
+        seen_in = sort.participant.language or language
         for question in questions:
             if question.id in answers:
                 value = answers[question.id]
-                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-                _append(sheet, [pid, in_language(question.prompt, language), question.phase, question.kind, shown])
+                stored = "; ".join(map(str, value)) if isinstance(value, list) else value
+                _append(sheet, [pid, seen_in, in_language(question.prompt, language), question.phase, question.kind,
+                                stored, answer_label(question, value, seen_in, language)])
 
     sheet = book.create_sheet("notes")
     _append(sheet, ["participant", "statement", "text", "note", "written", "author", "sort_source"])

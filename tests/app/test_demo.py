@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from qsort.accounts import find_user_by_email, verify_password
 from qsort.demo import DEFAULT_PASSWORD, DEMO_EMAIL, content, install_demo
 from qsort.models import Participant, Question, Study
-from qsort.respond_forms import likert_points
+from qsort.questions import likert_points
 from qsort.questions import likert_labels
 from tests.factories import csrf_from, form_values, login
 

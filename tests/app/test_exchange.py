@@ -173,7 +173,8 @@ def test_xlsx_has_the_sheets_and_rows(session, study):
     # Comments: each complete sort has one top and one bottom card commented.
     assert len(rows["comments"]) == 1 + 3 * 2
     assert ("C01", "S01", "Lowest price", 2, "C01 needs lowest price", "yes") in rows["comments"]
-    assert ("C01", "Your role?", "pre", "single", "buyer") in rows["answers"]
+    assert rows["answers"][0] == ("participant", "language", "question", "phase", "kind", "value", "label")
+    assert ("C01", "en", "Your role?", "pre", "single", "buyer", "Buyer") in rows["answers"]
     assert len(rows["answers"]) == 1 + 3 * 2
     assert len(rows["notes"]) == 1 + 3
     assert rows["timings"][0][:5] == ("participant", "state", "started", "submitted", "total_seconds")
@@ -184,6 +185,71 @@ def test_xlsx_has_the_sheets_and_rows(session, study):
                                        "region")
     assert rows["participants"][1][6:] == ("Acme", "North")
     assert len(rows["participants"]) == 4
+
+
+def test_xlsx_answers_keep_the_value_and_the_label_the_participant_saw(session):
+    """The demo study's questions answered in en, nl and nb: each answer row holds the stored value and, for
+    choice and Likert questions, the label in the participant's language, as the study defines it."""
+    from openpyxl import load_workbook
+
+    from qsort.demo import build_study
+    from qsort.models import Answer, Question
+
+    study = build_study(make_user(session))
+    study.questions.append(Question(position=len(study.questions), phase="post", kind="multiple",
+                                    prompt={"en": "What do you buy from us?", "nl": "Wat koopt u bij ons?"},
+                                    options=[{"value": "goods", "label": {"en": "Goods", "nl": "Goederen"}},
+                                             {"value": "service", "label": {"en": "Service, 24/7",
+                                                                            "nl": "Service, dag en nacht"}}]))
+    session.add(study)
+    session.commit()
+    by_kind = {}
+    for question in study.questions:
+        by_kind.setdefault(question.kind, []).append(question)
+    role, size = by_kind["single"]
+    given = {  # participant code -> (language, {question: value})
+        "EN1": ("en", {role: "buyer", size: "10-49", by_kind["likert"][0]: 5, by_kind["number"][0]: 7,
+                       by_kind["multiple"][0]: ["goods", "service"], by_kind["text"][0]: "Speed"}),
+        "NL1": ("nl", {role: "decider", size: "1000+", by_kind["likert"][0]: 1,
+                       by_kind["multiple"][0]: ["service"]}),
+        "NB1": ("nb", {role: "other", by_kind["likert"][0]: 3, by_kind["number"][0]: 12}),
+    }
+    scores = [score for score, height in zip(study.grid_scores, study.grid_heights) for _ in range(height)]
+    for code, (language, answers) in given.items():
+        person = make_participant(session, study, code, state="submitted", scores=scores, with_extras=False)
+        person.language = language
+        for question, value in answers.items():
+            person.sort.answers.append(Answer(question_id=question.id, value=value))
+    session.commit()
+
+    book = load_workbook(io.BytesIO(exchange.export_study(session, study, "xlsx").content))
+    header, *rows = book["answers"].iter_rows(values_only=True)
+    assert header == ("participant", "language", "question", "phase", "kind", "value", "label")
+    assert len(rows) == sum(len(answers) for _language, answers in given.values())
+    prompts = {question.prompt["en"]: question for question in study.questions}
+    for code, language, prompt, phase, kind, value, label in rows:
+        question = prompts[prompt]
+        expected = given[code][1][question]
+        assert (language, phase, kind) == (given[code][0], question.phase, question.kind)
+        if kind in ("single", "multiple"):  # the label from the study's option list, in the participant's language
+            values = expected if isinstance(expected, list) else [expected]
+            assert value == "; ".join(values)
+            options = {o["value"]: o["label"] for o in question.options}
+            assert label == "; ".join(options[v].get(language) or options[v]["en"] for v in values)
+        elif kind == "likert":  # the point, and its label where the scale has one
+            ends = question.settings["labels"]
+            assert value == expected
+            assert label == (f"{expected} · {ends[expected - 1][language]}" if ends[expected - 1] else str(expected))
+        else:
+            assert (value, label) == (expected, None)
+    found = {(row[0], row[2][:12]): row[5:] for row in rows}
+    assert found[("EN1", "How many peo")] == ("10-49", "10–49")
+    assert found[("NL1", "How many peo")] == ("1000+", "1.000 of meer")
+    assert found[("NL1", "What is your")] == ("decider", "Ik neem de eindbeslissing")
+    assert found[("NB1", "What is your")] == ("other", "Annet")
+    assert found[("NB1", "Overall, I a")] == (3, "3")
+    assert found[("NL1", "Overall, I a")] == (1, "1 · Helemaal oneens")
+    assert found[("EN1", "What do you ")] == ("goods; service", "Goods; Service, 24/7")
 
 
 def test_no_complete_sorts_is_a_clear_error(session):

@@ -5,7 +5,9 @@ login redirects, no opening without a welcome text."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from qsort import responses, sorting
@@ -95,10 +97,18 @@ def test_preview_shows_a_banner(client, session):
     assert "preview-banner" not in client.get(f"/s/{token}/welcome").get_data(as_text=True)
 
 
-def test_login_redirect_has_no_stray_question_mark(client):
-    response = client.get("/studio/999")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("next=/studio/999")
+@pytest.mark.parametrize("path", ["/studio/999", "/studio/999/results/", "/interview/", "/interview/studies/999"])
+def test_login_redirect_has_no_stray_question_mark(client, path):
+    """Every blueprint behind the login sends the page back as next= without the "?" of an empty query string,
+    and keeps a real query string."""
+    def next_of(response) -> list[str]:
+        assert response.status_code == 302
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/auth/login"
+        return parse_qs(location.query)["next"]
+
+    assert next_of(client.get(path)) == [path]
+    assert next_of(client.get(path + "?status=completed")) == [path + "?status=completed"]
 
 
 def test_forbidden_page_is_styled(app):

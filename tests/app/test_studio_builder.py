@@ -549,6 +549,26 @@ def test_copy_makes_an_editable_draft(studio, session):
 
 # --------------------------------------------------------------------------------------------- lifecycle, preview
 
+def test_an_open_study_keeps_its_welcome_text(studio, session):
+    """Opening needs a welcome text, and an open study cannot lose it afterwards: the Texts page refuses,
+    says why beside the field, and keeps the stored text."""
+    study_id = studio.new_study()
+    studio.paste(study_id, ["A", "B", "C", "D"])
+    studio.post(f"/studio/{study_id}/grid", {"action": "suggest"})
+    studio.post(f"/studio/{study_id}/texts", {"welcome_en": "Welcome, and thank you."})
+    studio.post(f"/studio/{study_id}/status", {"status": "open"})
+    session.expire_all()
+    assert session.get(Study, study_id).status == "open"
+    response = studio.post(f"/studio/{study_id}/texts", {"welcome_en": "   ", "consent_en": "I agree."})
+    assert response.status_code == 400
+    assert "cannot be empty" in text(response)
+    session.expire_all()
+    stored = session.get(Study, study_id)
+    assert stored.texts["welcome"] == {"en": "Welcome, and thank you."} and not stored.texts.get("consent")
+    studio.post(f"/studio/{study_id}/status", {"status": "closed"})  # closed, it may be emptied again
+    assert studio.post(f"/studio/{study_id}/texts", {"welcome_en": ""}).status_code == 302
+
+
 def test_lifecycle(studio, session):
     study_id = studio.new_study()
     response = studio.post(f"/studio/{study_id}/status", {"status": "open"}, follow_redirects=True)

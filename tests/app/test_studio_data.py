@@ -217,3 +217,22 @@ def test_overview_list_and_data_tab_count_the_same_complete_sorts(ana, study):
     assert re.findall(pattern, overview) == re.findall(pattern, data_tab) == ["3"]
     row = listing[listing.index(study.title):].split("</tr>")[0]
     assert re.findall(r'<td class="num">(\d+)</td>', row)[-1] == "3"
+
+
+def test_data_page_says_where_the_complete_sorts_come_from(ana, study, session):
+    from qsort import matrix
+
+    make_participant(session, study, "IMP", state="submitted", scores=SORT_B, source="import", with_extras=False)
+    make_participant(session, study, "DEMO", state="submitted", scores=SORT_B, source="demo", with_extras=False)
+    paper = make_participant(session, study, "PAP", state="submitted", scores=SORT_C, with_extras=False)
+    paper.sort.source = "paper"
+    led = make_participant(session, study, "INT", state="sorted", scores=SORT_C, with_extras=False)
+    led.sort.source = "interview"
+    make_participant(session, study, "DRAFT", state="presorted", scores=SORT_C, source="import", with_extras=False)
+    session.commit()
+    assert matrix.count_complete_sorts_by_origin(session, study) == {
+        "online": 3, "interview": 1, "paper": 1, "import": 1, "demo": 1}  # C01-C03; never the preview or a draft
+    page = ana.get(f"/studio/{study.id}/data").get_data(as_text=True)
+    shown = dict(re.findall(r'<tr data-origin="(\w+)"><th scope="row">[^<]+</th><td class="num">(\d+)</td>', page))
+    assert shown == {"online": "3", "interview": "1", "paper": "1", "import": "1", "demo": "1"}
+    assert re.findall(r"<strong>(\d+)</strong><span>Complete sorts</span>", page) == ["7"]

@@ -289,3 +289,57 @@ def test_participant_page_renders_in_every_state(ana, study, session):
                                                      study.grid_scores) == columns_of(SORT_B)
     # A draft (grid not submitted) is drawn as it stands too.
     assert shown_columns(texts[2]) == stored_columns(session.get(Participant, people[2].id).sort, study.grid_scores)
+
+
+def test_median_time_counts_only_timed_online_sorts(ana, study, session):
+    """One real 8 s sort plus two imported ones (start = submit) and a paper, a demo and an interview sort:
+    the median is the real sort's 8 s, and the page says what it counted."""
+    from datetime import timedelta
+
+    real = make_participant(session, study, "REAL", state="submitted", scores=SORT_A)
+    real.sort.submitted_at = real.sort.started_at + timedelta(seconds=8)
+    for code in ("IMP1", "IMP2"):
+        imported = make_participant(session, study, code, state="submitted", scores=SORT_B, source="import",
+                                    with_extras=False)
+        imported.sort.submitted_at = imported.sort.started_at  # how qsort/exchange/imports.py stores them
+    make_participant(session, study, "DEMO1", state="submitted", scores=SORT_B, source="demo", minutes=20)
+    paper = make_participant(session, study, "PAP1", state="submitted", scores=SORT_B, minutes=30)
+    paper.sort.source = "paper"
+    led = make_participant(session, study, "INT1", state="submitted", scores=SORT_B, minutes=90)
+    led.sort.source = "interview"
+    session.commit()
+
+    rows = progress.progress_rows(session, study)
+    assert sum(row.status == "completed" for row in rows) == 6
+    assert [row.participant.code for row in rows if progress.is_timed(row)] == ["REAL"]
+    assert progress.median_completion(rows) == (8.0, 1)
+
+    page = ana.get(f"/studio/{study.id}/participants").get_data(as_text=True)
+    assert "<strong>8 s</strong>" in page
+    assert "median of 1 online sort<" in page
+
+
+def test_median_time_without_timed_sorts_shows_a_dash(ana, study, session):
+    imported = make_participant(session, study, "IMP1", state="submitted", scores=SORT_B, source="import")
+    imported.sort.submitted_at = imported.sort.started_at
+    session.commit()
+    assert progress.median_completion(progress.progress_rows(session, study)) == (None, 0)
+    page = ana.get(f"/studio/{study.id}/participants").get_data(as_text=True)
+    assert "<strong>–</strong>" in page and "median of 0 online sorts<" in page
+
+
+def test_participant_view_shows_choice_and_likert_answers_by_their_labels(ana, study, session):
+    from qsort.models import Answer, Question
+
+    likert = Question(position=10, phase="post", kind="likert", prompt={"en": "Satisfied?"},
+                      settings={"points": 5, "labels": [{"en": "Not at all"}, {}, {}, {}, {"en": "Fully"}]})
+    several = Question(position=11, phase="post", kind="multiple", prompt={"en": "You buy?"},
+                       options=[{"value": "g", "label": {"en": "Goods"}}, {"value": "s", "label": {"en": "Services"}}])
+    study.questions.extend([likert, several])
+    session.commit()
+    person = make_participant(session, study, "C1", state="submitted", scores=SORT_A, with_extras=False)
+    person.sort.answers.extend([Answer(question_id=likert.id, value=1), Answer(question_id=several.id,
+                                                                               value=["g", "s"])])
+    session.commit()
+    page = ana.get(f"/studio/{study.id}/participants/{person.id}").get_data(as_text=True)
+    assert "<td>1 · Not at all</td>" in page and "<td>Goods; Services</td>" in page

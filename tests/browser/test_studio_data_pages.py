@@ -136,3 +136,120 @@ def test_import_errors_are_shown(live_server, filled_study, request, screenshot,
     page.click("main button[type=submit]")
     assert page.locator(".problems li").count() == 2
     screenshot(page, f"{size}-invite-errors")
+
+
+SORT_BOXES = """() => {
+  const box = (node) => {
+    const r = node.getBoundingClientRect();
+    return {left: r.left, right: r.right, width: r.width};
+  };
+  const grid = document.querySelector('.sort-grid');
+  return {grid: box(grid), scroll: grid.scrollWidth - grid.clientWidth,
+          page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          columns: [...grid.querySelectorAll('.sort-column')].map((column) => ({
+            score: column.querySelector('.column-score').textContent.trim(), box: box(column),
+            cards: [...column.querySelectorAll('.sorted-card')].map((card) => ({
+              box: box(card), overflow: card.scrollWidth - card.clientWidth,
+              font: parseFloat(getComputedStyle(card.querySelector('.card-text')).fontSize),
+              text: box(card.querySelector('.card-text')),
+              badges: [...card.querySelectorAll('.badge')].map(box)}))}))};
+}"""
+
+
+@pytest.fixture
+def demo_sort(session):
+    """The demo study (40 statements, -4..+4) and one participant whose every +4 card says "would pay more:
+    depends" (the longest badge) and every -4 card has a comment."""
+    from qsort.demo import build_study
+
+    study = build_study(make_user(session))
+    session.add(study)
+    session.commit()
+    scores = [score for score, height in zip(study.grid_scores, study.grid_heights) for _ in range(height)]
+    person = make_participant(session, study, "C01", state="submitted", scores=scores)
+    for comment in person.sort.comments:
+        if comment.would_pay:
+            comment.would_pay = "depends"
+    session.commit()
+    return study, person
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_a_participants_sort_fits_its_box_with_the_would_pay_badges(live_server, browser, demo_sort, screenshot,
+                                                                    width):
+    study, person = demo_sort
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    problems = watch(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/studio/{study.id}/participants/{person.id}")
+    shown = page.evaluate(SORT_BOXES)
+    screenshot(page, f"{width}-sort")
+    context.close()
+
+    assert [column["score"] for column in shown["columns"]] == ["-4", "-3", "-2", "-1", "0", "+1", "+2", "+3", "+4"]
+    assert shown["scroll"] <= 0 and shown["page"] <= 0, "no horizontal scrolling, in the box or the page"
+    grid = shown["grid"]
+    top = shown["columns"][-1]
+    badges = [badge for card in top["cards"] for badge in card["badges"]]
+    assert len(badges) == len(top["cards"]) == study.grid_heights[-1], "every +4 card has its badge"
+    assert top["box"]["right"] <= grid["right"] + 0.5, "the +4 column ends inside the box"
+    for column in shown["columns"]:
+        assert grid["left"] - 0.5 <= column["box"]["left"] and column["box"]["right"] <= grid["right"] + 0.5
+        for card in column["cards"]:
+            assert column["box"]["left"] - 0.5 <= card["box"]["left"]
+            assert card["box"]["right"] <= column["box"]["right"] + 0.5
+            assert card["overflow"] <= 0, (column["score"], "card content wider than the card")
+            for badge in card["badges"]:
+                assert card["box"]["left"] <= badge["left"] and badge["right"] <= card["box"]["right"] + 0.5
+            # Readable: the statement text keeps a real size and a usable line length.
+            assert card["font"] >= 12 and card["text"]["width"] >= 75, (width, card)
+    assert problems == []
+
+
+DATA_BOXES = """() => {
+  const box = (selector) => { const r = document.querySelector(selector).getBoundingClientRect();
+                              return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width}; };
+  const main = document.querySelector('main'); const style = getComputedStyle(main);
+  const inner = main.getBoundingClientRect();
+  return {content: {left: inner.left + parseFloat(style.paddingLeft),
+                    right: inner.right - parseFloat(style.paddingRight)},
+          stats: box('.stats'), exports: box('.export-panel'), sources: box('#sources-panel'),
+          imports: box('#import-panel'),
+          overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_data_page_uses_its_width(live_server, filled_study, session, request, screenshot, size):
+    """At 1280x800 the export list and the side panels (where the sorts come from, import) sit side by side and
+    together fill the content width (no empty right half); on a phone they stack, full width."""
+    make_participant(session, filled_study, "IMP1", state="submitted", scores=SORT_B, source="import",
+                     with_extras=False)
+    page = request.getfixturevalue(f"{size}_page")
+    problems = watch(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/studio/{filled_study.id}/data")
+    shown = page.evaluate(DATA_BOXES)
+    screenshot(page, f"{size}-data-layout")
+    content, exports, sources, imports = shown["content"], shown["exports"], shown["sources"], shown["imports"]
+    width = content["right"] - content["left"]
+    assert shown["overflow"] <= 0
+    assert abs(shown["stats"]["left"] - content["left"]) <= 1 and abs(shown["stats"]["right"] - content["right"]) <= 1
+    assert abs(exports["left"] - content["left"]) <= 1
+    if size == "desktop":
+        assert abs(sources["right"] - content["right"]) <= 1, "the right column reaches the content's right edge"
+        assert exports["right"] < sources["left"] and abs(sources["left"] - imports["left"]) <= 1, "side by side"
+        assert abs(exports["top"] - sources["top"]) <= 1 and sources["bottom"] < imports["top"]
+        assert exports["width"] > 0.5 * width and sources["width"] > 0.3 * width
+    else:
+        for panel in (sources, imports):
+            assert abs(panel["left"] - content["left"]) <= 1 and abs(panel["right"] - content["right"]) <= 1
+        assert exports["bottom"] < sources["top"] < imports["top"], "stacked: export, sources, import"
+    # Where the sorts come from, as stored: 2 online (C01, C02), 1 imported; C03 has not submitted the grid.
+    origins = {row.get_attribute("data-origin"): row.locator("td").inner_text()
+               for row in page.locator(".origin-table tbody tr").all()}
+    assert origins == {"online": "2", "import": "1"}
+    assert page.locator(".stat", has_text="Complete sorts").locator("strong").inner_text() == "3"
+    assert page.locator(".stat", has_text="Sorted online").locator("strong").inner_text() == "2"
+    assert problems == []

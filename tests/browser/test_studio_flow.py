@@ -172,6 +172,8 @@ def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, 
     preview.wait_for_load_state()
     assert re.search(r"/s/[\w-]+/welcome$", preview.url), preview.url
     assert preview.locator("input[type=checkbox]").count() >= 1  # the consent box: the real welcome page
+    banner = preview.locator(".preview-banner")  # the researcher never mistakes the preview for the real thing
+    assert banner.is_visible() and "Preview" in banner.inner_text() and banner.bounding_box()["y"] < 100
     screenshot(preview, "04b-preview", full_page=False)
     preview.close()
 
@@ -251,3 +253,86 @@ def complete_sort_by_keyboard(page, link: str, screenshot) -> None:
         page.locator("[type=submit]").last.click()
         page.wait_for_load_state()
     assert re.search(r"/done$", page.url), page.url
+
+
+GRID_BOXES = """() => [...document.querySelectorAll('#grid-editor .grid-col')].map((column) => {
+  const box = (node) => { const r = node.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
+  return {score: Number(column.dataset.score),
+          parts: [...column.children].map((child) => child.className || child.tagName),
+          label: box(column.querySelector('label')), input: box(column.querySelector('input')),
+          cells: [...column.querySelectorAll('.cell')].map(box)};
+})"""
+
+
+def assert_top_down(columns: list[dict]) -> None:
+    """Each column reads score, height, then its cards hanging down from one common top line (the pyramid
+    points down, as on the participant's grid)."""
+    tops = set()
+    for column in columns:
+        assert column["parts"] == ["grid-col-score", "INPUT", "cells"], column
+        assert column["label"]["bottom"] <= column["input"]["top"] + 1
+        cells = column["cells"]
+        if cells:
+            assert cells[0]["top"] >= column["input"]["bottom"], column["score"]
+            assert all(a["bottom"] <= b["top"] for a, b in zip(cells, cells[1:])), "cards stacked downwards"
+            tops.add(round(cells[0]["top"]))
+    assert len(tops) == 1, f"every column's first card on one line: {tops}"
+    tallest = max(columns, key=lambda column: len(column["cells"]))
+    assert all(tallest["cells"][-1]["bottom"] >= column["cells"][-1]["bottom"] for column in columns if column["cells"])
+
+
+def test_grid_editor_draws_the_pyramid_top_down(live_server, desktop_page, screenshot, built_study):
+    page = desktop_page
+    errors = watch_errors(page)
+    log_in(page, live_server.url)
+    draft = built_study.id + 1  # no grid saved yet: the editor shows the suggested columns, editable
+    page.goto(f"{live_server.url}/studio/{draft}/grid")
+    server_drawn = page.evaluate(GRID_BOXES)
+    assert [len(column["cells"]) for column in server_drawn] == [1, 2, 2, 2, 1]  # 8 statements, -2..+2
+    assert_top_down(server_drawn)
+
+    # Columns added by the script (built with the shared el()) look like the server's, and follow the numbers.
+    page.fill("#min_score", "-3")
+    page.locator("#min_score").dispatch_event("input")
+    page.fill("#height_0", "4")
+    page.locator("#height_0").dispatch_event("input")
+    page.fill("#height_-3", "1")
+    page.locator("#height_-3").dispatch_event("input")
+    script_drawn = page.evaluate(GRID_BOXES)
+    assert [column["score"] for column in script_drawn] == [-3, -2, -1, 0, 1, 2]
+    assert [len(column["cells"]) for column in script_drawn] == [1, 1, 2, 4, 2, 1]
+    assert_top_down(script_drawn)
+    new_input = page.locator("#height_-3")
+    assert new_input.get_attribute("aria-label") == "Height of column -3"
+    assert (new_input.get_attribute("name"), new_input.get_attribute("min"), new_input.get_attribute("max")) == (
+        "height_-3", "0", "200")
+    assert page.locator("label[for='height_-3']").inner_text() == "-3"
+    screenshot(page, "grid-top-down", full_page=False)
+    # One el() for the whole app: the sorting page's module path gives the very same function.
+    assert page.evaluate("""async () => (await import('/static/js/respond/dom.js')).el
+                             === (await import('/static/js/shared/dom.js')).el""")
+    assert errors == []
+
+
+def test_forbidden_page_is_styled(live_server, desktop_page, screenshot, session):
+    """An interviewer who opens a studio page gets the app's styled "Not allowed" page with a way back, not the
+    browser's bare text."""
+    create_account(session, email="ivo@example.com", password=PASSWORD, name="Ivo", role="interviewer")
+    page = desktop_page
+    page.goto(live_server.url + "/auth/login")
+    page.fill("#email", "ivo@example.com")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/interview/**")
+    response = page.goto(live_server.url + "/studio/")
+    assert response.status == 403
+    heading = page.locator("main h1")
+    assert heading.inner_text() == "Not allowed"
+    box = page.locator(".respond-page")
+    style = box.evaluate("(node) => { const s = getComputedStyle(node); return [s.backgroundColor, s.borderTopStyle, "
+                         "s.maxWidth, getComputedStyle(document.body).fontFamily]; }")
+    assert style[0] == "rgb(255, 255, 255)" and style[1] == "solid" and style[2] != "none", style
+    assert "Times" not in style[3] and style[3] != "serif", style  # the app's font, not the browser's default
+    back = page.locator(".respond-page a.button")
+    assert back.inner_text() == "Your studies and sessions" and back.get_attribute("href").endswith("/interview/")
+    screenshot(page, "forbidden", full_page=False)

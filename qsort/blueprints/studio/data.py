@@ -39,11 +39,18 @@ def export_choices() -> list[dict]:
     ]
 
 
+def origin_labels() -> dict[str, str]:
+    """Where complete sorts came from (qsort.flow.SORT_ORIGINS), as the Data page names them."""
+    return {"online": _("Online"), "interview": _("With an interviewer"), "paper": _("Typed in from paper"),
+            "import": _("Imported from a file"), "demo": _("Simulated (demo)")}
+
+
 @bp.get("/<int:study_id>/data")
 def data(study_id: int):
     study = load_study(study_id)
-    return render_template("studio/data.html", study=study,
-                           n_complete=matrix.count_complete_sorts(get_session(), study), choices=export_choices(),
+    by_origin = matrix.count_complete_sorts_by_origin(get_session(), study)
+    return render_template("studio/data.html", study=study, n_complete=sum(by_origin.values()),
+                           by_origin=by_origin, origin_labels=origin_labels(), choices=export_choices(),
                            form=SortImportForm())
 
 

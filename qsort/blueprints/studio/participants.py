@@ -15,6 +15,7 @@ from wtforms.validators import Length, Optional, Regexp
 from ... import flow, invites, mail, progress
 from ...db import get_session
 from ...models import Participant
+from ...questions import answer_label
 from .blueprint import bp, load_study
 
 
@@ -57,12 +58,12 @@ def step_labels() -> dict[str, str]:
 def _page(study, form=None, status=None, code=200):
     rows_all = progress.progress_rows(get_session(), study)
     rows = [row for row in rows_all if status is None or row.status == status]
-    completed = [row.total_seconds for row in rows_all if row.status == "completed"]
+    median_seconds, n_timed = progress.median_completion(rows_all)
     return render_template(
         "studio/participants.html", study=study, rows=rows, counts=progress.status_counts(rows_all),
         total=len(rows_all), status=status, form=form or InviteForm(), open_form=OpenLinkForm(),
         open_link=invites.open_link(study), base_url=invites.public_base_url(),
-        median_seconds=progress.median(completed), format_duration=progress.format_duration,
+        median_seconds=median_seconds, n_timed=n_timed, format_duration=progress.format_duration,
         status_labels=status_labels(), step_labels=step_labels(), attribute_labels=attribute_labels(),
         last_mails=mail.last_mails(get_session(), study), mail_status_labels=mail.status_labels(),
         kinds={kind: mail.kind_label(kind) for kind in mail.KINDS},
@@ -220,14 +221,12 @@ def _answers(study, sort) -> list[dict]:
     rows = []
     for question in sorted(study.questions, key=lambda q: (q.phase != "pre", q.position)):
         value = by_question.get(question.id)
-        labels = {o.get("value"): flow.in_language(o.get("label"), language) or o.get("value")
-                  for o in question.options or [] if isinstance(o, dict)}
-        if isinstance(value, list):
-            shown = ", ".join(str(labels.get(v, v)) for v in value)
-        elif value is None:
+        # A choice or Likert answer by the label participants saw (questions.answer_label, as in the xlsx).
+        if value is None:
             shown = ""
         else:
-            shown = str(labels.get(value, value))
+            shown = answer_label(question, value, language, language) or (
+                "; ".join(map(str, value)) if isinstance(value, list) else str(value))
         prompt = flow.in_language(question.prompt, language)
         rows.append({"question": question, "prompt": prompt, "answer": shown})
     return rows

@@ -1,7 +1,10 @@
-// The grid editor: each column shows its cards as a stack above its height input, redrawn as the numbers
-// change; changing the lowest/highest score adds or removes columns (keeping the heights already typed); the
-// sum is checked against the number of statements. Without this script the page still works: the picture is
-// drawn by the server and "Update columns" re-renders the page with the new range.
+// The grid editor: each column shows its score and height input on top and its cards hanging below (top-down,
+// like the participant's grid), redrawn as the numbers change; changing the lowest/highest score adds or removes
+// columns (keeping the heights already typed); the sum is checked against the number of statements. Without this
+// script the page still works: the picture is drawn by the server and "Update columns" re-renders the page with
+// the new range.
+
+import { el } from "../shared/dom.js";
 
 const MAX_DRAWN = 60;
 const form = document.getElementById("grid-form");
@@ -15,35 +18,21 @@ function heightOf(input) {
 }
 
 function drawCells(column) {
-  const input = column.querySelector("input");
-  const cells = column.querySelector(".cells");
-  const wanted = Math.min(heightOf(input), MAX_DRAWN);
-  const spans = [];
-  for (let i = 0; i < wanted; i += 1) {
-    const cell = document.createElement("span");
-    cell.className = "cell";
-    spans.push(cell);
-  }
-  cells.replaceChildren(...spans);
+  const wanted = Math.min(heightOf(column.querySelector("input")), MAX_DRAWN);
+  const cells = Array.from({ length: wanted }, () => el("span", { class: "cell" }));
+  column.querySelector(".cells").replaceChildren(...cells);
 }
 
 function makeColumn(score, value) {
-  const column = document.createElement("div");
-  column.className = "grid-col";
-  column.dataset.score = String(score);
-  const cells = document.createElement("div");
-  cells.className = "cells";
-  cells.setAttribute("aria-hidden", "true");
-  const label = document.createElement("label");
-  label.className = "grid-col-score";
-  label.htmlFor = `height_${score}`;
-  label.textContent = scoreLabel(score);
-  const input = document.createElement("input");
-  Object.assign(input, { type: "number", id: `height_${score}`, name: `height_${score}`, min: 0, max: 200, step: 1 });
-  input.inputMode = "numeric";
-  input.value = value;
-  input.setAttribute("aria-label", editor.dataset.ariaTemplate.replace("{score}", scoreLabel(score)));
-  column.append(cells, label, input);
+  const id = `height_${score}`;
+  const column = el("div", { class: "grid-col", data: { score } }, [
+    el("label", { class: "grid-col-score", htmlFor: id, text: scoreLabel(score) }),
+    el("input", {
+      type: "number", id, name: id, min: 0, max: 200, step: 1, inputMode: "numeric", value,
+      attrs: { "aria-label": editor.dataset.ariaTemplate.replace("{score}", scoreLabel(score)) },
+    }),
+    el("div", { class: "cells", attrs: { "aria-hidden": "true" } }),
+  ]);
   drawCells(column);
   return column;
 }
