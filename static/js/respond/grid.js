@@ -14,6 +14,9 @@ import { el } from "./dom.js";
 import { CardPicker, rovingTabIndex } from "./keyboard.js";
 import { PhoneGrid } from "./phone.js";
 
+// A grid card is as wide as about this many em of its text (its longest common word, the padding and the ⤢).
+const CARD_WIDTH_IN_EM = 9;
+
 export const PHONE_QUERY = "(max-width: 700px)";
 
 export class GridPhase {
@@ -205,9 +208,16 @@ class DesktopGrid {
     }
   }
 
+  /**
+   * Cards in the piles as wide as in the columns; and the cards' text no larger than a column can hold whole
+   * words of (about 9 em for the longest common word plus the padding and the ⤢ button): at a large text size
+   * on a narrow screen the cards keep their size and the footer shows the statement at the size chosen.
+   */
   matchCardWidth() {
     const width = this.firstColumnList.clientWidth;
-    if (width > 0) this.root.style.setProperty("--card-w", `${width}px`);
+    if (width <= 0) return;
+    this.root.style.setProperty("--card-w", `${width}px`);
+    this.root.style.setProperty("--card-font-max", `${((width - 2) / CARD_WIDTH_IN_EM).toFixed(2)}px`);
   }
 
   /**
