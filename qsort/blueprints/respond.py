@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import flow, responses, sorting
 from ..db import get_session
+from ..i18n import use_study_languages
 from ..models import Participant
 from ..respond_forms import (
     answer_values,
@@ -51,6 +52,7 @@ def participant_or_404(token: str) -> Participant:
     participant = responses.find_participant(get_session(), token)
     if participant is None:
         abort(404)
+    use_study_languages(participant.study)
     return participant
 
 
@@ -260,6 +262,7 @@ def open_link(open_token: str):
     study = responses.find_open_study(db, open_token)
     if study is None:
         abort(404)
+    use_study_languages(study)
     form = open_link_form()
     if form.validate_on_submit():
         participant, _created = responses.participant_for_code(db, study, form.code.data)
