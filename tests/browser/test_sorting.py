@@ -365,6 +365,14 @@ def test_full_sort_on_a_phone_by_touch_with_60_cards(live_server, phone_page, se
     wait_saved(page)
     assert stored_sort(session, token).scores() == targets
     page.locator("#grid-continue").tap()
+    # Continue shows the whole sort first; what it lists is what the columns showed.
+    review = page.locator(".phone-review")
+    assert review.is_visible()
+    listed = {score: [int(i) for i in review.locator(f".review-column[data-score='{score}'] .review-card")
+                      .evaluate_all("cards => cards.map(c => c.dataset.id)")] for score in shown}
+    assert listed == shown
+    screenshot(page, "06-whole-sort", full_page=False)
+    page.locator(".review-continue").tap()
     page.wait_for_url(re.compile(r"/postsort$"))
     sort = stored_sort(session, token)
     assert sort.state == "sorted"

@@ -31,14 +31,17 @@ export class GridPhase {
     this.continueButton = root.querySelector("#grid-continue");
     this.undoButton = root.querySelector("#grid-undo");
     this.picker = new CardPicker({ ...ctx, view: () => this.layout });
-    const layoutCtx = { ...ctx, picker: this.picker };
+    const layoutCtx = { ...ctx, picker: this.picker, onSubmit: () => ctx.onSubmit() };
     this.desktop = new DesktopGrid(root.querySelector("#grid-desktop"), layoutCtx);
     this.phone = new PhoneGrid(root.querySelector("#grid-phone"), layoutCtx);
     this.media = window.matchMedia(PHONE_QUERY);
     this.layout = this.media.matches ? this.phone : this.desktop;
     this.media.addEventListener("change", () => this.chooseLayout());
     this.undoButton.addEventListener("click", () => this.picker.undo());
-    this.continueButton.addEventListener("click", () => ctx.onSubmit());
+    // On a phone, Continue shows the whole sort first (its own Continue then submits).
+    this.continueButton.addEventListener("click", () => {
+      if (this.layout !== this.phone || this.phone.beforeSubmit()) ctx.onSubmit();
+    });
     this.onKey = (event) => this.picker.handleKey(event);
   }
 
@@ -95,6 +98,8 @@ export class GridPhase {
   setBusy(busy) {
     this.continueButton.disabled = busy || !this.ctx.store.isComplete();
     this.continueButton.classList.toggle("busy", busy);
+    this.phone.reviewContinue.disabled = this.continueButton.disabled;
+    this.phone.reviewContinue.classList.toggle("busy", busy);
   }
 }
 
