@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.browser.test_sorting import (
-    READY, pile_for, start_sorting, stored_sort, target_scores, watch_console, wait_saved,
+    pile_for, shown_grid, start_sorting, stored_columns, stored_sort, target_scores, watch_console, wait_saved,
 )
 from tests.factories import make_study
 
@@ -112,4 +112,84 @@ def test_the_phone_shows_the_whole_sort_before_continuing(live_server, phone_pag
     assert sort.scores() == targets
     assert {str(s): [p.statement_id for p in sorted(sort.placements, key=lambda p: p.slot) if p.score == s]
             for s in study.grid_scores} == shown
+    assert problems == []
+
+
+# ----- back to the grid from the comments page ---------------------------------------------------------------------
+
+def click_place(page, sid: int, score: int) -> None:
+    """Desktop without dragging: click the card, then the column's head."""
+    page.locator(f"#grid-desktop .card[data-id='{sid}']").click()
+    page.locator(f".column[data-score='{score}'] .column-head").click()
+    assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1
+
+
+def test_a_misplaced_card_noticed_on_the_comments_page_is_fixed(live_server, desktop_page, session, screenshot):
+    page = desktop_page
+    problems = watch_console(page)
+    study, token = make_study(session)
+    targets = target_scores(study)
+    top, bottom = max(study.grid_scores), min(study.grid_scores)
+    meant_top = next(sid for sid, score in targets.items() if score == top)
+    meant_middle = next(sid for sid, score in targets.items() if score == 0)
+    lowest = next(sid for sid, score in targets.items() if score == bottom)
+    # The sort as submitted by mistake: the card meant for the top in the middle, and a middle one at the top.
+    submitted = {**targets, meant_top: 0, meant_middle: top}
+    start_sorting(page, live_server.url, token)
+    for _ in range(len(targets)):
+        sid = int(page.locator("#deck-card .card").get_attribute("data-id"))
+        page.click(f".pile-btn[data-pile='{pile_for(targets[sid])}']")
+    page.click("#presort-continue")
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    for sid, score in submitted.items():
+        click_place(page, sid, score)
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    assert stored_sort(session, token).state == "sorted"
+
+    # On the comments page the mistake shows: a comment typed, another started, then "Change my sort".
+    text = study.statements[[s.id for s in study.statements].index(meant_middle)].text
+    assert text in page.locator(".card-group").first.inner_text()
+    page.fill(f"#comment_{lowest}", "Not relevant for a small buyer like us.")
+    page.fill(f"#comment_{meant_middle}", "Hm, this is not what I meant")
+    screenshot(page, "01-comments-before-going-back", full_page=False)
+    page.click("button[name=back_to_grid], input[name=back_to_grid]")
+    page.wait_for_url(re.compile(r"/sort$"))
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    assert {sid: int(score) for score, ids in shown_grid(page).items() for sid in ids} == submitted
+    assert stored_sort(session, token).state == "presorted"  # a draft again until it is submitted again
+    screenshot(page, "02-grid-again", full_page=False)
+
+    click_place(page, meant_middle, 0)
+    click_place(page, meant_top, top)
+    shown = shown_grid(page)
+    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
+    wait_saved(page)
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    # The comment on the card still at an end is there again; the card now at the top has an empty box.
+    assert page.input_value(f"#comment_{lowest}") == "Not relevant for a small buyer like us."
+    assert page.input_value(f"#comment_{meant_top}") == ""
+    assert page.locator(f"#comment_{meant_middle}").count() == 0
+    page.fill(f"#comment_{meant_top}", "This one matters most.")
+    screenshot(page, "03-comments-after-the-fix", full_page=False)
+    page.click("[type=submit][name=submit]")
+    page.wait_for_url(re.compile(r"/questions$"))
+
+    sort = stored_sort(session, token)
+    assert sort.state == "sorted" and sort.scores() == targets
+    assert stored_columns(sort) == {k: v for k, v in shown.items() if v}
+    assert {c.statement_id: c.text for c in sort.comments if c.text} == {
+        lowest: "Not relevant for a small buyer like us.", meant_top: "This one matters most."}
+    # Until the final submit the questions page offers the way back too; after it, the sort is locked.
+    assert page.locator("[name=back_to_grid]").is_visible()
+    role = study.questions[0]
+    page.check(f"input[name=q{role.id}][value=decider]")
+    page.click("[type=submit][name=submit]")
+    page.wait_for_url(re.compile(r"/done$"))
+    for path in ("/sort", "/postsort", "/questions"):  # no grid, no way back: the completed page
+        page.goto(f"{live_server.url}/s/{token}{path}")
+        assert page.locator("#grid-phase, [name=back_to_grid]").count() == 0
+        assert "Already completed" in page.locator("h1").inner_text()
+    assert stored_sort(session, token).state == "submitted"
     assert problems == []
