@@ -193,3 +193,140 @@ def test_a_misplaced_card_noticed_on_the_comments_page_is_fixed(live_server, des
         assert "Already completed" in page.locator("h1").inner_text()
     assert stored_sort(session, token).state == "submitted"
     assert problems == []
+
+
+# ----- a Dutch (Norwegian) study speaks only Dutch (Norwegian) --------------------------------------------------------
+
+def english_messages(language: str) -> tuple[set[str], set[str]]:
+    """The English UI texts of the participant's pages (the en catalogue's msgids from the respond sources, the
+    sorting page's script strings included), split at their placeholders: (phrases of several words, single
+    words). Messages whose translation is the English text itself ("OK") are left out."""
+    from babel.support import Translations
+
+    from tests.app.test_respond_i18n import TRANSLATIONS, respond_messages
+
+    translations = Translations.load(str(TRANSLATIONS), [language])
+    phrases, words = set(), set()
+    for message in respond_messages():
+        if translations.gettext(message) == message:
+            continue
+        for part in re.split(r"%\(\w+\)s|\{\w+\}|%s", message):
+            part = part.strip(" .,:;!?“”\"'()·–-…")
+            if " " in part:
+                phrases.add(part)
+            elif len(part) >= 3:
+                words.add(part)
+    return phrases, words
+
+
+def page_texts(page) -> str:
+    """Everything a participant can read on the page: the visible text, button values, tooltips, labels for
+    screen readers, placeholders and the window title."""
+    return page.evaluate("""() => [document.title, document.body.innerText,
+        ...[...document.querySelectorAll('input[type=submit], input[type=button]')].map(e => e.value),
+        ...[...document.querySelectorAll('[title], [aria-label], [placeholder]')].flatMap(e =>
+            [e.getAttribute('title'), e.getAttribute('aria-label'), e.getAttribute('placeholder')])
+    ].filter(Boolean).join('\\n')""")
+
+
+def english_on(page, phrases: set[str], words: set[str], study_english: set[str]) -> list[str]:
+    text = page_texts(page)
+    found = [p for p in phrases if p in text]
+    found += [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+    found += [s for s in study_english if s in text]
+    return sorted(found)
+
+
+@pytest.mark.parametrize("language", ["nl", "nb"])
+def test_a_dutch_or_norwegian_study_shows_no_english_on_any_step(live_server, desktop_page, phone_page, session,
+                                                                 screenshot, language):
+    """The demo study with only Dutch (Norwegian) as its language, opened by an English browser: every page,
+    from the welcome to the thank-you page, in that language (the UI and the study's own texts)."""
+    from qsort.demo import build_study
+    from qsort.models import Participant, User
+
+    owner = User(email=f"{language}-study@example.com", name="NL", password_hash="not-a-login")
+    study = build_study(owner)
+    study.languages, study.default_language = [language], language
+    participant = Participant(study=study, source="invite")
+    session.add_all([owner, study, participant])
+    session.commit()
+    phrases, words = english_messages(language)
+    assert len(phrases) > 100 and "Continue" in words  # the extraction itself works
+    english = {s.text_in("en") for s in study.statements} | {study.text("title", "en"), study.text("welcome", "en")}
+    english |= {q.prompt["en"] for q in study.questions}
+    title = study.text("title", language)
+    assert title and title not in english
+    problems = watch_console(page := desktop_page)
+    leaks = {}
+
+    def check(step: str) -> None:
+        page.wait_for_load_state()
+        assert page.evaluate("document.documentElement.lang") == language, step
+        assert title in page.locator(".respond-title").inner_text(), step
+        found = english_on(page, phrases, words, english)
+        if found:
+            leaks[step] = found
+        screenshot(page, f"{language}-{step}", full_page=False)
+
+    page.set_extra_http_headers({"Accept-Language": "en-US,en;q=0.9"})
+    page.goto(f"{live_server.url}/s/{participant.token}")
+    check("welcome")
+    page.locator("input[type=checkbox]").first.check()
+    page.locator("[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/instructions$"))
+    check("instructions")
+    page.locator("[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/sort$"))
+    page.wait_for_selector("[data-ready='true']", state="attached")
+    check("presort")
+    for k in range(len(study.statements)):
+        page.keyboard.press("123"[k % 3])
+    check("presort-done")
+    page.click("#presort-continue")
+    page.wait_for_selector("#grid-phase:not([hidden])")
+    labels = study.labels
+    assert labels["most"][language] in page.locator(".grid-end-most").inner_text()
+    check("grid")
+    page.locator(".tray-cards .card").first.focus()
+    for score, height in study.grid:
+        for _ in range(height):
+            page.keyboard.press("Enter")
+            page.keyboard.type(str(score))
+            page.keyboard.press("Enter")
+    check("grid-complete")
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    check("postsort")
+    page.click("[type=submit][name=submit]")
+    page.wait_for_url(re.compile(r"/questions$"))
+    check("questions")
+    page.click("[type=submit][name=submit]")  # the required question unanswered: the error message
+    check("questions-error")
+    page.locator("fieldset").first.locator("input").first.check()
+    page.click("[type=submit][name=submit]")
+    page.wait_for_url(re.compile(r"/done$"))
+    check("done")
+    assert leaks == {}, f"English on the {language} pages"
+    assert [p for p in problems if "422" not in p] == []  # 422: the questions page refused the missing answer
+    # The check itself finds English: two texts of the English catalogue put on the page are reported.
+    page.evaluate("document.body.append('Continue to the grid', document.createElement('br'), 'Undo')")
+    assert {"Continue to the grid", "Undo"} <= set(english_on(page, phrases, words, english))
+
+    # The phone's own parts (the column view and the whole-sort overview) on a second participant.
+    other = Participant(study=study, source="invite")
+    session.add(other)
+    session.commit()
+    page = phone_page
+    page.set_extra_http_headers({"Accept-Language": "en-US,en;q=0.9"})
+    start_sorting(page, live_server.url, other.token)
+    for _ in range(len(study.statements)):
+        page.locator(".pile-btn").first.tap()
+    page.locator("#presort-continue").tap()
+    page.wait_for_selector("#grid-phase[data-layout='phone']")
+    page.locator(".phone-tray-cards .card").first.tap()
+    check("phone-selected")
+    page.locator(".bar-cancel").tap()
+    page.locator(".review-open").tap()
+    check("phone-overview")
+    assert leaks == {}, f"English on the {language} phone pages"
