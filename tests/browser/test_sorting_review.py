@@ -330,3 +330,56 @@ def test_a_dutch_or_norwegian_study_shows_no_english_on_any_step(live_server, de
     page.locator(".review-open").tap()
     check("phone-overview")
     assert leaks == {}, f"English on the {language} phone pages"
+
+
+# ----- the satisfaction scale on a phone ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["en", "nl", "nb"])
+def test_the_1_to_5_scale_stays_one_row_on_a_phone(live_server, phone_page, session, screenshot, language):
+    """The demo's "Overall, I am satisfied ..." (1-5, both ends labelled) on a 360 px phone: five options side by
+    side, in order, inside the screen, their end labels readable (no word split inside)."""
+    from qsort.demo import build_study
+    from qsort.models import Participant, Placement, Sort, User
+
+    owner = User(email=f"scale-{language}@example.com", name="Scale", password_hash="not-a-login")
+    study = build_study(owner)
+    participant = Participant(study=study, source="invite", consent="given", language=language)
+    session.add_all([owner, study, participant])
+    session.flush()
+    # A sort submitted and commented on: the participant is at the questions after the sort.
+    sort = Sort(participant=participant, state="sorted", step="questions")
+    session.add(sort)
+    columns = [score for score, height in study.grid for _ in range(height)]
+    sort.placements = [Placement(statement=s, score=score, slot=0) for s, score in zip(study.statements, columns)]
+    session.commit()
+    likert = next(q for q in study.questions if q.kind == "likert")
+    page = phone_page
+    page.goto(f"{live_server.url}/s/{participant.token}/questions?lang={language}")
+    fieldset = page.locator(f"#q{likert.id}")
+    fieldset.scroll_into_view_if_needed()
+    screenshot(page, f"{language}-scale", full_page=False)
+    options = fieldset.locator("label.check")
+    assert options.count() == 5
+    boxes = [options.nth(i).bounding_box() for i in range(5)]
+    assert len({round(b["y"]) for b in boxes}) == 1, f"the scale wraps: {boxes}"
+    assert [b["x"] for b in boxes] == sorted(b["x"] for b in boxes)
+    assert boxes[0]["x"] >= 0 and boxes[-1]["x"] + boxes[-1]["width"] <= 360
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    values = fieldset.locator("input").evaluate_all("inputs => inputs.map(i => i.value)")
+    assert values == ["1", "2", "3", "4", "5"]
+    ends = [options.nth(i).inner_text() for i in (0, 4)]
+    assert likert.settings["labels"][0][language] in ends[0].replace("\n", " ")
+    assert likert.settings["labels"][4][language] in ends[1].replace("\n", " ")
+    # every word of the end labels on one line (the label may wrap between words, never inside one)
+    split = page.evaluate("""(id) => {
+        const broken = [];
+        for (const span of document.querySelectorAll(`#${id} label.check span`)) {
+            const node = span.firstChild; if (!node) continue;
+            const re = /\\S+/g; let m;
+            while ((m = re.exec(node.data))) {
+                const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+                if (new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1) broken.push(m[0]);
+            }
+        }
+        return broken; }""", f"q{likert.id}")
+    assert split == []
