@@ -2,26 +2,42 @@
 
 The language is, in order: ``?lang=`` on the URL (remembered in the session), the session, the browser's
 Accept-Language, English. Statements are study content and are translated per study, not here.
+
+On a participant's page the choice is limited to the study's own languages (:func:`use_study_languages`):
+a language the study lacks falls back to the study's default language, so Dutch buttons never frame English
+cards.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, get_locale, refresh
 
 TRANSLATIONS_DIR = str(Path(__file__).resolve().parent / "translations")
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    languages = list(current_app.config["LANGUAGES"])
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    study_languages = g.get("study_languages")
+    if study_languages:  # a participant's page: only the study's languages
+        languages = [code for code in languages if code in study_languages[0]] or languages
+        default = study_languages[1] if study_languages[1] in languages else languages[0]
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked
         return asked
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or default
+
+
+def use_study_languages(study) -> None:
+    """Limit this request's UI language to ``study``'s languages (falling back to its default language).
+    Called as soon as a participant's page knows its study, before any text is translated."""
+    g.study_languages = (list(study.languages or []), study.default_language)
+    refresh()  # a locale chosen earlier in this request is chosen again
 
 
 def remember_asked_language() -> None:

@@ -103,6 +103,7 @@ def postsort_form(cards: list[Card], comments_required: bool, stored: dict[int, 
 
     class PostsortForm(FlaskForm):
         submit = SubmitField(_("Continue"))
+        back_to_grid = SubmitField(_("Change my sort"))
 
     pay_choices = [("yes", _("Yes")), ("no", _("No")), ("depends", _("It depends"))]
     for card in cards:
@@ -188,6 +189,7 @@ def questions_form(questions: list[Question], language: str, fallback: str, stor
 
     class QuestionsForm(FlaskForm):
         submit = SubmitField(_("Continue"))
+        back_to_grid = SubmitField(_("Change my sort"))  # shown after the sort only
 
     data = {}
     for question in questions:

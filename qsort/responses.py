@@ -290,6 +290,11 @@ def extreme_cards(participant: Participant, language: str) -> list[Card]:
 def save_comments(session: Session, participant: Participant, entries: dict[int, dict[str, str | None]],
                   seconds: float) -> str:
     """Store the post-sort answers ``{statement_id: {"text", "would_pay"}}`` (replacing earlier ones) and advance."""
+    return _save_step(session, participant, "postsort", seconds, comments_writer(session, entries))
+
+
+def comments_writer(session: Session, entries: dict[int, dict[str, str | None]]) -> Callable[[Sort], None]:
+    """What stores post-sort answers on a locked sort (for :func:`_save_step` and :func:`reopen_grid`)."""
     def write(sort: Sort) -> None:
         existing = _stored_rows(session, CardComment, sort, CardComment.statement_id)
         for statement_id, entry in entries.items():
@@ -301,7 +306,50 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
             comment.text = (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH]
             comment.would_pay = would_pay
 
-    return _save_step(session, participant, "postsort", seconds, write)
+    return write
+
+
+def forget_comments_off_the_ends(session: Session, sort: Sort, study: Study, scores: dict[int, int]) -> None:
+    """After the grid was submitted again: drop the post-sort answers on cards no longer in an end column
+    (a "why is this most important?" must not stay with a card that now sits in the middle)."""
+    if not study.grid_scores:
+        return
+    ends = {max(study.grid_scores), min(study.grid_scores)}
+    for comment in _stored_rows(session, CardComment, sort, CardComment.statement_id).values():
+        if scores.get(comment.statement_id) not in ends:
+            session.delete(comment)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Back to the grid before the final submit
+# --------------------------------------------------------------------------------------------------------------
+
+def may_reopen_grid(participant: Participant) -> bool:
+    """Whether the participant may still change the submitted grid: it is submitted (a complete sort) but the
+    last step is not done yet. A finished sort stays locked."""
+    sort = participant.sort
+    return sort is not None and sort.state == "sorted" and accepts_responses(participant)
+
+
+def reopen_grid(session: Session, participant: Participant, write: Callable[[Sort], None] | None = None) -> str:
+    """Back from a post-sort step to the grid: store what that page holds (``write``: comments or answers typed
+    so far), then the grid is a draft again (no longer a complete sort) until it is submitted again, which
+    leads through the post-sort steps once more. Returns the step to show: "grid", or where the participant
+    is when the grid can no longer change (the study completed, e.g. in another tab)."""
+    sort = lock_sort(session, participant)
+    if sort is None:
+        session.rollback()
+        return "welcome"
+    if sort.state != "sorted" or not accepts_responses(participant):
+        step = sort.step
+        session.rollback()
+        return step
+    if write is not None:
+        write(sort)
+    sort.state = "presorted"
+    sort.step = "grid"
+    session.commit()
+    return "grid"
 
 
 def _save_step(session: Session, participant: Participant, step: str, seconds: float,
@@ -352,6 +400,11 @@ def stored_answers(participant: Participant) -> dict[int, Any]:
 def save_answers(session: Session, participant: Participant, step: str, values: dict[int, Any],
                  seconds: float) -> str:
     """Store answers ``{question_id: value}`` (None: unanswered) for ``step``, advance, return the next step."""
+    return _save_step(session, participant, step, seconds, answers_writer(session, values))
+
+
+def answers_writer(session: Session, values: dict[int, Any]) -> Callable[[Sort], None]:
+    """What stores answers ``{question_id: value}`` on a locked sort (for :func:`_save_step`, :func:`reopen_grid`)."""
     def write(sort: Sort) -> None:
         existing = _stored_rows(session, Answer, sort, Answer.question_id)
         for question_id, value in values.items():
@@ -361,4 +414,4 @@ def save_answers(session: Session, participant: Participant, step: str, values: 
                 session.add(answer)
             answer.value = value
 
-    return _save_step(session, participant, step, seconds, write)
+    return write

@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session, object_session
 
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
 from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
-from .responses import accepts_responses, complete_step, grid_is_locked, lock_sort, step_index, steps_for
+from .responses import (
+    accepts_responses, complete_step, forget_comments_off_the_ends, grid_is_locked, lock_sort, step_index, steps_for,
+)
 
 MAX_MOVES_PER_SAVE = 5000
 MAX_MOVES_PER_SORT = 20_000  # a person sorting 60 cards makes a few hundred; bounds the log and its pages
@@ -574,6 +576,9 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
         session.rollback()
         return Outcome(422, {"ok": False, "error": problems[0], "problems": problems}), None
     _replace_placements(session, sort, placements)
+    # submitted again after going back to the grid: answers about cards that left the ends go
+    forget_comments_off_the_ends(session, sort, participant.study,
+                                 {p["statement_id"]: p["score"] for p in placements})
     sort.revision = min(max(sort.revision + 1, submission.revision), MAX_INT)
     if sort.state == "started":
         sort.state = "presorted"

@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import flow, responses, sorting
 from ..db import get_session
+from ..i18n import use_study_languages
 from ..models import Participant
 from ..respond_forms import (
     answer_values,
@@ -51,6 +52,7 @@ def participant_or_404(token: str) -> Participant:
     participant = responses.find_participant(get_session(), token)
     if participant is None:
         abort(404)
+    use_study_languages(participant.study)
     return participant
 
 
@@ -121,7 +123,17 @@ def _questions_step(token: str, step: str):
     study = participant.study
     questions = responses.questions_for(study, step)
     form = questions_form(questions, language(), study.default_language, responses.stored_answers(participant))
-    if request.method == "POST":
+    can_change_sort = step == "questions" and responses.may_reopen_grid(participant)
+    if request.method == "POST" and form.back_to_grid.data:
+        # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
+        if not can_change_sort:  # the sort is final (or this is before the sort): no going back
+            return redirect(step_url(participant, responses.current_step(participant)))
+        if wants_back_to_grid(form):
+            answered = [q for q in questions if not form["q" + str(q.id)].errors]
+            values = answer_values(form, answered)
+            return redirect(step_url(participant, responses.reopen_grid(
+                get_session(), participant, responses.answers_writer(get_session(), values))))
+    elif request.method == "POST":
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, step)
             following = responses.save_answers(get_session(), participant, step, answer_values(form, questions),
@@ -129,8 +141,14 @@ def _questions_step(token: str, step: str):
             return redirect(step_url(participant, following))
     else:
         responses.note_view(session, participant, step)
-    return render_step("respond/questions.html", participant, step, form=form, questions=questions), \
-        200 if not form.errors else 422
+    return render_step("respond/questions.html", participant, step, form=form, questions=questions,
+                       can_change_sort=can_change_sort), 200 if not form.errors else 422
+
+
+def wants_back_to_grid(form) -> bool:
+    """Validate a form sent with "Change my sort": only its CSRF token must pass (a half-filled form is fine)."""
+    form.validate_on_submit()
+    return "csrf_token" not in form.errors
 
 
 @bp.route("/<token>/questions/pre", methods=["GET", "POST"])
@@ -184,15 +202,23 @@ def postsort(token: str):
     cards = responses.extreme_cards(participant, language())
     stored = {c.statement_id: c for c in participant.sort.comments}
     form = postsort_form(cards, study.extreme_comments == "required", stored)
-    if request.method == "POST":
+    can_change_sort = responses.may_reopen_grid(participant)
+    if request.method == "POST" and form.back_to_grid.data:
+        if not can_change_sort:
+            return redirect(step_url(participant, responses.current_step(participant)))
+        if wants_back_to_grid(form):  # the comments typed so far are kept
+            entries = postsort_entries(form, cards)
+            return redirect(step_url(participant, responses.reopen_grid(
+                get_session(), participant, responses.comments_writer(get_session(), entries))))
+    elif request.method == "POST":
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, "postsort")
             following = responses.save_comments(get_session(), participant, postsort_entries(form, cards), seconds)
             return redirect(step_url(participant, following))
     else:
         responses.note_view(session, participant, "postsort")
-    return render_step("respond/postsort.html", participant, "postsort", form=form, cards=cards), \
-        200 if not form.errors else 422
+    return render_step("respond/postsort.html", participant, "postsort", form=form, cards=cards,
+                       can_change_sort=can_change_sort), 200 if not form.errors else 422
 
 
 @bp.get("/<token>/done")
@@ -260,6 +286,7 @@ def open_link(open_token: str):
     study = responses.find_open_study(db, open_token)
     if study is None:
         abort(404)
+    use_study_languages(study)
     form = open_link_form()
     if form.validate_on_submit():
         participant, _created = responses.participant_for_code(db, study, form.code.data)

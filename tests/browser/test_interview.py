@@ -175,7 +175,7 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     laptop.wait_for_selector(".prompt-most")
     screenshot(laptop, "04-laptop-complete")
     assert not problems_t + problems_l, problems_t + problems_l
-    tablet.locator("[type=submit]").last.click()  # postsort comments (optional)
+    tablet.locator("[type=submit][name=submit]").click()  # postsort comments (optional): Continue
     tablet.wait_for_url(re.compile(r"/done$"))
 
     # The notes are on the participant page and in the xlsx and JSON exports.
@@ -241,7 +241,7 @@ def test_one_device_a_complete_session(live_server, browser, session, study, scr
     tablet.click("#note-general")
     tablet.keyboard.type("Talked a lot about the account manager")
     tablet.wait_for_selector("#save-status[data-state='saved']", timeout=8000)
-    frame.locator("[type=submit]").last.click()
+    frame.locator("[type=submit][name=submit]").click()  # postsort: Continue (not "Change my sort")
     tablet.wait_for_selector("#step-name:text('Done')", timeout=5000)
     tablet.click("text=End the session")
     tablet.wait_for_url(re.compile(r"/replay$"))

@@ -250,7 +250,7 @@ def complete_sort_by_keyboard(page, link: str, screenshot) -> None:
     for _ in range(3):  # postsort, then any questions, up to the thank-you page
         if re.search(r"/done$", page.url):
             break
-        page.locator("[type=submit]").last.click()
+        page.locator("[type=submit][name=submit]").click()  # Continue (not "Change my sort")
         page.wait_for_load_state()
     assert re.search(r"/done$", page.url), page.url
 

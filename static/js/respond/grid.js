@@ -14,6 +14,9 @@ import { el } from "./dom.js";
 import { CardPicker, rovingTabIndex } from "./keyboard.js";
 import { PhoneGrid } from "./phone.js";
 
+// A grid card is as wide as about this many em of its text (its longest common word, the padding and the ⤢).
+const CARD_WIDTH_IN_EM = 9;
+
 export const PHONE_QUERY = "(max-width: 700px)";
 
 export class GridPhase {
@@ -28,14 +31,17 @@ export class GridPhase {
     this.continueButton = root.querySelector("#grid-continue");
     this.undoButton = root.querySelector("#grid-undo");
     this.picker = new CardPicker({ ...ctx, view: () => this.layout });
-    const layoutCtx = { ...ctx, picker: this.picker };
+    const layoutCtx = { ...ctx, picker: this.picker, onSubmit: () => ctx.onSubmit() };
     this.desktop = new DesktopGrid(root.querySelector("#grid-desktop"), layoutCtx);
     this.phone = new PhoneGrid(root.querySelector("#grid-phone"), layoutCtx);
     this.media = window.matchMedia(PHONE_QUERY);
     this.layout = this.media.matches ? this.phone : this.desktop;
     this.media.addEventListener("change", () => this.chooseLayout());
     this.undoButton.addEventListener("click", () => this.picker.undo());
-    this.continueButton.addEventListener("click", () => ctx.onSubmit());
+    // On a phone, Continue shows the whole sort first (its own Continue then submits).
+    this.continueButton.addEventListener("click", () => {
+      if (this.layout !== this.phone || this.phone.beforeSubmit()) ctx.onSubmit();
+    });
     this.onKey = (event) => this.picker.handleKey(event);
   }
 
@@ -92,6 +98,8 @@ export class GridPhase {
   setBusy(busy) {
     this.continueButton.disabled = busy || !this.ctx.store.isComplete();
     this.continueButton.classList.toggle("busy", busy);
+    this.phone.reviewContinue.disabled = this.continueButton.disabled;
+    this.phone.reviewContinue.classList.toggle("busy", busy);
   }
 }
 
@@ -205,9 +213,16 @@ class DesktopGrid {
     }
   }
 
+  /**
+   * Cards in the piles as wide as in the columns; and the cards' text no larger than a column can hold whole
+   * words of (about 9 em for the longest common word plus the padding and the ⤢ button): at a large text size
+   * on a narrow screen the cards keep their size and the footer shows the statement at the size chosen.
+   */
   matchCardWidth() {
     const width = this.firstColumnList.clientWidth;
-    if (width > 0) this.root.style.setProperty("--card-w", `${width}px`);
+    if (width <= 0) return;
+    this.root.style.setProperty("--card-w", `${width}px`);
+    this.root.style.setProperty("--card-font-max", `${((width - 2) / CARD_WIDTH_IN_EM).toFixed(2)}px`);
   }
 
   /**

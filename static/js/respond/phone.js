@@ -6,6 +6,10 @@
  * Tap a card to select it, then tap "Place here" (below the column, or in the bar that stays at the bottom
  * of the screen while a card is selected). Selection and placing go through the same CardPicker as the
  * keyboard path, so the announcements and the rules are the same.
+ *
+ * The whole sort at a glance (openReview): every column with its cards in one line each, over- and under-full
+ * columns marked; a tap on a card selects it in its column to move it. Continue on a phone opens it first,
+ * so the participant sees the whole sort before it is submitted; its own Continue button submits.
  */
 import { PILES, columnState } from "./store.js";
 import { cardElement, scoreLabel, shortText } from "./cards.js";
@@ -87,10 +91,14 @@ export class PhoneGrid {
       this.barBack,
     ]);
 
-    this.root.append(this.overview, ends, this.column, tray, this.bar);
+    this.reviewOpen = el("button", { type: "button", class: "secondary review-open", text: t("reviewOpen"),
+                                     on: { click: () => this.openReview() } });
+    this.buildReview();
+    this.root.append(this.overview, ends, this.reviewOpen, this.column, tray, this.bar, this.review);
 
     // Tapping a card selects it (tapping it again lets go); the open button shows it full size.
     this.root.addEventListener("click", (event) => {
+      if (event.target.closest(".phone-review")) return;
       const open = event.target.closest(".card-open");
       const card = event.target.closest(".card");
       if (!card) return;
@@ -99,6 +107,98 @@ export class PhoneGrid {
       else if (picker.picked === id) picker.cancel();
       else picker.pick(id, { viaKeyboard: false });
     });
+  }
+
+  /** The whole sort in one view (hidden until openReview): columns from most to least important. */
+  buildReview() {
+    const { t } = this.ctx;
+    this.reviewColumns = el("div", { class: "review-columns" });
+    this.reviewNote = el("p", { class: "review-note" });
+    this.reviewContinue = el("button", { type: "button", class: "primary review-continue", text: t("reviewContinue"),
+                                         on: { click: () => this.ctx.onSubmit() } });
+    this.review = el("section", {
+      class: "phone-review", hidden: true, tabIndex: -1, attrs: { "aria-labelledby": "phone-review-title" },
+    }, [
+      el("div", { class: "review-head" }, [
+        el("h2", { id: "phone-review-title", text: t("reviewTitle") }),
+        el("button", { type: "button", class: "secondary review-back", text: t("reviewBack"),
+                       on: { click: () => this.closeReview() } }),
+      ]),
+      el("p", { class: "review-intro", text: t("reviewIntro") }),
+      this.reviewColumns, this.reviewNote, this.reviewContinue,
+    ]);
+    this.review.addEventListener("click", (event) => {
+      const card = event.target.closest(".review-card");
+      const column = event.target.closest(".review-column-head");
+      if (card) {
+        // to its column, selected: the bar below offers the other columns and "Back to its pile"
+        this.closeReview();
+        this.ctx.picker.pick(Number(card.dataset.id), { viaKeyboard: false });
+      } else if (column) {
+        this.closeReview();
+        this.show(Number(column.dataset.score));
+      }
+    });
+  }
+
+  openReview() {
+    if (this.ctx.picker.picked !== null) this.ctx.picker.cancel();
+    this.reviewing = true;
+    this.render();
+    this.review.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
+
+  closeReview() {
+    this.reviewing = false;
+    this.render();
+    window.scrollTo(0, 0);
+  }
+
+  renderReview() {
+    const { store, t } = this.ctx;
+    const scores = store.grid.map((c) => c.score).reverse(); // most important first, like a ranking
+    this.reviewColumns.replaceChildren(...scores.map((score) => {
+      const state = columnState(store, score);
+      const under = !store.freeDistribution && state.count < state.height;
+      const mark = state.over ? t("columnExtra", { count: state.count - state.height })
+        : under ? t("columnMissing", { count: state.height - state.count }) : "";
+      const end = score === scores[0] ? this.ctx.labels.most : score === scores[scores.length - 1] ? this.ctx.labels.least : "";
+      const cards = store.column(score).map((id) => el("li", {}, [
+        el("button", { type: "button", class: "review-card", data: { id }, text: store.statement(id).text,
+                       title: store.statement(id).text }),
+      ]));
+      for (let i = state.count; i < state.height; i += 1) {
+        cards.push(el("li", { class: "review-empty", attrs: { "aria-hidden": "true" } }));
+      }
+      return el("section", {
+        class: `review-column${state.over ? " over" : ""}${under ? " under" : ""}${state.full ? " full" : ""}`,
+        data: { score },
+      }, [
+        el("button", {
+          type: "button", class: "review-column-head", data: { score },
+          attrs: { "aria-label": [t("columnName", { column: scoreLabel(score) }), t("columnCount", state), mark, end]
+            .filter(Boolean).join(". ") },
+        }, [
+          el("span", { class: "review-score", text: scoreLabel(score) }),
+          el("span", { class: "column-badge", text: state.badge }),
+          ...(mark ? [el("span", { class: "review-mark", text: mark })] : []),
+          ...(end ? [el("span", { class: "review-end", text: end })] : []),
+        ]),
+        el("ol", { class: "review-cards" }, cards),
+      ]);
+    }));
+    const complete = store.isComplete();
+    this.reviewNote.textContent = complete ? "" : t("reviewIncomplete");
+    this.reviewNote.hidden = complete;
+    this.reviewContinue.disabled = !complete;
+  }
+
+  /** A control outside this view asks to continue: on a phone, the whole sort is shown first. */
+  beforeSubmit() {
+    if (this.reviewing) return true;
+    this.openReview();
+    return false;
   }
 
   navButton(text, label, delta) {
@@ -123,6 +223,9 @@ export class PhoneGrid {
     const { store, t, picker } = this.ctx;
     const scores = store.grid.map((c) => c.score);
     if (picker.picked !== null && picker.target !== null) this.current = picker.target;
+    this.root.classList.toggle("reviewing", Boolean(this.reviewing));
+    this.review.hidden = !this.reviewing;
+    if (this.reviewing) this.renderReview();
 
     for (const [score, { button, count }] of this.overviewButtons) {
       const state = columnState(store, score);
