@@ -173,6 +173,13 @@ def find_by_pairing_code(session: Session, code: str) -> InterviewSession | None
                                                          InterviewSession.ended_at.is_(None)))
 
 
+def find_by_customer_key(session: Session, key: str) -> InterviewSession | None:
+    """The session whose customer link carries ``key``, running or ended (the caller refuses an ended one)."""
+    if not key or len(key) > 64:
+        return None
+    return session.scalar(select(InterviewSession).where(InterviewSession.customer_key == key))
+
+
 @dataclass
 class NewParticipant:
     code: str

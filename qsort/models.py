@@ -366,6 +366,10 @@ class InterviewSession(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     step_times: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The customer link (/s/<customer_key>): the participant's sorting flow on the customer's device, with no
+    # login there and without the participant's own token; it works only while the session runs.
+    customer_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, nullable=True,
+                                                     default=new_token)
 
     study: Mapped[Study] = relationship()
     participant: Mapped[Participant] = relationship()

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from .. import interviews
 from ..db import get_session
 from ..interviews import InterviewError
-from ..models import InterviewerAssignment, InterviewSession, Study
+from ..models import InterviewerAssignment, InterviewSession, Study, new_token
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 
@@ -86,7 +86,8 @@ def pair():
     """The interviewer's second device: the code the customer's screen shows opens the session's panel."""
     interview = interviews.find_by_pairing_code(get_session(), request.form.get("code", ""))
     if interview is None or not interviews.may_open_session(g.user, interview):
-        flash(_("No running session of yours has this code. Check the code on the customer's screen."), "error")
+        flash(_("No running session of yours has this code. Check the pairing code on the session's hand-over page."),
+              "error")
         return redirect(url_for("interview.index")), 303
     return redirect(url_for("interview.panel", session_id=interview.id)), 303
 
@@ -131,14 +132,25 @@ def _int(value) -> int | None:
 
 @bp.get("/sessions/<int:session_id>/customer")
 def customer(session_id: int):
-    """The customer's device before the hand-over: the pairing code (and QR code) for the interviewer's device,
-    then the normal sorting flow full screen."""
+    """On the interviewer's device: the customer link and its QR code, which open the participant's normal
+    sorting flow on the customer's device (no login there), and the pairing code for another device of the
+    interviewer's own."""
     interview = load_interview(session_id)
+    if interview.ended_at is not None:
+        return redirect(url_for("interview.replay", session_id=interview.id)), 303
     from ..qr import qr_svg
 
-    pair_url = url_for("interview.pair_page", code=interview.pairing_code, _external=True)
+    customer_url = url_for("respond.start", token=customer_key(interview), _external=True)
     return render_template("interview/customer.html", interview=interview, study=interview.study,
-                           qr=qr_svg(pair_url), start_url=url_for("respond.start", token=interview.participant.token))
+                           qr=qr_svg(customer_url), customer_url=customer_url)
+
+
+def customer_key(interview: InterviewSession) -> str:
+    """The key of the session's customer link (made now for a session from before customer links)."""
+    if interview.customer_key is None:
+        interview.customer_key = new_token()
+        get_session().commit()
+    return interview.customer_key
 
 
 @bp.get("/pair/<code>")
@@ -154,7 +166,7 @@ def panel(session_id: int):
     return render_template("interview/panel.html", interview=interview, study=study,
                            guide=interviews.guide_questions(study, language()),
                            participant=interview.participant,
-                           sort_url=url_for("respond.start", token=interview.participant.token))
+                           sort_url=url_for("respond.start", token=customer_key(interview)))
 
 
 @bp.get("/sessions/<int:session_id>/api/live")

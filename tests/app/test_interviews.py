@@ -50,7 +50,8 @@ def test_start_a_session_on_the_spot(client, ivan, setup, session):
     assert person.attributes == {"account": "Acme", "buying_role": "decider"}
     assert person.sort.source == "interview" and person.sort.entered_by_id == interview.interviewer_id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert interview.pairing_code[:3] in page and "<svg" in page and f"/s/{person.token}" in page
+    assert interview.pairing_code[:3] in page and "<svg" in page and f"/s/{interview.customer_key}" in page
+    assert person.token not in page  # the customer link stands in for the participant's own token
     # the same code again is refused, saying why, and nothing more is stored
     response = start(client, ivan, setup)
     assert response.status_code == 400 and "C-7 is taken" in response.get_data(as_text=True)
@@ -62,7 +63,44 @@ def test_start_a_session_with_an_invited_participant(client, ivan, setup, sessio
     response = start(client, ivan, setup, who="invited", participant=str(invited.id), mode="one")
     assert response.status_code == 303 and response.headers["Location"].endswith("/interview/sessions/1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"/s/{invited.token}" in page and "What would you pay for?" in page  # the frame and the guide
+    interview = session.scalar(select(InterviewSession))
+    assert f"/s/{interview.customer_key}" in page and "What would you pay for?" in page  # the frame and the guide
+    assert invited.token not in page
+
+
+def test_the_customer_link_opens_that_participants_flow_only_while_the_session_runs(app, client, ivan, setup,
+                                                                                  session):
+    start(client, ivan, setup)
+    interview = session.scalar(select(InterviewSession))
+    key, person = interview.customer_key, interview.participant
+    other = setup.participants[0]
+    customer = app.test_client()  # the customer's device: no login
+    response = customer.get(f"/s/{key}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/s/{key}/welcome"
+    welcome = customer.get(f"/s/{key}/welcome")
+    page = welcome.get_data(as_text=True)
+    assert f'action="/s/{key}/welcome"' in page and person.token not in page
+    response = customer.post(f"/s/{key}/welcome", data={"csrf_token": csrf_from(welcome), "consent": "y"})
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"/s/{key}/")
+    session.expire_all()
+    assert person.consent == "given" and other.consent is None  # it reached that participant, no one else
+    response = customer.post(response.headers["Location"], data={"csrf_token": csrf_from(welcome)})
+    assert response.status_code == 302 and response.headers["Location"] == f"/s/{key}/sort"  # past instructions
+    state = customer.get(f"/s/{key}/api/state")
+    assert state.status_code == 200 and person.token not in state.get_data(as_text=True)
+    # nothing of the interviewer's: their pages want a login
+    assert customer.get("/interview/").status_code == 302
+    assert customer.get(f"/interview/sessions/{interview.id}/api/live").status_code == 302
+    # a key that is one character off opens nothing
+    assert customer.get(f"/s/{key[:-1]}{'A' if key[-1] != 'A' else 'B'}").status_code == 404
+    # the session ends: the link says so, and neither the pages nor the API answer any more
+    client.post(f"/interview/sessions/{interview.id}/end", data={"csrf_token": ivan})
+    response = customer.get(f"/s/{key}/welcome")
+    assert response.status_code == 410 and "This interview session has ended" in response.get_data(as_text=True)
+    assert customer.get(f"/s/{key}/api/state").status_code == 410
+    assert customer.post(f"/s/{key}/api/draft", json={}, headers={"X-CSRFToken": csrf_from(welcome)}).status_code == 410
+    # the participant's own invitation link is unchanged
+    assert customer.get(f"/s/{person.token}").status_code == 302
 
 
 def test_pairing_code_opens_the_panel(client, ivan, setup, session):

@@ -1,7 +1,8 @@
-"""Interviews in a real browser: two devices (two browser contexts, the customer's tablet and the interviewer's
-laptop, paired by the code on the customer's screen: the interviewer's grid follows the customer's moves, notes
-typed there are stored, survive a reload and reach the exports and the participant page), one shared tablet
-(a whole session: the notes drawer folds away during the sort), and paper entry by keyboard alone.
+"""Interviews in a real browser: two devices (two browser contexts: the interviewer's laptop starts the session
+and shows a customer link, which the customer's tablet opens with no login and which stops working when the
+session ends; the interviewer's grid follows the customer's moves, notes typed there are stored, survive a reload
+and reach the exports and the participant page), one shared tablet (a whole session: the notes drawer folds away
+during the sort), and paper entry by keyboard alone.
 Screenshots of each step at tablet (1024x768), desktop and phone sizes go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
@@ -116,23 +117,39 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     tablet, laptop = tablet_context.new_page(), laptop_context.new_page()
     problems_t, problems_l = watch_console(tablet), watch_console(laptop)
 
-    # The interviewer starts the session on the customer's tablet, which then shows the pairing code.
-    log_in(tablet, base)
-    start_session(tablet, base, study, "two", "NM-01")
-    tablet.wait_for_url(re.compile(r"/customer$"))
-    code = tablet.locator("[data-testid=pairing-code]").inner_text().replace("\u202f", "").strip()
-    assert len(code) == 6 and tablet.locator(".qr-box svg").count() == 1
-    screenshot(tablet, "01-tablet-pairing-code")
-
-    # The interviewer's laptop: log in, type the code, and the panel opens.
+    # The interviewer starts the session on their laptop, which shows the customer link and its QR code.
     log_in(laptop, base)
-    laptop.fill("#pair-code", code.lower())
-    laptop.click("text=Follow the session")
+    start_session(laptop, base, study, "two", "NM-01")
+    laptop.wait_for_url(re.compile(r"/customer$"))
+    assert laptop.locator("[data-testid=customer-qr] svg").count() == 1
+    customer_url = laptop.locator("[data-testid=customer-link]").input_value()
+    laptop.click(".pair-other summary")
+    code = laptop.locator("[data-testid=pairing-code]").inner_text().replace("\u202f", "").strip()
+    assert len(code) == 6
+    screenshot(laptop, "01-laptop-customer-link")
+    person = session.scalar(select(Participant).where(Participant.code == "NM-01"))
+    assert person.token not in customer_url and re.fullmatch(rf"{base}/s/[A-Za-z0-9_-]{{43}}", customer_url)
+
+    # A second device of the interviewer's own (a phone) still pairs by the code.
+    phone_context = context(browser, 360, 740, touch=True)
+    phone = phone_context.new_page()
+    log_in(phone, base)
+    phone.fill("#pair-code", code.lower())
+    phone.click("text=Follow the session")
+    phone.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
+    phone.wait_for_selector("#step-name:text('Welcome')")
+    phone_context.close()
+
+    # The customer's tablet opens the link: no login there, and it never sees the participant's own token.
+    assert tablet_context.cookies() == []
+    tablet.goto(customer_url)
+    tablet.wait_for_url(re.compile(r"/welcome$"))
+    screenshot(tablet, "01-tablet-customer-link-welcome")
+    laptop.click("[data-testid=open-panel]")
     laptop.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
     laptop.wait_for_selector("#step-name:text('Welcome')")
 
     # The customer sorts; the interviewer's screen follows.
-    tablet.click("[data-testid=start-sorting]")
     through_welcome(tablet, tablet.keyboard)
     laptop.wait_for_selector("#step-name:text('Pre-sort')", timeout=5000)
     presort_by_keyboard(tablet, tablet.keyboard, targets)
@@ -177,6 +194,11 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     assert not problems_t + problems_l, problems_t + problems_l
     tablet.locator("[type=submit]").last.click()  # postsort comments (optional)
     tablet.wait_for_url(re.compile(r"/done$"))
+    assert person.token not in tablet.content() and tablet.url.startswith(customer_url)
+    # Nothing on the tablet is logged in: the interviewer's pages send it to the login form.
+    tablet.goto(f"{base}/interview/")
+    assert "/auth/login" in tablet.url
+    assert tablet.request.get(f"{base}/interview/sessions/1/api/live", max_redirects=0).status == 302
 
     # The notes are on the participant page and in the xlsx and JSON exports.
     researcher = app.test_client()
@@ -201,6 +223,13 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     laptop.wait_for_timeout(400)
     assert laptop.locator(".timeline li.future").count() > 0
     screenshot(laptop, "05-laptop-replay")
+
+    # The session has ended: the customer link opens nothing any more, its API neither.
+    tablet.goto(customer_url)
+    assert tablet.locator("[data-testid=customer-link-ended]").is_visible()
+    assert tablet.request.get(f"{customer_url}/api/state").status == 410
+    assert tablet.request.get(f"{customer_url}/sort").status == 410
+    screenshot(tablet, "06-tablet-link-ended")
     tablet_context.close()
     laptop_context.close()
 
