@@ -328,6 +328,60 @@ def test_paper_sort_by_keyboard_alone(live_server, desktop_page, phone_page, ses
         page.emulate_media(media="screen")
 
 
+KEYS_PER_CARD = 3.5  # numbers of at most two digits, one separator each, and a few keys to start and send
+
+
+def test_a_40_card_paper_sort_by_keyboard_within_the_key_budget(live_server, browser, session, screenshot):
+    """The target "a 40-card sort entered with the keyboard alone in under two minutes", as a key budget (the
+    time at a human speed: benchmarks/paper_entry.py). No mouse: the page counts pointer presses too."""
+    from tests.browser.paper_keyboard import COUNT_EVENTS, counted, sheet_for, type_sheet
+
+    study, _token = make_study(session, 40)
+    ivan = create_account(session, email="ivan@example.com", password=PASSWORD, name="Ivan", role="interviewer")
+    study.interviewers.append(InterviewerAssignment(user=ivan))
+    session.commit()
+    invited = study.participants[0]
+    sheet = sheet_for(study)
+    page = context(browser, 1280, 800).new_page()
+    log_in(page, live_server.url)
+    page.add_init_script(COUNT_EVENTS)
+    page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    assert page.evaluate("() => document.activeElement.name") == "participant"  # the keyboard starts there
+    keys = type_sheet(page, sheet)
+    page.wait_for_selector("text=The paper sort of")
+    received, pointer = counted(page)
+    assert pointer == 0
+    # every key the page received is one of ours, and they are within the budget
+    assert received == len(keys) <= KEYS_PER_CARD * 40, (received, len(keys))
+    session.expire_all()
+    number = {s.id: k + 1 for k, s in enumerate(session.get(Study, study.id).statements)}
+    stored = {number[p.statement_id]: p.score for p in session.get(Participant, invited.id).sort.placements}
+    assert stored == {n: score for score, numbers in sheet.items() for n in numbers}
+    assert session.get(Participant, invited.id).sort.entered_by_id == ivan.id
+
+
+def test_paper_entry_counts_each_column_as_it_is_typed(live_server, desktop_page, session, study, screenshot):
+    page = desktop_page
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    page.keyboard.press("Enter")  # from the invited participant to the first column
+    assert page.evaluate("() => document.activeElement.id") == "column-2"
+    page.keyboard.type("9 ")  # column -2 holds one card: the space goes on to column -1
+    assert page.evaluate("() => document.activeElement.id") == "column-1"
+    page.keyboard.type("7 8 4 5")  # column -1 is full after 8: the space goes on to column 0
+    assert page.evaluate("() => document.activeElement.id") == "column0"
+    assert page.locator("#count0").inner_text() == "2/3" and page.locator("#count0").get_attribute("data-state") == ""
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("End")
+    page.keyboard.type(",6")  # one too many in column -1: the column says so at once
+    assert page.locator("#count-2").inner_text() == "1/1"
+    assert page.locator("#count-2").get_attribute("data-state") == "full"
+    assert page.locator("#count-1").inner_text() == "3/2"
+    assert page.locator("#count-1").get_attribute("data-state") == "over"
+    assert "Column -1 holds 3 cards, but has room for 2." in page.locator("#paper-problems").inner_text()
+    screenshot(page, "01-counts")
+
+
 def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, session, study, screenshot):
     """An interviewer may follow on a phone: the panel fits 360 px (no sideways scrolling) and a card still
     takes a note."""
