@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from .flow import in_language
 from .i18n import text as _
@@ -230,7 +230,8 @@ def start_session(session: Session, study: Study, interviewer: User, participant
     sort.source = "interview"
     sort.entered_by_id = interviewer.id
     interview = InterviewSession(study=study, participant=participant, interviewer=interviewer, mode=mode,
-                                 pairing_code=new_pairing_code(session), step_times={})
+                                 pairing_code=new_pairing_code(session), started_at=utcnow(), step_times={})
+    note_step(interview, sort.step or "welcome", interview.started_at)
     session.add(interview)
     return interview
 
@@ -256,6 +257,37 @@ def note_step(interview: InterviewSession, step: str, now: datetime | None = Non
         interview.step_times = {**(interview.step_times or {}), step: (now or utcnow()).isoformat()}
 
 
+# The timer per step reads when the customer reached each step. That is recorded when the sort's step changes,
+# wherever it changes (the respond flow, the sorting page's draft saves), so the times are right whether or not an
+# interviewer's panel is open at that moment: two ORM events, so the flow and sorting modules need not know about
+# interviews. A changed step is remembered on the session; before the flush, a running interview of that sort
+# gets the time.
+_CHANGED_STEPS = "interviews.changed_steps"
+
+
+@event.listens_for(Sort.step, "set")
+def _remember_changed_step(sort: Sort, value: str, old: Any, _initiator: Any) -> None:
+    session = object_session(sort)
+    if session is not None and value != old:
+        session.info.setdefault(_CHANGED_STEPS, []).append(sort)
+
+
+@event.listens_for(Session, "before_flush")
+def _record_step_times(session: Session, _context: Any, _instances: Any) -> None:
+    changed = session.info.pop(_CHANGED_STEPS, None)
+    if not changed:
+        return
+    now = utcnow()
+    with session.no_autoflush:
+        for sort in changed:
+            if sort.source != "interview":
+                continue
+            running = select(InterviewSession).where(InterviewSession.participant_id == sort.participant_id,
+                                                     InterviewSession.ended_at.is_(None))
+            for interview in session.scalars(running):
+                note_step(interview, sort.step, now)
+
+
 def end_session(interview: InterviewSession, now: datetime | None = None) -> None:
     if interview.ended_at is None:
         interview.ended_at = now or utcnow()
@@ -268,13 +300,13 @@ def numbers(study: Study) -> dict[int, int]:
     return {s.id: k + 1 for k, s in enumerate(study.statements)}
 
 
-def live_state(interview: InterviewSession, user: User, language: str) -> dict[str, Any]:
+def live_state(interview: InterviewSession, user: User, language: str, now: datetime | None = None) -> dict[str, Any]:
     """What the interviewer's screen shows, as JSON (polled about once a second): the customer's step, the
-    grid and piles as they are now, the prompts, and the notes this user may read."""
+    grid and piles as they are now, the prompts, and the notes this user may read. ``now`` is the server's
+    clock: the panel's timers count from the step times by it, whatever the clock of the interviewer's device."""
     participant = interview.participant
     study, sort = interview.study, participant.sort
     step = sort.step if sort else "welcome"
-    note_step(interview, step)
     number_of = numbers(study)
     placements = [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
                   for p in sorted(sort.placements if sort else [], key=lambda p: (p.score or 0, p.slot))]
@@ -290,6 +322,7 @@ def live_state(interview: InterviewSession, user: User, language: str) -> dict[s
         "moves": len(sort.moves) if sort else 0,
         "step_times": dict(interview.step_times or {}),
         "started_at": interview.started_at.isoformat(),
+        "now": (now or utcnow()).isoformat(),
         "ended_at": interview.ended_at.isoformat() if interview.ended_at else None,
         "prompts": prompts(study, sort, language) if sort else [],
         "notes": [note_json(n) for n in visible_notes(user, sort)] if sort else [],

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from qsort import interviews
 from qsort.accounts import create_account, set_password
-from qsort.models import InterviewerAssignment, InterviewSession, Move, Note, Participant, Placement, Study
+from qsort.models import (InterviewerAssignment, InterviewSession, Move, Note, Participant, Placement, Study,
+                          utcnow)
 from tests.app.test_auth import PASSWORD, csrf_from, login
 from tests.factories import make_study
 
@@ -101,6 +102,32 @@ def test_the_customer_link_opens_that_participants_flow_only_while_the_session_r
     assert customer.post(f"/s/{key}/api/draft", json={}, headers={"X-CSRFToken": csrf_from(welcome)}).status_code == 410
     # the participant's own invitation link is unchanged
     assert customer.get(f"/s/{person.token}").status_code == 302
+
+
+def test_step_times_are_recorded_as_the_customer_moves_on_with_no_panel_open(app, client, ivan, setup, session):
+    """The timer per step must not depend on the interviewer's panel polling: the server records when the
+    customer reaches each step, from the flow itself."""
+    before = utcnow().replace(microsecond=0)
+    start(client, ivan, setup)
+    interview = session.scalar(select(InterviewSession))
+    customer = app.test_client()
+    welcome = customer.get(f"/s/{interview.customer_key}/welcome")
+    token = csrf_from(welcome)
+    customer.post(f"/s/{interview.customer_key}/welcome", data={"csrf_token": token, "consent": "y"})
+    customer.post(f"/s/{interview.customer_key}/instructions", data={"csrf_token": token})
+    session.expire_all()
+    times = {step: datetime.fromisoformat(at) for step, at in interview.step_times.items()}
+    assert list(times) == ["welcome", "instructions", "presort"]  # no poll of the panel in between
+    assert before <= times["welcome"] <= times["instructions"] <= times["presort"] <= utcnow()
+    assert times["welcome"] == interview.started_at
+    # the panel's JSON carries the server's clock, which the timers count by
+    live = client.get(f"/interview/sessions/{interview.id}/api/live").get_json()
+    assert datetime.fromisoformat(live["now"]) >= times["presort"] and live["step"] == "presort"
+    # an ended session records nothing more
+    client.post(f"/interview/sessions/{interview.id}/end", data={"csrf_token": ivan})
+    interview.participant.sort.step = "grid"
+    session.commit()
+    assert "grid" not in interview.step_times
 
 
 def test_pairing_code_opens_the_panel(client, ivan, setup, session):

@@ -328,6 +328,49 @@ def test_paper_sort_by_keyboard_alone(live_server, desktop_page, phone_page, ses
         page.emulate_media(media="screen")
 
 
+def clock_seconds(page, selector: str) -> int:
+    minutes, seconds = page.locator(selector).inner_text().split(":")[-2:]
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_step_timers_count_from_the_servers_step_times_drawer_open_or_folded(live_server, browser, session,
+                                                                           study, screenshot):
+    """The customer reached the grid ten minutes ago, the session began twenty minutes ago; the interviewer
+    opens the panel only now (one device: the drawer is folded during the sort). The timers say 10 and 20
+    minutes, and go on counting with the page's clock (injected: Playwright's fake clock), drawer open or not."""
+    from datetime import timedelta
+
+    from qsort.models import Sort, utcnow
+
+    ivan = session.scalar(select(InterviewerAssignment)).user
+    person = Participant(study=study, code="T-1", source="interview", consent="given")
+    session.add(person)
+    person.sort = Sort(state="presorted", step="grid", source="interview", entered_by_id=ivan.id)
+    now = utcnow()
+    interview = InterviewSession(study=study, participant=person, interviewer=ivan, mode="one",
+                                 pairing_code="TIMER1", started_at=now - timedelta(minutes=20),
+                                 step_times={"welcome": (now - timedelta(minutes=20)).isoformat(),
+                                             "grid": (now - timedelta(minutes=10)).isoformat()})
+    session.add(interview)
+    session.commit()
+    page = context(browser, 1024, 768, touch=True).new_page()
+    log_in(page, live_server.url)
+    page.clock.install()
+    page.goto(f"{live_server.url}/interview/sessions/{interview.id}")
+    page.wait_for_selector("#step-name:text('Grid')")
+    page.wait_for_selector("#panel.drawer-closed", state="attached")
+    step, whole = clock_seconds(page, "#step-timer"), clock_seconds(page, "#session-timer")
+    assert 600 <= step < 660 and 1200 <= whole < 1260, (step, whole)  # not 0:00 from when the page opened
+    page.clock.fast_forward("02:00")  # drawer folded: the timers go on
+    assert 120 <= clock_seconds(page, "#step-timer") - step < 125
+    page.click("#drawer-toggle")
+    assert page.locator("#drawer").is_visible()
+    page.clock.fast_forward("01:00")  # drawer open: the same
+    assert 180 <= clock_seconds(page, "#step-timer") - step < 185
+    assert 180 <= clock_seconds(page, "#session-timer") - whole < 185
+    screenshot(page, "01-timers-drawer-open")
+
+
 KEYS_PER_CARD = 3.5  # numbers of at most two digits, one separator each, and a few keys to start and send
 
 
