@@ -352,9 +352,10 @@ INTERVIEW_MODES = ("two", "one")  # two devices (customer + interviewer) or one 
 
 
 class InterviewSession(Base):
-    """One interview: an interviewer with one participant. ``pairing_code`` is the short code for another device
-    of the interviewer's own; ``customer_key`` the customer link's; ``step_times`` maps a step to when the customer reached
-    it (ISO time, recorded as the sort's step changes: qsort/interviews.py), for the interviewer's timer per step."""
+    """One interview: an interviewer with one participant. ``pairing_code`` is the short code for another
+    device of the interviewer's own; ``customer_key`` the customer link's; ``step_times`` maps a step to when
+    the customer reached it (ISO time, recorded as the sort's step changes: qsort/interviews.py), for the
+    interviewer's timer per step."""
 
     __tablename__ = "interview_session"
     id: Mapped[int] = mapped_column(primary_key=True)
