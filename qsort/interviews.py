@@ -443,25 +443,44 @@ def save_notes(session: Session, sort: Sort, author: User, notes: list[NoteInput
 
 # -- replay ----------------------------------------------------------------------------------------------------
 
+def place_label(place: str) -> str:
+    """A move log's place ("deck", "pile:agree", "grid:-2") in words for the replay."""
+    piles = {"agree": _("Agree pile"), "neutral": _("Neutral pile"), "disagree": _("Disagree pile")}
+    if place == "deck":
+        return _("Deck")
+    if place.startswith("pile:") and place[5:] in piles:
+        return piles[place[5:]]
+    if place.startswith("grid:") and place[5:].lstrip("-").isdigit():
+        return _("Column %(score)s", score=_signed(int(place[5:])))
+    return place or "–"
+
+
+def _moves_in_order(sort: Sort) -> list:
+    return sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+
+
 def replay(sort: Sort, language: str) -> list[dict[str, Any]]:
-    """The move log as a timeline: for each move, seconds since the first one, the card and where it went."""
+    """The move log as a timeline, in the order the moves were made: for each move, seconds since the first
+    one and its time, the card, and where it came from and went to (as stored and in words)."""
     study = sort.participant.study
     number_of = numbers(study)
     text_of = {s.id: s.text_in(language) for s in study.statements}
-    moves = sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+    moves = _moves_in_order(sort)
     if not moves:
         return []
     start = moves[0].client_time or moves[0].recorded_at
     return [{"seconds": round(((m.client_time or m.recorded_at) - start).total_seconds(), 1),
+             "at": (m.client_time or m.recorded_at).isoformat(),
              "statement_id": m.statement_id, "number": number_of.get(m.statement_id),
-             "text": text_of.get(m.statement_id, ""), "from": m.from_place, "to": m.to_place}
+             "text": text_of.get(m.statement_id, ""), "from": m.from_place, "to": m.to_place,
+             "from_label": place_label(m.from_place), "to_label": place_label(m.to_place)}
             for m in moves]
 
 
 def notes_on_timeline(sort: Sort, user: User) -> list[dict[str, Any]]:
     """The notes ``user`` may read, each with ``seconds`` since the first move (None without moves), so the
     replay can show them beside the moves made at that time."""
-    moves = sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+    moves = _moves_in_order(sort)
     start = (moves[0].client_time or moves[0].recorded_at) if moves else None
     return [{**note_json(n), "seconds": round((n.created_at - start).total_seconds(), 1) if start else None}
             for n in visible_notes(user, sort)]

@@ -159,7 +159,7 @@ def test_live_state_follows_the_sort_and_prompts_follow_it(client, ivan, setup, 
     assert {("most", 1), ("least", 2), ("moved", 3), ("pay", 1), ("pay", 3)} <= kinds
     assert "grid" in live["step_times"]
     replay = client.get(f"/interview/sessions/{interview.id}/replay").get_data(as_text=True)
-    assert replay.count('data-statement="%d"' % ids[2]) == 3 and "grid:-1 → grid:1" in replay
+    assert replay.count('data-statement="%d"' % ids[2]) == 3 and "Column -1 → Column +1" in replay
 
 
 def test_notes_autosave_idempotently_and_refuse_bad_input(client, ivan, setup, session):

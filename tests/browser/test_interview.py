@@ -371,6 +371,91 @@ def test_step_timers_count_from_the_servers_step_times_drawer_open_or_folded(liv
     screenshot(page, "01-timers-drawer-open")
 
 
+def test_replay_steps_through_the_stored_move_log_beside_the_notes(live_server, browser, session, study,
+                                                                   screenshot):
+    """At every position of the replay the piles and the grid are what the stored move log says they were then;
+    the move of the moment and the notes written then are marked, a note shows the sort as it was then."""
+    from datetime import datetime, timedelta
+
+    from qsort.models import Move, Placement, Sort
+
+    ivan = session.scalar(select(InterviewerAssignment)).user
+    person = Participant(study=study, code="R-1", source="interview", consent="given")
+    session.add(person)
+    ids = [s.id for s in study.statements]
+    targets = target_scores(study)
+    piles = {sid: "agree" if score > 0 else "disagree" if score < 0 else "neutral" for sid, score in targets.items()}
+    t0 = datetime(2026, 5, 4, 10, 0, 0)
+    log = [(sid, "deck", f"pile:{piles[sid]}") for sid in ids]
+    log += [(sid, f"pile:{piles[sid]}", f"grid:{-targets[sid] if targets[sid] else 1}") for sid in ids[:4]]
+    log += [(sid, f"grid:{-targets[sid] if targets[sid] else 1}", f"grid:{targets[sid]}") for sid in ids[:4]]
+    log += [(sid, f"pile:{piles[sid]}", f"grid:{targets[sid]}") for sid in ids[4:]]
+    person.sort = Sort(state="submitted", step="done", source="interview", entered_by_id=ivan.id,
+                       placements=[Placement(statement_id=sid, score=score, slot=0) for sid, score in targets.items()],
+                       moves=[Move(statement_id=sid, from_place=a, to_place=b, client_seq=k,
+                                   client_time=t0 + timedelta(seconds=k)) for k, (sid, a, b) in enumerate(log)])
+    person.sort.notes = [Note(author_id=ivan.id, client_id="note-at-4-5s", text="Hesitated over the price card",
+                              kind="general", created_at=t0 + timedelta(seconds=4.5))]
+    interview = InterviewSession(study=study, participant=person, interviewer=ivan, mode="two",
+                                 pairing_code="REPLAY", started_at=t0, ended_at=t0 + timedelta(minutes=5),
+                                 step_times={})
+    session.add(interview)
+    session.commit()
+    number = {sid: k + 1 for k, sid in enumerate(ids)}
+
+    def expected(n: int) -> tuple[dict[str, list[int]], dict[str, list[int]], int]:
+        """From the stored log: the grid and piles after its first ``n`` moves, and how many are on the deck."""
+        stored = sorted(session.get(Sort, person.sort.id).moves, key=lambda m: (m.client_time, m.client_seq, m.id))
+        where = {m.statement_id: m.to_place for m in stored[:n]}
+        grid = {str(score): sorted(number[s] for s, p in where.items() if p == f"grid:{score}")
+                for score in study.grid_scores}
+        pile = {p: sorted(number[s] for s, place in where.items() if place == f"pile:{p}")
+                for p in ("agree", "neutral", "disagree")}
+        return grid, pile, len(ids) - len(where)
+
+    def shown(page) -> tuple[dict[str, list[int]], dict[str, list[int]], int]:
+        return tuple(page.evaluate(r"""() => {
+            const nums = (box) => [...box.querySelectorAll('.live-card')].map((c) => Number(c.textContent.slice(1)))
+                .sort((a, b) => a - b);
+            const grid = Object.fromEntries([...document.querySelectorAll('#replay-grid .live-column')]
+                .map((c) => [c.dataset.score, nums(c)]));
+            const piles = Object.fromEntries(['agree', 'neutral', 'disagree'].map((p) =>
+                [p, nums(document.querySelector(`#replay-piles [data-place="pile:${p}"]`))]));
+            const deck = document.querySelector('#replay-piles [data-place="deck"] .live-score').textContent;
+            return [grid, piles, Number(deck.match(/\((\d+)\)/)[1])];
+        }"""))
+
+    page = context(browser, 1280, 800).new_page()
+    problems = watch_console(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/interview/sessions/{interview.id}/replay")
+    assert page.locator(".timeline li").count() == len(log)
+    assert shown(page) == expected(len(log))  # the end: the submitted sort
+    page.focus("#replay-scrub")
+    page.keyboard.press("Home")
+    assert shown(page) == expected(0) and page.locator(".timeline li.future").count() == len(log)
+    for n in range(1, len(log) + 1):  # step by step, each position against the stored log
+        page.click("#replay-next")
+        assert shown(page) == expected(n), n
+        assert page.locator(".timeline li.now").get_attribute("data-statement") == str(log[n - 1][0])
+    assert page.locator("#replay-position").inner_text() == f"Move {len(log)} of {len(log)}"
+    first_grid = page.locator(".timeline li").nth(len(ids)).locator(".where").inner_text()
+    a, b = log[len(ids)][1:]
+    assert first_grid == f"{a[5:].capitalize()} pile → Column {'+' if int(b[5:]) > 0 else ''}{b[5:]}"
+    page.click(".note-list .note")  # written 4.5 s in: after the fifth move
+    assert page.locator("#replay-position").inner_text() == f"Move 5 of {len(log)}"
+    assert shown(page) == expected(5) and page.locator(".note-list .note.now").count() == 1
+    page.click("#replay-prev")
+    assert shown(page) == expected(4) and page.locator(".note-list .note.future").count() == 1
+    page.locator(".timeline li").nth(len(ids) + 2).click()
+    assert shown(page) == expected(len(ids) + 3)
+    screenshot(page, "01-desktop")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    screenshot(page, "02-phone")
+    assert not problems, problems
+
+
 KEYS_PER_CARD = 3.5  # numbers of at most two digits, one separator each, and a few keys to start and send
 
 
