@@ -207,6 +207,25 @@ def new_participant(session: Session, study: Study, person: NewParticipant, sour
     return participant
 
 
+def has_submitted(participant: Participant) -> bool:
+    return participant.sort is not None and participant.sort.state in ("sorted", "submitted")
+
+
+def waiting_participants(study: Study) -> list[Participant]:
+    """The study's participants who may still sort (in a session or on paper): no preview, nothing submitted."""
+    return [p for p in study.participants if p.source != "preview" and not has_submitted(p)]
+
+
+def open_sort(session: Session, participant: Participant) -> Sort:
+    """The sort an interview or a paper entry writes: the participant's unfinished one, or a new one; refused
+    when they have already submitted one (it is never overwritten)."""
+    if has_submitted(participant):
+        raise InterviewError(_("%(who)s has already submitted a sort.", who=participant.label), "participant")
+    if participant.sort is None:
+        session.add(Sort(participant=participant))  # back_populates sets participant.sort
+    return participant.sort
+
+
 def invited_participant(study: Study, participant_id: int | None) -> Participant:
     participant = next((p for p in study.participants if p.id == participant_id), None)
     if participant is None or participant.source == "preview":
@@ -221,12 +240,7 @@ def start_session(session: Session, study: Study, interviewer: User, participant
         raise InterviewError(_("Choose one or two devices."), "mode")
     if study.status != "open":
         raise InterviewError(_("The study is not open: open it in the studio before interviewing."), "study")
-    sort = participant.sort
-    if sort is not None and sort.state in ("sorted", "submitted"):
-        raise InterviewError(_("%(who)s has already submitted a sort.", who=participant.label), "participant")
-    if sort is None:
-        sort = Sort(participant=participant)
-        session.add(sort)
+    sort = open_sort(session, participant)
     sort.source = "interview"
     sort.entered_by_id = interviewer.id
     interview = InterviewSession(study=study, participant=participant, interviewer=interviewer, mode=mode,
@@ -561,12 +575,7 @@ def store_paper_sort(session: Session, participant: Participant, check: PaperChe
     and the comments per statement id. Refused when the participant already has a submitted sort."""
     if not check.ok:
         raise InterviewError(_("The sort has mistakes: correct them first."), "columns")
-    sort = participant.sort
-    if sort is not None and sort.state in ("sorted", "submitted"):
-        raise InterviewError(_("%(who)s has already submitted a sort.", who=participant.label), "participant")
-    if sort is None:
-        sort = Sort(participant=participant)
-        session.add(sort)
+    sort = open_sort(session, participant)
     now = utcnow()
     sort.placements = [Placement(statement_id=p["statement_id"], score=p["score"], slot=p["slot"])
                        for p in check.placements]

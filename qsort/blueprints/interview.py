@@ -100,28 +100,31 @@ def study(study_id: int):
     study = load_study(study_id)
     db = get_session()
     if request.method == "POST":
-        form = request.form
         try:
-            if form.get("who") == "new":
-                participant = interviews.new_participant(db, study, interviews.NewParticipant(
-                    code=form.get("code", "")[:100], name=form.get("name", "")[:200],
-                    account=form.get("account", "")[:200], buying_role=form.get("buying_role", ""),
-                    relationship_stage=form.get("relationship_stage", "")), source="interview")
-            else:
-                participant = interviews.invited_participant(study, _int(form.get("participant")))
-            interview = interviews.start_session(db, study, g.user, participant, form.get("mode", "two"))
+            participant = chosen_participant(study, source="interview")
+            interview = interviews.start_session(db, study, g.user, participant, request.form.get("mode", "two"))
             db.commit()
         except InterviewError as error:
             refused(error)
         else:
             endpoint = "interview.customer" if interview.mode == "two" else "interview.panel"
             return redirect(url_for(endpoint, session_id=interview.id)), 303
-    waiting = [p for p in study.participants if p.source != "preview" and not (p.sort and p.sort.state in
-                                                                                ("sorted", "submitted"))]
-    return render_template("interview/study.html", study=study, waiting=waiting,
+    return render_template("interview/study.html", study=study, waiting=interviews.waiting_participants(study),
                            sessions=interviews.sessions_for(db, g.user, study),
                            researcher=interviews.is_researcher_of(g.user, study)), \
         400 if request.method == "POST" else 200
+
+
+def chosen_participant(study: Study, source: str):
+    """The participant the form names: an invited one (``participant``), or one created on the spot
+    (``who=new``: code, name, account, role) with ``source`` "interview" or "paper"."""
+    form = request.form
+    if form.get("who") == "new":
+        return interviews.new_participant(get_session(), study, interviews.NewParticipant(
+            code=form.get("code", "")[:100], name=form.get("name", "")[:200], account=form.get("account", "")[:200],
+            buying_role=form.get("buying_role", ""), relationship_stage=form.get("relationship_stage", "")),
+            source=source)
+    return interviews.invited_participant(study, _int(form.get("participant")))
 
 
 def _int(value) -> int | None:
@@ -238,13 +241,7 @@ def paper(study_id: int):
         columns = {score: form.get(f"column{score}", "")[:2000] for score in study.grid_scores}
         check = interviews.check_paper_sort(study, {s: interviews.parse_column(t) for s, t in columns.items()})
         try:
-            if form.get("who") == "new":
-                participant = interviews.new_participant(db, study, interviews.NewParticipant(
-                    code=form.get("code", "")[:100], name=form.get("name", "")[:200],
-                    account=form.get("account", "")[:200], buying_role=form.get("buying_role", ""),
-                    relationship_stage=form.get("relationship_stage", "")), source="paper")
-            else:
-                participant = interviews.invited_participant(study, _int(form.get("participant")))
+            participant = chosen_participant(study, source="paper")
             if check.ok:
                 comments = interviews.paper_comments(study, dict(form))
                 interviews.store_paper_sort(db, participant, check, comments, g.user)
@@ -254,9 +251,8 @@ def paper(study_id: int):
             db.rollback()
         except InterviewError as error:
             refused(error)
-    waiting = [p for p in study.participants if p.source != "preview" and not (p.sort and p.sort.state in
-                                                                                ("sorted", "submitted"))]
-    return render_template("interview/paper.html", study=study, waiting=waiting, columns=columns, check=check,
+    return render_template("interview/paper.html", study=study, waiting=interviews.waiting_participants(study),
+                           columns=columns, check=check,
                            form=request.form), 400 if request.method == "POST" else 200
 
 
