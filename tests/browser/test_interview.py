@@ -138,6 +138,11 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     phone.click("text=Follow the session")
     phone.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
     phone.wait_for_selector("#step-name:text('Welcome')")
+    # the hand-over page fits a phone too (an interviewer may show the QR code from theirs)
+    phone.click("text=Customer's device")
+    phone.wait_for_selector("[data-testid=customer-qr] svg")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "01-phone-customer-link")
     phone_context.close()
 
     # The customer's tablet opens the link: no login there, and it never sees the participant's own token.
@@ -450,9 +455,11 @@ def test_replay_steps_through_the_stored_move_log_beside_the_notes(live_server, 
     page.locator(".timeline li").nth(len(ids) + 2).click()
     assert shown(page) == expected(len(ids) + 3)
     screenshot(page, "01-desktop")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    screenshot(page, "02-tablet")
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-    screenshot(page, "02-phone")
+    screenshot(page, "03-phone")
     assert not problems, problems
 
 
@@ -508,6 +515,8 @@ def test_paper_entry_counts_each_column_as_it_is_typed(live_server, desktop_page
     assert page.locator("#count-1").get_attribute("data-state") == "over"
     assert "Column -1 holds 3 cards, but has room for 2." in page.locator("#paper-problems").inner_text()
     screenshot(page, "01-counts")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    screenshot(page, "02-counts-tablet")
 
 
 def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, session, study, screenshot):
