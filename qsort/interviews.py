@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, object_session
 from .flow import in_language
 from .i18n import text as _
 from .models import (CardComment, InterviewerAssignment, InterviewSession, Note, Participant, Placement, Sort,
-                     Study, StudyShare, User, utcnow)
+                     Study, StudyShare, User, new_token, utcnow)
 
 # Relationship context, recorded as participant attributes (see ../shared/B2B.md: the buying centre's roles and
 # the relationship stages as the customer sees them).
@@ -31,6 +31,7 @@ RELATIONSHIP_STAGES = ("strangers", "acquaintances", "friends", "partners", "for
 
 PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
 PAIRING_LENGTH = 6
+CUSTOMER_CODE_LENGTH = 8  # 32^8 codes: guessing one of the few running sessions' is hopeless
 MAX_NOTE_LENGTH = 10_000
 MAX_CLIENT_ID_LENGTH = 40
 BACK_AND_FORTH_MOVES = 3  # a card moved this often in the grid is worth a question
@@ -154,11 +155,31 @@ def set_guide(study: Study, texts: dict[str, str]) -> None:
 
 # -- starting a session ----------------------------------------------------------------------------------------
 
-def new_pairing_code(session: Session) -> str:
+def new_pairing_code(session: Session, length: int = PAIRING_LENGTH, column: Any = None) -> str:
+    """A code of ``length`` characters no session has in ``column`` (the pairing code, or the customer code)."""
+    column = InterviewSession.pairing_code if column is None else column
     while True:
-        code = "".join(secrets.choice(PAIRING_ALPHABET) for _k in range(PAIRING_LENGTH))
-        if session.scalar(select(InterviewSession.id).where(InterviewSession.pairing_code == code)) is None:
+        code = "".join(secrets.choice(PAIRING_ALPHABET) for _k in range(length))
+        if session.scalar(select(InterviewSession.id).where(column == code)) is None:
             return code
+
+
+def customer_access(session: Session, interview: InterviewSession) -> tuple[str, str]:
+    """The customer link's key and its short code, made now for a session from before they existed."""
+    if interview.customer_key is None:
+        interview.customer_key = new_token()
+    if interview.customer_code is None:
+        interview.customer_code = new_pairing_code(session, CUSTOMER_CODE_LENGTH, InterviewSession.customer_code)
+    return interview.customer_key, interview.customer_code
+
+
+def find_by_customer_code(session: Session, code: str) -> InterviewSession | None:
+    """The running session whose short customer code this is (typed on the customer's device at /s/join)."""
+    code = normalise_pairing_code(code)
+    if len(code) != CUSTOMER_CODE_LENGTH:
+        return None
+    return session.scalar(select(InterviewSession).where(InterviewSession.customer_code == code,
+                                                         InterviewSession.ended_at.is_(None)))
 
 
 def normalise_pairing_code(code: str) -> str:
@@ -246,6 +267,7 @@ def start_session(session: Session, study: Study, interviewer: User, participant
     interview = InterviewSession(study=study, participant=participant, interviewer=interviewer, mode=mode,
                                  pairing_code=new_pairing_code(session), started_at=utcnow(), step_times={})
     note_step(interview, sort.step or "welcome", interview.started_at)
+    customer_access(session, interview)
     session.add(interview)
     return interview
 

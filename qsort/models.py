@@ -371,6 +371,8 @@ class InterviewSession(Base):
     # login there and without the participant's own token; it works only while the session runs.
     customer_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, nullable=True,
                                                      default=new_token)
+    # The same for a device without a camera: /s/join and this short code (qsort/interviews.py makes it).
+    customer_code: Mapped[str | None] = mapped_column(String(12), unique=True, index=True, nullable=True)
 
     study: Mapped[Study] = relationship()
     participant: Mapped[Participant] = relationship()

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from .. import interviews
 from ..db import get_session
 from ..interviews import InterviewError
-from ..models import InterviewerAssignment, InterviewSession, Study, new_token
+from ..models import InterviewerAssignment, InterviewSession, Study
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 
@@ -145,13 +145,14 @@ def customer(session_id: int):
 
     customer_url = url_for("respond.start", token=customer_key(interview), _external=True)
     return render_template("interview/customer.html", interview=interview, study=interview.study,
-                           qr=qr_svg(customer_url), customer_url=customer_url)
+                           qr=qr_svg(customer_url), customer_url=customer_url,
+                           join_url=url_for("respond.join", _external=True))
 
 
 def customer_key(interview: InterviewSession) -> str:
     """The key of the session's customer link (made now for a session from before customer links)."""
-    if interview.customer_key is None:
-        interview.customer_key = new_token()
+    if interview.customer_key is None or interview.customer_code is None:
+        interviews.customer_access(get_session(), interview)
         get_session().commit()
     return interview.customer_key
 

@@ -67,6 +67,17 @@ def customer_link_participant(key: str) -> Participant | None:
     return interview.participant
 
 
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """The customer's device without a camera: type the interview's short customer code, go to the customer link."""
+    code = request.form.get("code", "")[:20] if request.method == "POST" else ""
+    if code:
+        interview = interviews.find_by_customer_code(get_session(), code)
+        if interview is not None:
+            return redirect(url_for("respond.start", token=interview.customer_key))
+    return render_template("interview/join.html", code=code, wrong=bool(code)), 422 if code else 200
+
+
 @bp.url_defaults
 def keep_customer_key(endpoint: str, values: dict) -> None:
     """On a page reached by a customer link, links to the participant's own token use the link's key instead."""

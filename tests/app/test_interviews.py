@@ -104,6 +104,29 @@ def test_the_customer_link_opens_that_participants_flow_only_while_the_session_r
     assert customer.get(f"/s/{person.token}").status_code == 302
 
 
+def test_the_short_customer_code_leads_to_the_customer_link_while_the_session_runs(app, client, ivan, setup,
+                                                                                  session):
+    start(client, ivan, setup)
+    interview = session.scalar(select(InterviewSession))
+    code = interview.customer_code
+    assert len(code) == 8 and set(code) <= set(interviews.PAIRING_ALPHABET)
+    page = client.get(f"/interview/sessions/{interview.id}/customer").get_data(as_text=True)
+    assert f"{code[:4]}&#8239;{code[4:]}" in page and "/s/join" in page
+    customer = app.test_client()
+    form = customer.get("/s/join")
+    assert form.status_code == 200
+    token = csrf_from(form)
+    typed = f" {code[:4].lower()}-{code[4:]} "  # as read aloud and typed: any case, spaces, a dash
+    response = customer.post("/s/join", data={"csrf_token": token, "code": typed})
+    assert response.status_code == 302 and response.headers["Location"] == f"/s/{interview.customer_key}"
+    other = "ABCDEFGH" if code != "ABCDEFGH" else "BCDEFGHJ"
+    wrong = customer.post("/s/join", data={"csrf_token": token, "code": other})
+    assert wrong.status_code == 422 and "No running interview has this code" in wrong.get_data(as_text=True)
+    assert customer.post("/s/join", data={"code": code}).status_code == 400  # CSRF
+    client.post(f"/interview/sessions/{interview.id}/end", data={"csrf_token": ivan})
+    assert customer.post("/s/join", data={"csrf_token": token, "code": code}).status_code == 422
+
+
 def test_step_times_are_recorded_as_the_customer_moves_on_with_no_panel_open(app, client, ivan, setup, session):
     """The timer per step must not depend on the interviewer's panel polling: the server records when the
     customer reaches each step, from the flow itself."""

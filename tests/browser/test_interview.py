@@ -145,10 +145,16 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     screenshot(phone, "01-phone-customer-link")
     phone_context.close()
 
-    # The customer's tablet opens the link: no login there, and it never sees the participant's own token.
+    # The customer's tablet (no camera here) opens /s/join and types the short code, which leads to the customer
+    # link: no login there, and it never sees the participant's own token.
+    customer_code = laptop.locator("[data-testid=customer-code]").inner_text().replace("\u202f", "").strip()
     assert tablet_context.cookies() == []
-    tablet.goto(customer_url)
+    tablet.goto(f"{base}/s/join")
+    tablet.keyboard.type(customer_code.lower())
+    screenshot(tablet, "01-tablet-join")
+    tablet.keyboard.press("Enter")
     tablet.wait_for_url(re.compile(r"/welcome$"))
+    assert tablet.url == f"{customer_url}/welcome"
     screenshot(tablet, "01-tablet-customer-link-welcome")
     laptop.click("[data-testid=open-panel]")
     laptop.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
