@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from .flow import in_language
 from .i18n import text as _
 from .models import (CardComment, InterviewerAssignment, InterviewSession, Note, Participant, Placement, Sort,
-                     Study, StudyShare, User, utcnow)
+                     Study, StudyShare, User, new_token, utcnow)
 
 # Relationship context, recorded as participant attributes (see ../shared/B2B.md: the buying centre's roles and
 # the relationship stages as the customer sees them).
@@ -31,6 +31,7 @@ RELATIONSHIP_STAGES = ("strangers", "acquaintances", "friends", "partners", "for
 
 PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
 PAIRING_LENGTH = 6
+CUSTOMER_CODE_LENGTH = 8  # 32^8 codes: guessing one of the few running sessions' is hopeless
 MAX_NOTE_LENGTH = 10_000
 MAX_CLIENT_ID_LENGTH = 40
 BACK_AND_FORTH_MOVES = 3  # a card moved this often in the grid is worth a question
@@ -154,11 +155,31 @@ def set_guide(study: Study, texts: dict[str, str]) -> None:
 
 # -- starting a session ----------------------------------------------------------------------------------------
 
-def new_pairing_code(session: Session) -> str:
+def new_pairing_code(session: Session, length: int = PAIRING_LENGTH, column: Any = None) -> str:
+    """A code of ``length`` characters no session has in ``column`` (the pairing code, or the customer code)."""
+    column = InterviewSession.pairing_code if column is None else column
     while True:
-        code = "".join(secrets.choice(PAIRING_ALPHABET) for _k in range(PAIRING_LENGTH))
-        if session.scalar(select(InterviewSession.id).where(InterviewSession.pairing_code == code)) is None:
+        code = "".join(secrets.choice(PAIRING_ALPHABET) for _k in range(length))
+        if session.scalar(select(InterviewSession.id).where(column == code)) is None:
             return code
+
+
+def customer_access(session: Session, interview: InterviewSession) -> tuple[str, str]:
+    """The customer link's key and its short code, made now for a session from before they existed."""
+    if interview.customer_key is None:
+        interview.customer_key = new_token()
+    if interview.customer_code is None:
+        interview.customer_code = new_pairing_code(session, CUSTOMER_CODE_LENGTH, InterviewSession.customer_code)
+    return interview.customer_key, interview.customer_code
+
+
+def find_by_customer_code(session: Session, code: str) -> InterviewSession | None:
+    """The running session whose short customer code this is (typed on the customer's device at /s/join)."""
+    code = normalise_pairing_code(code)
+    if len(code) != CUSTOMER_CODE_LENGTH:
+        return None
+    return session.scalar(select(InterviewSession).where(InterviewSession.customer_code == code,
+                                                         InterviewSession.ended_at.is_(None)))
 
 
 def normalise_pairing_code(code: str) -> str:
@@ -171,6 +192,13 @@ def find_by_pairing_code(session: Session, code: str) -> InterviewSession | None
         return None
     return session.scalar(select(InterviewSession).where(InterviewSession.pairing_code == code,
                                                          InterviewSession.ended_at.is_(None)))
+
+
+def find_by_customer_key(session: Session, key: str) -> InterviewSession | None:
+    """The session whose customer link carries ``key``, running or ended (the caller refuses an ended one)."""
+    if not key or len(key) > 64:
+        return None
+    return session.scalar(select(InterviewSession).where(InterviewSession.customer_key == key))
 
 
 @dataclass
@@ -200,6 +228,25 @@ def new_participant(session: Session, study: Study, person: NewParticipant, sour
     return participant
 
 
+def has_submitted(participant: Participant) -> bool:
+    return participant.sort is not None and participant.sort.state in ("sorted", "submitted")
+
+
+def waiting_participants(study: Study) -> list[Participant]:
+    """The study's participants who may still sort (in a session or on paper): no preview, nothing submitted."""
+    return [p for p in study.participants if p.source != "preview" and not has_submitted(p)]
+
+
+def open_sort(session: Session, participant: Participant) -> Sort:
+    """The sort an interview or a paper entry writes: the participant's unfinished one, or a new one; refused
+    when they have already submitted one (it is never overwritten)."""
+    if has_submitted(participant):
+        raise InterviewError(_("%(who)s has already submitted a sort.", who=participant.label), "participant")
+    if participant.sort is None:
+        session.add(Sort(participant=participant))  # back_populates sets participant.sort
+    return participant.sort
+
+
 def invited_participant(study: Study, participant_id: int | None) -> Participant:
     participant = next((p for p in study.participants if p.id == participant_id), None)
     if participant is None or participant.source == "preview":
@@ -214,16 +261,13 @@ def start_session(session: Session, study: Study, interviewer: User, participant
         raise InterviewError(_("Choose one or two devices."), "mode")
     if study.status != "open":
         raise InterviewError(_("The study is not open: open it in the studio before interviewing."), "study")
-    sort = participant.sort
-    if sort is not None and sort.state in ("sorted", "submitted"):
-        raise InterviewError(_("%(who)s has already submitted a sort.", who=participant.label), "participant")
-    if sort is None:
-        sort = Sort(participant=participant)
-        session.add(sort)
+    sort = open_sort(session, participant)
     sort.source = "interview"
     sort.entered_by_id = interviewer.id
     interview = InterviewSession(study=study, participant=participant, interviewer=interviewer, mode=mode,
-                                 pairing_code=new_pairing_code(session), step_times={})
+                                 pairing_code=new_pairing_code(session), started_at=utcnow(), step_times={})
+    note_step(interview, sort.step or "welcome", interview.started_at)
+    customer_access(session, interview)
     session.add(interview)
     return interview
 
@@ -249,6 +293,37 @@ def note_step(interview: InterviewSession, step: str, now: datetime | None = Non
         interview.step_times = {**(interview.step_times or {}), step: (now or utcnow()).isoformat()}
 
 
+# The timer per step reads when the customer reached each step. That is recorded when the sort's step changes,
+# wherever it changes (the respond flow, the sorting page's draft saves), so the times are right whether or not an
+# interviewer's panel is open at that moment: two ORM events, so the flow and sorting modules need not know about
+# interviews. A changed step is remembered on the session; before the flush, a running interview of that sort
+# gets the time.
+_CHANGED_STEPS = "interviews.changed_steps"
+
+
+@event.listens_for(Sort.step, "set")
+def _remember_changed_step(sort: Sort, value: str, old: Any, _initiator: Any) -> None:
+    session = object_session(sort)
+    if session is not None and value != old:
+        session.info.setdefault(_CHANGED_STEPS, []).append(sort)
+
+
+@event.listens_for(Session, "before_flush")
+def _record_step_times(session: Session, _context: Any, _instances: Any) -> None:
+    changed = session.info.pop(_CHANGED_STEPS, None)
+    if not changed:
+        return
+    now = utcnow()
+    with session.no_autoflush:
+        for sort in changed:
+            if sort.source != "interview":
+                continue
+            running = select(InterviewSession).where(InterviewSession.participant_id == sort.participant_id,
+                                                     InterviewSession.ended_at.is_(None))
+            for interview in session.scalars(running):
+                note_step(interview, sort.step, now)
+
+
 def end_session(interview: InterviewSession, now: datetime | None = None) -> None:
     if interview.ended_at is None:
         interview.ended_at = now or utcnow()
@@ -261,13 +336,13 @@ def numbers(study: Study) -> dict[int, int]:
     return {s.id: k + 1 for k, s in enumerate(study.statements)}
 
 
-def live_state(interview: InterviewSession, user: User, language: str) -> dict[str, Any]:
+def live_state(interview: InterviewSession, user: User, language: str, now: datetime | None = None) -> dict[str, Any]:
     """What the interviewer's screen shows, as JSON (polled about once a second): the customer's step, the
-    grid and piles as they are now, the prompts, and the notes this user may read."""
+    grid and piles as they are now, the prompts, and the notes this user may read. ``now`` is the server's
+    clock: the panel's timers count from the step times by it, whatever the clock of the interviewer's device."""
     participant = interview.participant
     study, sort = interview.study, participant.sort
     step = sort.step if sort else "welcome"
-    note_step(interview, step)
     number_of = numbers(study)
     placements = [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
                   for p in sorted(sort.placements if sort else [], key=lambda p: (p.score or 0, p.slot))]
@@ -283,6 +358,7 @@ def live_state(interview: InterviewSession, user: User, language: str) -> dict[s
         "moves": len(sort.moves) if sort else 0,
         "step_times": dict(interview.step_times or {}),
         "started_at": interview.started_at.isoformat(),
+        "now": (now or utcnow()).isoformat(),
         "ended_at": interview.ended_at.isoformat() if interview.ended_at else None,
         "prompts": prompts(study, sort, language) if sort else [],
         "notes": [note_json(n) for n in visible_notes(user, sort)] if sort else [],
@@ -403,25 +479,44 @@ def save_notes(session: Session, sort: Sort, author: User, notes: list[NoteInput
 
 # -- replay ----------------------------------------------------------------------------------------------------
 
+def place_label(place: str) -> str:
+    """A move log's place ("deck", "pile:agree", "grid:-2") in words for the replay."""
+    piles = {"agree": _("Agree pile"), "neutral": _("Neutral pile"), "disagree": _("Disagree pile")}
+    if place == "deck":
+        return _("Deck")
+    if place.startswith("pile:") and place[5:] in piles:
+        return piles[place[5:]]
+    if place.startswith("grid:") and place[5:].lstrip("-").isdigit():
+        return _("Column %(score)s", score=_signed(int(place[5:])))
+    return place or "–"
+
+
+def _moves_in_order(sort: Sort) -> list:
+    return sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+
+
 def replay(sort: Sort, language: str) -> list[dict[str, Any]]:
-    """The move log as a timeline: for each move, seconds since the first one, the card and where it went."""
+    """The move log as a timeline, in the order the moves were made: for each move, seconds since the first
+    one and its time, the card, and where it came from and went to (as stored and in words)."""
     study = sort.participant.study
     number_of = numbers(study)
     text_of = {s.id: s.text_in(language) for s in study.statements}
-    moves = sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+    moves = _moves_in_order(sort)
     if not moves:
         return []
     start = moves[0].client_time or moves[0].recorded_at
     return [{"seconds": round(((m.client_time or m.recorded_at) - start).total_seconds(), 1),
+             "at": (m.client_time or m.recorded_at).isoformat(),
              "statement_id": m.statement_id, "number": number_of.get(m.statement_id),
-             "text": text_of.get(m.statement_id, ""), "from": m.from_place, "to": m.to_place}
+             "text": text_of.get(m.statement_id, ""), "from": m.from_place, "to": m.to_place,
+             "from_label": place_label(m.from_place), "to_label": place_label(m.to_place)}
             for m in moves]
 
 
 def notes_on_timeline(sort: Sort, user: User) -> list[dict[str, Any]]:
     """The notes ``user`` may read, each with ``seconds`` since the first move (None without moves), so the
     replay can show them beside the moves made at that time."""
-    moves = sorted(sort.moves, key=lambda m: (m.client_time or m.recorded_at, m.client_seq, m.id))
+    moves = _moves_in_order(sort)
     start = (moves[0].client_time or moves[0].recorded_at) if moves else None
     return [{**note_json(n), "seconds": round((n.created_at - start).total_seconds(), 1) if start else None}
             for n in visible_notes(user, sort)]
@@ -502,12 +597,7 @@ def store_paper_sort(session: Session, participant: Participant, check: PaperChe
     and the comments per statement id. Refused when the participant already has a submitted sort."""
     if not check.ok:
         raise InterviewError(_("The sort has mistakes: correct them first."), "columns")
-    sort = participant.sort
-    if sort is not None and sort.state in ("sorted", "submitted"):
-        raise InterviewError(_("%(who)s has already submitted a sort.", who=participant.label), "participant")
-    if sort is None:
-        sort = Sort(participant=participant)
-        session.add(sort)
+    sort = open_sort(session, participant)
     now = utcnow()
     sort.placements = [Placement(statement_id=p["statement_id"], score=p["score"], slot=p["slot"])
                        for p in check.placements]

@@ -352,9 +352,10 @@ INTERVIEW_MODES = ("two", "one")  # two devices (customer + interviewer) or one 
 
 
 class InterviewSession(Base):
-    """One interview: an interviewer with one participant. ``pairing_code`` is the short code the customer's
-    screen shows for the interviewer's second device; ``step_times`` maps a step to when it was first seen
-    (ISO time), for the interviewer's timer per step."""
+    """One interview: an interviewer with one participant. ``pairing_code`` is the short code for another
+    device of the interviewer's own; ``customer_key`` the customer link's; ``step_times`` maps a step to when
+    the customer reached it (ISO time, recorded as the sort's step changes: qsort/interviews.py), for the
+    interviewer's timer per step."""
 
     __tablename__ = "interview_session"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -366,6 +367,12 @@ class InterviewSession(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     step_times: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The customer link (/s/<customer_key>): the participant's sorting flow on the customer's device, with no
+    # login there and without the participant's own token; it works only while the session runs.
+    customer_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, nullable=True,
+                                                     default=new_token)
+    # The same for a device without a camera: /s/join and this short code (qsort/interviews.py makes it).
+    customer_code: Mapped[str | None] = mapped_column(String(12), unique=True, index=True, nullable=True)
 
     study: Mapped[Study] = relationship()
     participant: Mapped[Participant] = relationship()

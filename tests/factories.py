@@ -118,6 +118,34 @@ def csrf_from(response) -> str:
     return match.group(1)
 
 
+# -- walking a blueprint's URLs (the access tests) ------------------------------------------------------------
+
+def blueprint_rules(app, *prefixes: str) -> list:
+    """Every rule of ``app.url_map`` whose endpoint starts with one of ``prefixes`` ("studio.", "interview.")."""
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(prefixes)]
+
+
+def url_map_requests(app, rules, arguments):
+    """(method, url, rule) for each of ``rules`` and each of its methods (HEAD and OPTIONS aside);
+    ``arguments(rule)`` fills the rule's arguments. So a new URL is covered without editing the tests."""
+    with app.test_request_context():
+        from flask import url_for
+
+        requests = [(method, url_for(rule.endpoint, **arguments(rule)), rule) for rule in rules
+                    for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    yield from requests
+
+
+def assert_sent_to_login(client, requests, send) -> None:
+    """Every request of an anonymous ``client`` is answered with a redirect to the login page;
+    ``send(client, method, url, csrf_token)`` sends one."""
+    token = csrf_from(client.get("/auth/login"))
+    for method, url, _rule in requests:
+        response = send(client, method, url, token)
+        assert response.status_code == 302, (method, url, response.status_code)
+        assert response.headers["Location"].startswith("/auth/login"), (method, url)
+
+
 # -- a researcher's study with sorts in any state --------------------------------------------------------------
 
 # Nine value elements and their archetypes; the grid is SMALL_GRID.

@@ -86,7 +86,8 @@ def pair():
     """The interviewer's second device: the code the customer's screen shows opens the session's panel."""
     interview = interviews.find_by_pairing_code(get_session(), request.form.get("code", ""))
     if interview is None or not interviews.may_open_session(g.user, interview):
-        flash(_("No running session of yours has this code. Check the code on the customer's screen."), "error")
+        flash(_("No running session of yours has this code. Check the pairing code on the session's hand-over page."),
+              "error")
         return redirect(url_for("interview.index")), 303
     return redirect(url_for("interview.panel", session_id=interview.id)), 303
 
@@ -99,28 +100,31 @@ def study(study_id: int):
     study = load_study(study_id)
     db = get_session()
     if request.method == "POST":
-        form = request.form
         try:
-            if form.get("who") == "new":
-                participant = interviews.new_participant(db, study, interviews.NewParticipant(
-                    code=form.get("code", "")[:100], name=form.get("name", "")[:200],
-                    account=form.get("account", "")[:200], buying_role=form.get("buying_role", ""),
-                    relationship_stage=form.get("relationship_stage", "")), source="interview")
-            else:
-                participant = interviews.invited_participant(study, _int(form.get("participant")))
-            interview = interviews.start_session(db, study, g.user, participant, form.get("mode", "two"))
+            participant = chosen_participant(study, source="interview")
+            interview = interviews.start_session(db, study, g.user, participant, request.form.get("mode", "two"))
             db.commit()
         except InterviewError as error:
             refused(error)
         else:
             endpoint = "interview.customer" if interview.mode == "two" else "interview.panel"
             return redirect(url_for(endpoint, session_id=interview.id)), 303
-    waiting = [p for p in study.participants if p.source != "preview" and not (p.sort and p.sort.state in
-                                                                                ("sorted", "submitted"))]
-    return render_template("interview/study.html", study=study, waiting=waiting,
+    return render_template("interview/study.html", study=study, waiting=interviews.waiting_participants(study),
                            sessions=interviews.sessions_for(db, g.user, study),
                            researcher=interviews.is_researcher_of(g.user, study)), \
         400 if request.method == "POST" else 200
+
+
+def chosen_participant(study: Study, source: str):
+    """The participant the form names: an invited one (``participant``), or one created on the spot
+    (``who=new``: code, name, account, role) with ``source`` "interview" or "paper"."""
+    form = request.form
+    if form.get("who") == "new":
+        return interviews.new_participant(get_session(), study, interviews.NewParticipant(
+            code=form.get("code", "")[:100], name=form.get("name", "")[:200], account=form.get("account", "")[:200],
+            buying_role=form.get("buying_role", ""), relationship_stage=form.get("relationship_stage", "")),
+            source=source)
+    return interviews.invited_participant(study, _int(form.get("participant")))
 
 
 def _int(value) -> int | None:
@@ -131,14 +135,26 @@ def _int(value) -> int | None:
 
 @bp.get("/sessions/<int:session_id>/customer")
 def customer(session_id: int):
-    """The customer's device before the hand-over: the pairing code (and QR code) for the interviewer's device,
-    then the normal sorting flow full screen."""
+    """On the interviewer's device: the customer link and its QR code, which open the participant's normal
+    sorting flow on the customer's device (no login there), and the pairing code for another device of the
+    interviewer's own."""
     interview = load_interview(session_id)
+    if interview.ended_at is not None:
+        return redirect(url_for("interview.replay", session_id=interview.id)), 303
     from ..qr import qr_svg
 
-    pair_url = url_for("interview.pair_page", code=interview.pairing_code, _external=True)
+    customer_url = url_for("respond.start", token=customer_key(interview), _external=True)
     return render_template("interview/customer.html", interview=interview, study=interview.study,
-                           qr=qr_svg(pair_url), start_url=url_for("respond.start", token=interview.participant.token))
+                           qr=qr_svg(customer_url), customer_url=customer_url,
+                           join_url=url_for("respond.join", _external=True))
+
+
+def customer_key(interview: InterviewSession) -> str:
+    """The key of the session's customer link (made now for a session from before customer links)."""
+    if interview.customer_key is None or interview.customer_code is None:
+        interviews.customer_access(get_session(), interview)
+        get_session().commit()
+    return interview.customer_key
 
 
 @bp.get("/pair/<code>")
@@ -154,15 +170,13 @@ def panel(session_id: int):
     return render_template("interview/panel.html", interview=interview, study=study,
                            guide=interviews.guide_questions(study, language()),
                            participant=interview.participant,
-                           sort_url=url_for("respond.start", token=interview.participant.token))
+                           sort_url=url_for("respond.start", token=customer_key(interview)))
 
 
 @bp.get("/sessions/<int:session_id>/api/live")
 def api_live(session_id: int):
     interview = load_interview(session_id)
-    state = interviews.live_state(interview, g.user, language())
-    get_session().commit()  # the step times the poll noticed
-    return state
+    return interviews.live_state(interview, g.user, language())
 
 
 @bp.post("/sessions/<int:session_id>/api/notes")
@@ -228,13 +242,7 @@ def paper(study_id: int):
         columns = {score: form.get(f"column{score}", "")[:2000] for score in study.grid_scores}
         check = interviews.check_paper_sort(study, {s: interviews.parse_column(t) for s, t in columns.items()})
         try:
-            if form.get("who") == "new":
-                participant = interviews.new_participant(db, study, interviews.NewParticipant(
-                    code=form.get("code", "")[:100], name=form.get("name", "")[:200],
-                    account=form.get("account", "")[:200], buying_role=form.get("buying_role", ""),
-                    relationship_stage=form.get("relationship_stage", "")), source="paper")
-            else:
-                participant = interviews.invited_participant(study, _int(form.get("participant")))
+            participant = chosen_participant(study, source="paper")
             if check.ok:
                 comments = interviews.paper_comments(study, dict(form))
                 interviews.store_paper_sort(db, participant, check, comments, g.user)
@@ -244,9 +252,8 @@ def paper(study_id: int):
             db.rollback()
         except InterviewError as error:
             refused(error)
-    waiting = [p for p in study.participants if p.source != "preview" and not (p.sort and p.sort.state in
-                                                                                ("sorted", "submitted"))]
-    return render_template("interview/paper.html", study=study, waiting=waiting, columns=columns, check=check,
+    return render_template("interview/paper.html", study=study, waiting=interviews.waiting_participants(study),
+                           columns=columns, check=check,
                            form=request.form), 400 if request.method == "POST" else 200
 
 

@@ -7,12 +7,12 @@ instructions -> sort (presort + grid) -> postsort -> questions -> done).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from .. import flow, responses, sorting
+from .. import flow, interviews, responses, sorting
 from ..db import get_session
 from ..i18n import use_study_languages
 from ..models import Participant
@@ -49,11 +49,43 @@ def language() -> str:
 
 
 def participant_or_404(token: str) -> Participant:
-    participant = responses.find_participant(get_session(), token)
+    participant = responses.find_participant(get_session(), token) or customer_link_participant(token)
     if participant is None:
         abort(404)
     use_study_languages(participant.study)
     return participant
+
+
+def customer_link_participant(key: str) -> Participant | None:
+    """An interview's customer link (``InterviewSession.customer_key``): the session's participant while the
+    session runs; a page saying it has ended after that. The key then stands in for the participant's own token
+    in every URL of the flow (``keep_customer_key``), so the customer's device never learns that token."""
+    interview = interviews.find_by_customer_key(get_session(), key)
+    if interview is None:
+        return None
+    if interview.ended_at is not None:
+        abort(make_response(render_template("interview/customer_ended.html", study=interview.study), 410))
+    g.customer_link = (interview.participant.token, key)
+    return interview.participant
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """The customer's device without a camera: type the interview's short customer code, go to the customer link."""
+    code = request.form.get("code", "")[:20] if request.method == "POST" else ""
+    if code:
+        interview = interviews.find_by_customer_code(get_session(), code)
+        if interview is not None:
+            return redirect(url_for("respond.start", token=interview.customer_key))
+    return render_template("interview/join.html", code=code, wrong=bool(code)), 422 if code else 200
+
+
+@bp.url_defaults
+def keep_customer_key(endpoint: str, values: dict) -> None:
+    """On a page reached by a customer link, links to the participant's own token use the link's key instead."""
+    token, key = g.get("customer_link") or (None, None)
+    if token is not None and values.get("token") == token:
+        values["token"] = key
 
 
 def render_step(template: str, participant: Participant, step: str, **context):

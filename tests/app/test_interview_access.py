@@ -10,7 +10,7 @@ import pytest
 from qsort.accounts import create_account
 from qsort.models import (InterviewerAssignment, InterviewSession, Note, Participant, Sort, Statement, Study,
                           StudyShare)
-from tests.app.test_auth import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD, assert_sent_to_login, blueprint_rules, csrf_from, login, url_map_requests
 
 STRING_ARGUMENTS = {"what": "cards", "code": "ABCDEF"}
 RESEARCHER_ONLY = {"interview.team", "interview.team_remove", "interview.guide"}
@@ -48,7 +48,7 @@ def world(session):
 
 
 def interview_rules(app):
-    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("interview.")]
+    rules = blueprint_rules(app, "interview.")
     assert len(rules) >= 15
     return rules
 
@@ -67,13 +67,7 @@ def _sessions(study):
 
 
 def requests_for(app, study, session_of="P1"):
-    with app.test_request_context():
-        from flask import url_for
-
-        for rule in interview_rules(app):
-            url = url_for(rule.endpoint, **url_arguments(rule, study, session_of))
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                yield method, url, rule
+    return url_map_requests(app, interview_rules(app), lambda rule: url_arguments(rule, study, session_of))
 
 
 def send(client, method, url, token):
@@ -98,11 +92,7 @@ def snapshot(session, study_id):
 
 def test_anonymous_is_sent_to_login(client, app, world, session):
     before = snapshot(session, world.id)
-    token = csrf_from(client.get("/auth/login"))
-    for method, url, _rule in requests_for(app, world):
-        response = send(client, method, url, token)
-        assert response.status_code == 302, (method, url, response.status_code)
-        assert response.headers["Location"].startswith("/auth/login"), (method, url)
+    assert_sent_to_login(client, requests_for(app, world), send)
     assert snapshot(session, world.id) == before
 
 

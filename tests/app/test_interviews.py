@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from qsort import interviews
 from qsort.accounts import create_account, set_password
-from qsort.models import InterviewerAssignment, InterviewSession, Move, Note, Participant, Placement, Study
+from qsort.models import (InterviewerAssignment, InterviewSession, Move, Note, Participant, Placement, Study,
+                          utcnow)
 from tests.app.test_auth import PASSWORD, csrf_from, login
 from tests.factories import make_study
 
@@ -50,7 +51,8 @@ def test_start_a_session_on_the_spot(client, ivan, setup, session):
     assert person.attributes == {"account": "Acme", "buying_role": "decider"}
     assert person.sort.source == "interview" and person.sort.entered_by_id == interview.interviewer_id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert interview.pairing_code[:3] in page and "<svg" in page and f"/s/{person.token}" in page
+    assert interview.pairing_code[:3] in page and "<svg" in page and f"/s/{interview.customer_key}" in page
+    assert person.token not in page  # the customer link stands in for the participant's own token
     # the same code again is refused, saying why, and nothing more is stored
     response = start(client, ivan, setup)
     assert response.status_code == 400 and "C-7 is taken" in response.get_data(as_text=True)
@@ -62,7 +64,93 @@ def test_start_a_session_with_an_invited_participant(client, ivan, setup, sessio
     response = start(client, ivan, setup, who="invited", participant=str(invited.id), mode="one")
     assert response.status_code == 303 and response.headers["Location"].endswith("/interview/sessions/1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"/s/{invited.token}" in page and "What would you pay for?" in page  # the frame and the guide
+    interview = session.scalar(select(InterviewSession))
+    assert f"/s/{interview.customer_key}" in page and "What would you pay for?" in page  # the frame and the guide
+    assert invited.token not in page
+
+
+def test_the_customer_link_opens_that_participants_flow_only_while_the_session_runs(app, client, ivan, setup,
+                                                                                  session):
+    start(client, ivan, setup)
+    interview = session.scalar(select(InterviewSession))
+    key, person = interview.customer_key, interview.participant
+    other = setup.participants[0]
+    customer = app.test_client()  # the customer's device: no login
+    response = customer.get(f"/s/{key}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/s/{key}/welcome"
+    welcome = customer.get(f"/s/{key}/welcome")
+    page = welcome.get_data(as_text=True)
+    assert f'action="/s/{key}/welcome"' in page and person.token not in page
+    response = customer.post(f"/s/{key}/welcome", data={"csrf_token": csrf_from(welcome), "consent": "y"})
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"/s/{key}/")
+    session.expire_all()
+    assert person.consent == "given" and other.consent is None  # it reached that participant, no one else
+    response = customer.post(response.headers["Location"], data={"csrf_token": csrf_from(welcome)})
+    assert response.status_code == 302 and response.headers["Location"] == f"/s/{key}/sort"  # past instructions
+    state = customer.get(f"/s/{key}/api/state")
+    assert state.status_code == 200 and person.token not in state.get_data(as_text=True)
+    # nothing of the interviewer's: their pages want a login
+    assert customer.get("/interview/").status_code == 302
+    assert customer.get(f"/interview/sessions/{interview.id}/api/live").status_code == 302
+    # a key that is one character off opens nothing
+    assert customer.get(f"/s/{key[:-1]}{'A' if key[-1] != 'A' else 'B'}").status_code == 404
+    # the session ends: the link says so, and neither the pages nor the API answer any more
+    client.post(f"/interview/sessions/{interview.id}/end", data={"csrf_token": ivan})
+    response = customer.get(f"/s/{key}/welcome")
+    assert response.status_code == 410 and "This interview session has ended" in response.get_data(as_text=True)
+    assert customer.get(f"/s/{key}/api/state").status_code == 410
+    assert customer.post(f"/s/{key}/api/draft", json={}, headers={"X-CSRFToken": csrf_from(welcome)}).status_code == 410
+    # the participant's own invitation link is unchanged
+    assert customer.get(f"/s/{person.token}").status_code == 302
+
+
+def test_the_short_customer_code_leads_to_the_customer_link_while_the_session_runs(app, client, ivan, setup,
+                                                                                  session):
+    start(client, ivan, setup)
+    interview = session.scalar(select(InterviewSession))
+    code = interview.customer_code
+    assert len(code) == 8 and set(code) <= set(interviews.PAIRING_ALPHABET)
+    page = client.get(f"/interview/sessions/{interview.id}/customer").get_data(as_text=True)
+    assert f"{code[:4]}&#8239;{code[4:]}" in page and "/s/join" in page
+    customer = app.test_client()
+    form = customer.get("/s/join")
+    assert form.status_code == 200
+    token = csrf_from(form)
+    typed = f" {code[:4].lower()}-{code[4:]} "  # as read aloud and typed: any case, spaces, a dash
+    response = customer.post("/s/join", data={"csrf_token": token, "code": typed})
+    assert response.status_code == 302 and response.headers["Location"] == f"/s/{interview.customer_key}"
+    other = "ABCDEFGH" if code != "ABCDEFGH" else "BCDEFGHJ"
+    wrong = customer.post("/s/join", data={"csrf_token": token, "code": other})
+    assert wrong.status_code == 422 and "No running interview has this code" in wrong.get_data(as_text=True)
+    assert customer.post("/s/join", data={"code": code}).status_code == 400  # CSRF
+    client.post(f"/interview/sessions/{interview.id}/end", data={"csrf_token": ivan})
+    assert customer.post("/s/join", data={"csrf_token": token, "code": code}).status_code == 422
+
+
+def test_step_times_are_recorded_as_the_customer_moves_on_with_no_panel_open(app, client, ivan, setup, session):
+    """The timer per step must not depend on the interviewer's panel polling: the server records when the
+    customer reaches each step, from the flow itself."""
+    before = utcnow().replace(microsecond=0)
+    start(client, ivan, setup)
+    interview = session.scalar(select(InterviewSession))
+    customer = app.test_client()
+    welcome = customer.get(f"/s/{interview.customer_key}/welcome")
+    token = csrf_from(welcome)
+    customer.post(f"/s/{interview.customer_key}/welcome", data={"csrf_token": token, "consent": "y"})
+    customer.post(f"/s/{interview.customer_key}/instructions", data={"csrf_token": token})
+    session.expire_all()
+    times = {step: datetime.fromisoformat(at) for step, at in interview.step_times.items()}
+    assert list(times) == ["welcome", "instructions", "presort"]  # no poll of the panel in between
+    assert before <= times["welcome"] <= times["instructions"] <= times["presort"] <= utcnow()
+    assert times["welcome"] == interview.started_at
+    # the panel's JSON carries the server's clock, which the timers count by
+    live = client.get(f"/interview/sessions/{interview.id}/api/live").get_json()
+    assert datetime.fromisoformat(live["now"]) >= times["presort"] and live["step"] == "presort"
+    # an ended session records nothing more
+    client.post(f"/interview/sessions/{interview.id}/end", data={"csrf_token": ivan})
+    interview.participant.sort.step = "grid"
+    session.commit()
+    assert "grid" not in interview.step_times
 
 
 def test_pairing_code_opens_the_panel(client, ivan, setup, session):
@@ -94,7 +182,7 @@ def test_live_state_follows_the_sort_and_prompts_follow_it(client, ivan, setup, 
     assert {("most", 1), ("least", 2), ("moved", 3), ("pay", 1), ("pay", 3)} <= kinds
     assert "grid" in live["step_times"]
     replay = client.get(f"/interview/sessions/{interview.id}/replay").get_data(as_text=True)
-    assert replay.count('data-statement="%d"' % ids[2]) == 3 and "grid:-1 → grid:1" in replay
+    assert replay.count('data-statement="%d"' % ids[2]) == 3 and "Column -1 → Column +1" in replay
 
 
 def test_notes_autosave_idempotently_and_refuse_bad_input(client, ivan, setup, session):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from qsort.accounts import create_account
 from qsort.models import MailMessage, MailText, Participant, Question, Sort, Statement, Study, StudyShare
-from tests.factories import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD, assert_sent_to_login, blueprint_rules, csrf_from, login, url_map_requests
 
 # A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
 STRING_ARGUMENTS = {"fmt": "csv", "language": "nl", "viewpoint_id": "1", "batch": "batch-id-of-sixteen-chars"}
@@ -36,7 +36,7 @@ def world(session):
 
 def studio_rules(app):
     # The results pages live under the study too (/studio/<study_id>/results/...) and follow the same rules.
-    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(("studio.", "results."))]
+    rules = blueprint_rules(app, "studio.", "results.")
     assert len(rules) > 20  # the builder's own pages alone are more than that
     return rules
 
@@ -60,13 +60,7 @@ def url_arguments(rule, study) -> dict:
 
 def requests_for(app, study):
     """(method, url, rule) for every studio rule and each of its methods."""
-    with app.test_request_context():
-        from flask import url_for
-
-        for rule in studio_rules(app):
-            url = url_for(rule.endpoint, **url_arguments(rule, study))
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                yield method, url, rule
+    return url_map_requests(app, studio_rules(app), lambda rule: url_arguments(rule, study))
 
 
 def send(client, method, url, token):
@@ -87,11 +81,7 @@ def snapshot(session, study_id):
 
 def test_anonymous_is_sent_to_login(client, app, world, session):
     before = snapshot(session, world.id)
-    token = csrf_from(client.get("/auth/login"))
-    for method, url, _rule in requests_for(app, world):
-        response = send(client, method, url, token)
-        assert response.status_code == 302, (method, url, response.status_code)
-        assert response.headers["Location"].startswith("/auth/login"), (method, url)
+    assert_sent_to_login(client, requests_for(app, world), send)
     assert snapshot(session, world.id) == before
 
 
@@ -161,20 +151,12 @@ def test_public_urls_need_no_login_and_take_no_posts(client, app):
 def test_interview_urls_anonymous_and_another_researcher(client, app, world, session):
     from tests.app.test_interview_access import STRING_ARGUMENTS as INTERVIEW_ARGUMENTS
 
-    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("interview.")]
+    rules = blueprint_rules(app, "interview.")
     assert rules
-    with app.test_request_context():
-        from flask import url_for
-
-        urls = [(method, url_for(rule.endpoint, **{name: world.id if name == "study_id"
-                                                   else INTERVIEW_ARGUMENTS.get(name, 1)
-                                                   for name in rule.arguments}), rule)
-                for rule in rules for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    urls = list(url_map_requests(app, rules, lambda rule: {
+        name: world.id if name == "study_id" else INTERVIEW_ARGUMENTS.get(name, 1) for name in rule.arguments}))
     before = snapshot(session, world.id)
-    token = csrf_from(client.get("/auth/login"))
-    for method, url, _rule in urls:
-        response = send(client, method, url, token)
-        assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login"), url
+    assert_sent_to_login(client, urls, send)
     login(client, "bob@example.com", PASSWORD)
     token = csrf_from(client.get("/interview/"))
     for method, url, rule in urls:

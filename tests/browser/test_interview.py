@@ -1,7 +1,8 @@
-"""Interviews in a real browser: two devices (two browser contexts, the customer's tablet and the interviewer's
-laptop, paired by the code on the customer's screen: the interviewer's grid follows the customer's moves, notes
-typed there are stored, survive a reload and reach the exports and the participant page), one shared tablet
-(a whole session: the notes drawer folds away during the sort), and paper entry by keyboard alone.
+"""Interviews in a real browser: two devices (two browser contexts: the interviewer's laptop starts the session
+and shows a customer link, which the customer's tablet opens with no login and which stops working when the
+session ends; the interviewer's grid follows the customer's moves, notes typed there are stored, survive a reload
+and reach the exports and the participant page), one shared tablet (a whole session: the notes drawer folds away
+during the sort), and paper entry by keyboard alone.
 Screenshots of each step at tablet (1024x768), desktop and phone sizes go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
@@ -116,23 +117,50 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     tablet, laptop = tablet_context.new_page(), laptop_context.new_page()
     problems_t, problems_l = watch_console(tablet), watch_console(laptop)
 
-    # The interviewer starts the session on the customer's tablet, which then shows the pairing code.
-    log_in(tablet, base)
-    start_session(tablet, base, study, "two", "NM-01")
-    tablet.wait_for_url(re.compile(r"/customer$"))
-    code = tablet.locator("[data-testid=pairing-code]").inner_text().replace("\u202f", "").strip()
-    assert len(code) == 6 and tablet.locator(".qr-box svg").count() == 1
-    screenshot(tablet, "01-tablet-pairing-code")
-
-    # The interviewer's laptop: log in, type the code, and the panel opens.
+    # The interviewer starts the session on their laptop, which shows the customer link and its QR code.
     log_in(laptop, base)
-    laptop.fill("#pair-code", code.lower())
-    laptop.click("text=Follow the session")
+    start_session(laptop, base, study, "two", "NM-01")
+    laptop.wait_for_url(re.compile(r"/customer$"))
+    assert laptop.locator("[data-testid=customer-qr] svg").count() == 1
+    customer_url = laptop.locator("[data-testid=customer-link]").input_value()
+    laptop.click(".pair-other summary")
+    code = laptop.locator("[data-testid=pairing-code]").inner_text().replace("\u202f", "").strip()
+    assert len(code) == 6
+    screenshot(laptop, "01-laptop-customer-link")
+    person = session.scalar(select(Participant).where(Participant.code == "NM-01"))
+    assert person.token not in customer_url and re.fullmatch(rf"{base}/s/[A-Za-z0-9_-]{{43}}", customer_url)
+
+    # A second device of the interviewer's own (a phone) still pairs by the code.
+    phone_context = context(browser, 360, 740, touch=True)
+    phone = phone_context.new_page()
+    log_in(phone, base)
+    phone.fill("#pair-code", code.lower())
+    phone.click("text=Follow the session")
+    phone.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
+    phone.wait_for_selector("#step-name:text('Welcome')")
+    # the hand-over page fits a phone too (an interviewer may show the QR code from theirs)
+    phone.click("text=Customer's device")
+    phone.wait_for_selector("[data-testid=customer-qr] svg")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "01-phone-customer-link")
+    phone_context.close()
+
+    # The customer's tablet (no camera here) opens /s/join and types the short code, which leads to the customer
+    # link: no login there, and it never sees the participant's own token.
+    customer_code = laptop.locator("[data-testid=customer-code]").inner_text().replace("\u202f", "").strip()
+    assert tablet_context.cookies() == []
+    tablet.goto(f"{base}/s/join")
+    tablet.keyboard.type(customer_code.lower())
+    screenshot(tablet, "01-tablet-join")
+    tablet.keyboard.press("Enter")
+    tablet.wait_for_url(re.compile(r"/welcome$"))
+    assert tablet.url == f"{customer_url}/welcome"
+    screenshot(tablet, "01-tablet-customer-link-welcome")
+    laptop.click("[data-testid=open-panel]")
     laptop.wait_for_url(re.compile(r"/interview/sessions/\d+$"))
     laptop.wait_for_selector("#step-name:text('Welcome')")
 
     # The customer sorts; the interviewer's screen follows.
-    tablet.click("[data-testid=start-sorting]")
     through_welcome(tablet, tablet.keyboard)
     laptop.wait_for_selector("#step-name:text('Pre-sort')", timeout=5000)
     presort_by_keyboard(tablet, tablet.keyboard, targets)
@@ -177,6 +205,11 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     assert not problems_t + problems_l, problems_t + problems_l
     tablet.locator("[type=submit][name=submit]").click()  # postsort comments (optional): Continue
     tablet.wait_for_url(re.compile(r"/done$"))
+    assert person.token not in tablet.content() and tablet.url.startswith(customer_url)
+    # Nothing on the tablet is logged in: the interviewer's pages send it to the login form.
+    tablet.goto(f"{base}/interview/")
+    assert "/auth/login" in tablet.url
+    assert tablet.request.get(f"{base}/interview/sessions/1/api/live", max_redirects=0).status == 302
 
     # The notes are on the participant page and in the xlsx and JSON exports.
     researcher = app.test_client()
@@ -201,6 +234,13 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     laptop.wait_for_timeout(400)
     assert laptop.locator(".timeline li.future").count() > 0
     screenshot(laptop, "05-laptop-replay")
+
+    # The session has ended: the customer link opens nothing any more, its API neither.
+    tablet.goto(customer_url)
+    assert tablet.locator("[data-testid=customer-link-ended]").is_visible()
+    assert tablet.request.get(f"{customer_url}/api/state").status == 410
+    assert tablet.request.get(f"{customer_url}/sort").status == 410
+    screenshot(tablet, "06-tablet-link-ended")
     tablet_context.close()
     laptop_context.close()
 
@@ -297,6 +337,192 @@ def test_paper_sort_by_keyboard_alone(live_server, desktop_page, phone_page, ses
         page.emulate_media(media="print")
         screenshot(page, f"03-print-{what}")
         page.emulate_media(media="screen")
+
+
+def clock_seconds(page, selector: str) -> int:
+    minutes, seconds = page.locator(selector).inner_text().split(":")[-2:]
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_step_timers_count_from_the_servers_step_times_drawer_open_or_folded(live_server, browser, session,
+                                                                           study, screenshot):
+    """The customer reached the grid ten minutes ago, the session began twenty minutes ago; the interviewer
+    opens the panel only now (one device: the drawer is folded during the sort). The timers say 10 and 20
+    minutes, and go on counting with the page's clock (injected: Playwright's fake clock), drawer open or not."""
+    from datetime import timedelta
+
+    from qsort.models import Sort, utcnow
+
+    ivan = session.scalar(select(InterviewerAssignment)).user
+    person = Participant(study=study, code="T-1", source="interview", consent="given")
+    session.add(person)
+    person.sort = Sort(state="presorted", step="grid", source="interview", entered_by_id=ivan.id)
+    now = utcnow()
+    interview = InterviewSession(study=study, participant=person, interviewer=ivan, mode="one",
+                                 pairing_code="TIMER1", started_at=now - timedelta(minutes=20),
+                                 step_times={"welcome": (now - timedelta(minutes=20)).isoformat(),
+                                             "grid": (now - timedelta(minutes=10)).isoformat()})
+    session.add(interview)
+    session.commit()
+    page = context(browser, 1024, 768, touch=True).new_page()
+    log_in(page, live_server.url)
+    page.clock.install()
+    page.goto(f"{live_server.url}/interview/sessions/{interview.id}")
+    page.wait_for_selector("#step-name:text('Grid')")
+    page.wait_for_selector("#panel.drawer-closed", state="attached")
+    step, whole = clock_seconds(page, "#step-timer"), clock_seconds(page, "#session-timer")
+    assert 600 <= step < 660 and 1200 <= whole < 1260, (step, whole)  # not 0:00 from when the page opened
+    page.clock.fast_forward("02:00")  # drawer folded: the timers go on
+    assert 120 <= clock_seconds(page, "#step-timer") - step < 125
+    page.click("#drawer-toggle")
+    assert page.locator("#drawer").is_visible()
+    page.clock.fast_forward("01:00")  # drawer open: the same
+    assert 180 <= clock_seconds(page, "#step-timer") - step < 185
+    assert 180 <= clock_seconds(page, "#session-timer") - whole < 185
+    screenshot(page, "01-timers-drawer-open")
+
+
+def test_replay_steps_through_the_stored_move_log_beside_the_notes(live_server, browser, session, study,
+                                                                   screenshot):
+    """At every position of the replay the piles and the grid are what the stored move log says they were then;
+    the move of the moment and the notes written then are marked, a note shows the sort as it was then."""
+    from datetime import datetime, timedelta
+
+    from qsort.models import Move, Placement, Sort
+
+    ivan = session.scalar(select(InterviewerAssignment)).user
+    person = Participant(study=study, code="R-1", source="interview", consent="given")
+    session.add(person)
+    ids = [s.id for s in study.statements]
+    targets = target_scores(study)
+    piles = {sid: "agree" if score > 0 else "disagree" if score < 0 else "neutral" for sid, score in targets.items()}
+    t0 = datetime(2026, 5, 4, 10, 0, 0)
+    log = [(sid, "deck", f"pile:{piles[sid]}") for sid in ids]
+    log += [(sid, f"pile:{piles[sid]}", f"grid:{-targets[sid] if targets[sid] else 1}") for sid in ids[:4]]
+    log += [(sid, f"grid:{-targets[sid] if targets[sid] else 1}", f"grid:{targets[sid]}") for sid in ids[:4]]
+    log += [(sid, f"pile:{piles[sid]}", f"grid:{targets[sid]}") for sid in ids[4:]]
+    person.sort = Sort(state="submitted", step="done", source="interview", entered_by_id=ivan.id,
+                       placements=[Placement(statement_id=sid, score=score, slot=0) for sid, score in targets.items()],
+                       moves=[Move(statement_id=sid, from_place=a, to_place=b, client_seq=k,
+                                   client_time=t0 + timedelta(seconds=k)) for k, (sid, a, b) in enumerate(log)])
+    person.sort.notes = [Note(author_id=ivan.id, client_id="note-at-4-5s", text="Hesitated over the price card",
+                              kind="general", created_at=t0 + timedelta(seconds=4.5))]
+    interview = InterviewSession(study=study, participant=person, interviewer=ivan, mode="two",
+                                 pairing_code="REPLAY", started_at=t0, ended_at=t0 + timedelta(minutes=5),
+                                 step_times={})
+    session.add(interview)
+    session.commit()
+    number = {sid: k + 1 for k, sid in enumerate(ids)}
+
+    def expected(n: int) -> tuple[dict[str, list[int]], dict[str, list[int]], int]:
+        """From the stored log: the grid and piles after its first ``n`` moves, and how many are on the deck."""
+        stored = sorted(session.get(Sort, person.sort.id).moves, key=lambda m: (m.client_time, m.client_seq, m.id))
+        where = {m.statement_id: m.to_place for m in stored[:n]}
+        grid = {str(score): sorted(number[s] for s, p in where.items() if p == f"grid:{score}")
+                for score in study.grid_scores}
+        pile = {p: sorted(number[s] for s, place in where.items() if place == f"pile:{p}")
+                for p in ("agree", "neutral", "disagree")}
+        return grid, pile, len(ids) - len(where)
+
+    def shown(page) -> tuple[dict[str, list[int]], dict[str, list[int]], int]:
+        return tuple(page.evaluate(r"""() => {
+            const nums = (box) => [...box.querySelectorAll('.live-card')].map((c) => Number(c.textContent.slice(1)))
+                .sort((a, b) => a - b);
+            const grid = Object.fromEntries([...document.querySelectorAll('#replay-grid .live-column')]
+                .map((c) => [c.dataset.score, nums(c)]));
+            const piles = Object.fromEntries(['agree', 'neutral', 'disagree'].map((p) =>
+                [p, nums(document.querySelector(`#replay-piles [data-place="pile:${p}"]`))]));
+            const deck = document.querySelector('#replay-piles [data-place="deck"] .live-score').textContent;
+            return [grid, piles, Number(deck.match(/\((\d+)\)/)[1])];
+        }"""))
+
+    page = context(browser, 1280, 800).new_page()
+    problems = watch_console(page)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/interview/sessions/{interview.id}/replay")
+    assert page.locator(".timeline li").count() == len(log)
+    assert shown(page) == expected(len(log))  # the end: the submitted sort
+    page.focus("#replay-scrub")
+    page.keyboard.press("Home")
+    assert shown(page) == expected(0) and page.locator(".timeline li.future").count() == len(log)
+    for n in range(1, len(log) + 1):  # step by step, each position against the stored log
+        page.click("#replay-next")
+        assert shown(page) == expected(n), n
+        assert page.locator(".timeline li.now").get_attribute("data-statement") == str(log[n - 1][0])
+    assert page.locator("#replay-position").inner_text() == f"Move {len(log)} of {len(log)}"
+    first_grid = page.locator(".timeline li").nth(len(ids)).locator(".where").inner_text()
+    a, b = log[len(ids)][1:]
+    assert first_grid == f"{a[5:].capitalize()} pile → Column {'+' if int(b[5:]) > 0 else ''}{b[5:]}"
+    page.click(".note-list .note")  # written 4.5 s in: after the fifth move
+    assert page.locator("#replay-position").inner_text() == f"Move 5 of {len(log)}"
+    assert shown(page) == expected(5) and page.locator(".note-list .note.now").count() == 1
+    page.click("#replay-prev")
+    assert shown(page) == expected(4) and page.locator(".note-list .note.future").count() == 1
+    page.locator(".timeline li").nth(len(ids) + 2).click()
+    assert shown(page) == expected(len(ids) + 3)
+    screenshot(page, "01-desktop")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    screenshot(page, "02-tablet")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    screenshot(page, "03-phone")
+    assert not problems, problems
+
+
+KEYS_PER_CARD = 3.5  # numbers of at most two digits, one separator each, and a few keys to start and send
+
+
+def test_a_40_card_paper_sort_by_keyboard_within_the_key_budget(live_server, browser, session, screenshot):
+    """The target "a 40-card sort entered with the keyboard alone in under two minutes", as a key budget (the
+    time at a human speed: benchmarks/paper_entry.py). No mouse: the page counts pointer presses too."""
+    from tests.browser.paper_keyboard import COUNT_EVENTS, counted, sheet_for, type_sheet
+
+    study, _token = make_study(session, 40)
+    ivan = create_account(session, email="ivan@example.com", password=PASSWORD, name="Ivan", role="interviewer")
+    study.interviewers.append(InterviewerAssignment(user=ivan))
+    session.commit()
+    invited = study.participants[0]
+    sheet = sheet_for(study)
+    page = context(browser, 1280, 800).new_page()
+    log_in(page, live_server.url)
+    page.add_init_script(COUNT_EVENTS)
+    page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    assert page.evaluate("() => document.activeElement.name") == "participant"  # the keyboard starts there
+    keys = type_sheet(page, sheet)
+    page.wait_for_selector("text=The paper sort of")
+    received, pointer = counted(page)
+    assert pointer == 0
+    # every key the page received is one of ours, and they are within the budget
+    assert received == len(keys) <= KEYS_PER_CARD * 40, (received, len(keys))
+    session.expire_all()
+    number = {s.id: k + 1 for k, s in enumerate(session.get(Study, study.id).statements)}
+    stored = {number[p.statement_id]: p.score for p in session.get(Participant, invited.id).sort.placements}
+    assert stored == {n: score for score, numbers in sheet.items() for n in numbers}
+    assert session.get(Participant, invited.id).sort.entered_by_id == ivan.id
+
+
+def test_paper_entry_counts_each_column_as_it_is_typed(live_server, desktop_page, session, study, screenshot):
+    page = desktop_page
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    page.keyboard.press("Enter")  # from the invited participant to the first column
+    assert page.evaluate("() => document.activeElement.id") == "column-2"
+    page.keyboard.type("9 ")  # column -2 holds one card: the space goes on to column -1
+    assert page.evaluate("() => document.activeElement.id") == "column-1"
+    page.keyboard.type("7 8 4 5")  # column -1 is full after 8: the space goes on to column 0
+    assert page.evaluate("() => document.activeElement.id") == "column0"
+    assert page.locator("#count0").inner_text() == "2/3" and page.locator("#count0").get_attribute("data-state") == ""
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("End")
+    page.keyboard.type(",6")  # one too many in column -1: the column says so at once
+    assert page.locator("#count-2").inner_text() == "1/1"
+    assert page.locator("#count-2").get_attribute("data-state") == "full"
+    assert page.locator("#count-1").inner_text() == "3/2"
+    assert page.locator("#count-1").get_attribute("data-state") == "over"
+    assert "Column -1 holds 3 cards, but has room for 2." in page.locator("#paper-problems").inner_text()
+    screenshot(page, "01-counts")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    screenshot(page, "02-counts-tablet")
 
 
 def test_the_panel_on_a_phone_as_the_second_device(live_server, phone_page, session, study, screenshot):

@@ -126,9 +126,14 @@ function renderPrompts() {
   }));
 }
 
+/** The timers count by the server's clock (the step times are the server's; this device's clock may be off):
+ * ``offset`` is the server's time minus this device's, taken at the first poll. They count whether the drawer
+ * is open or not, and from when the customer reached the step, not from when this page was opened. */
+let offset = null;
+
 function tick() {
   if (!live) return;
-  const now = Date.now();
+  const now = Date.now() + (offset || 0);
   const stepStart = Date.parse((live.step_times[live.step] || live.started_at) + "Z");
   const end = live.ended_at ? Date.parse(live.ended_at + "Z") : now;
   document.getElementById("step-timer").textContent = clock((end - stepStart) / 1000);
@@ -166,6 +171,7 @@ async function poll() {
     const response = await fetch(root.dataset.liveUrl, {credentials: "same-origin", cache: "no-store"});
     if (response.ok) {
       const fresh = await response.json();
+      if (offset === null && fresh.now) offset = Date.parse(fresh.now + "Z") - Date.now();
       const changed = !live || fresh.revision !== live.revision || fresh.step !== live.step
         || JSON.stringify(fresh.placements) !== JSON.stringify(live.placements) || JSON.stringify(fresh.presort) !== JSON.stringify(live.presort);
       live = fresh;
