@@ -1,120 +1,107 @@
-"""Where a draft save's server time goes: one process, no network, the Flask app called directly.
+"""Where a draft save's server time goes: one process, no network, the Flask app called in-process as the sorting
+page saves (see benchmarks/save_bench.py), under cProfile timed by this process's CPU clock (so other processes on
+a busy machine do not inflate it).
 
-Builds a 40-card study (grid -4..+4) with participants at the grid step, then sends draft saves as the sorting page
-does (all 40 placements, a couple of new moves, the running seconds), spread over the participants, and prints:
-saves per second of one process, SQL statements per save (by kind) and their share of the time, and the functions
-that cost most (cProfile). With ``--database-url postgresql+psycopg://...`` it runs on PostgreSQL.
+Prints two tables, in ms of CPU per save (cProfile multiplies pure-Python time by 2-4; the shares are what to
+read, and the plain CPU figure without the profiler is printed last):
 
-    .venv/bin/python benchmarks/save_profile.py [--saves 2000] [--participants 50] [--database-url URL]
+- by step of the request: the test client, Flask/Werkzeug, the session cookie, CSRF, the request log, finding the
+  participant, JSON in and out, validation, each step of ``save_draft``, the commit;
+- by package: where the time is spent itself (SQLAlchemy, Werkzeug, Flask, the sqlite3/psycopg driver, qsort, ...).
+
+    .venv/bin/python benchmarks/save_profile.py [--saves 1000] [--participants 50] [--database-url URL]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
-import io
+import os
 import pstats
-import sys
-import tempfile
-import time
-from collections import Counter
-from pathlib import Path
+from collections import defaultdict
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from save_bench import build, cpu_seconds, engine_name, load_average, timed
 
-from sqlalchemy import event  # noqa: E402
+# (label, file ending, function name): cumulative time of each, per save. Indented labels are part of the one above.
+STEPS = [
+    ("whole request, test client included", "werkzeug/test.py", "open"),
+    ("  Flask app (server side: what a worker does)", "flask/app.py", "wsgi_app"),
+    ("    open the session cookie", "flask/sessions.py", "open_session"),
+    ("    save the session cookie", "flask/sessions.py", "save_session"),
+    ("    CSRF check", "flask_wtf/csrf.py", "protect"),
+    ("    request log: start", "qsort/requestlog.py", "_start_clock"),
+    ("    request log: line and header", "qsort/requestlog.py", "_log_request"),
+    ("    security headers", "qsort/security.py", "_security_headers"),
+    ("    ?lang= check", "qsort/i18n.py", "remember_asked_language"),
+    ("    the view (api_draft)", "qsort/blueprints/respond.py", "api_draft"),
+    ("      find the participant (token)", "qsort/blueprints/respond.py", "participant_or_404"),
+    ("      parse the JSON body", "qsort/sorting.py", "parse_json_body"),
+    ("      validate the draft", "qsort/sorting.py", "parse_draft"),
+    ("      save_draft", "qsort/sorting.py", "save_draft"),
+    ("        lock the sort (and count its moves)", "qsort/sorting.py", "_lock_sort_for_draft"),
+    ("        append the moves", "qsort/sorting.py", "_append_moves"),
+    ("        replace the placements", "qsort/sorting.py", "_replace_placements"),
+    ("        write the sort row", "qsort/sorting.py", "_write_sort"),
+    ("        commit (flush + COMMIT)", "sqlalchemy/orm/session.py", "commit"),
+    ("    JSON answer (make_response)", "flask/app.py", "make_response"),
+    ("    teardown (close the DB session)", "qsort/db.py", "close_session"),
+]
 
-from qsort import create_app, db  # noqa: E402
-from qsort.models import Participant, Sort  # noqa: E402
-from tests.factories import make_study, valid_placements  # noqa: E402
+
+def by_step(stats: pstats.Stats, saves: int) -> list[str]:
+    lines = []
+    for label, ending, name in STEPS:
+        cumulative = sum(ct for (file, _line, function), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()
+                         if function == name and file.endswith(ending))
+        lines.append(f"  {label:<52} {cumulative / saves * 1000:7.2f}")
+    return lines
 
 
-def setup(url: str | None, participants: int):
-    folder = Path(tempfile.mkdtemp(prefix="qsort-profile-"))
-    # CSRF stays on: a real save checks it; LOG_LEVEL WARNING: measured separately (one line costs ~20 µs).
-    app = create_app({"SECRET_KEY": "profile", "DATABASE_URL": url or f"sqlite:///{folder / 'profile.sqlite'}",
-                      "LOG_LEVEL": "WARNING"})
-    app.instance_path = str(folder)
-    db.upgrade_schema(app)
-    session = app.extensions["qsort_sessionmaker"]()
-    study, _ = make_study(session, 40, scores=list(range(-4, 5)), heights=[2, 3, 5, 6, 8, 6, 5, 3, 2],
-                          title="Profile")
-    people = [Participant(study=study, consent="given", code=f"F{i}", sort=Sort(step="grid", state="presorted"))
-              for i in range(participants)]
-    session.add_all(people)
-    session.commit()
-    return app, study, [p.token for p in people], valid_placements(study)
+def package_of(file: str, function: str) -> str:
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/qsort/" in file:
+        return "qsort/" + file.rsplit("/qsort/", 1)[1]
+    if file == "~":  # a built-in: name the database drivers, lump the rest
+        return "database driver (C)" if "sqlite3" in function or "psycopg" in function else "Python built-ins"
+    if "benchmarks/" in file:
+        return "this benchmark"
+    return "Python standard library"
+
+
+def by_package(stats: pstats.Stats, saves: int, top: int = 14) -> list[str]:
+    own: dict[str, float] = defaultdict(float)
+    for (file, _line, function), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        own[package_of(file, function)] += tottime
+    total = sum(own.values())
+    return [f"  {package:<52} {seconds / saves * 1000:7.2f}  {seconds / total * 100:4.0f}%"
+            for package, seconds in sorted(own.items(), key=lambda item: -item[1])[:top]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--saves", type=int, default=2000)
+    parser.add_argument("--saves", type=int, default=1000)
     parser.add_argument("--participants", type=int, default=50)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    app, study, tokens, placements = setup(args.database_url, args.participants)
-    ids = [s.id for s in study.statements]
-    clients = []
-    for token in tokens:  # each participant with its session cookie and CSRF token, as a browser has them
-        client = app.test_client()
-        client.get(f"/s/{token}/sort")
-        csrf = client.get(f"/s/{token}/api/state").json["csrf_token"]
-        clients.append((client, token, csrf))
+    bench = build(args.database_url, args.participants, prefix="qsort-profile-")
+    timed(bench, 2 * args.participants)  # warm up
+    bench.statements.clear()
 
-    statements: Counter[str] = Counter()
-    sql_seconds = [0.0]
+    profiler = cProfile.Profile(cpu_seconds)
+    profiler.runcall(timed, bench, args.saves)
+    stats = pstats.Stats(profiler)
+    print(f"{args.saves} draft saves (40 placements, 2 moves) on {engine_name(bench)}, in-process, under cProfile "
+          f"(CPU clock), ms per save:")
+    print("\n".join(by_step(stats, args.saves)))
+    print("\nTime spent in each package itself (tottime), ms per save:")
+    print("\n".join(by_package(stats, args.saves)))
+    for line in bench.statements_per_save(args.saves):
+        print(line)
 
-    @event.listens_for(app.extensions["qsort_engine"], "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["query_started"] = time.perf_counter()
-        statements[statement.split(None, 1)[0].upper() + (" many" if executemany else "")] += 1
-
-    @event.listens_for(app.extensions["qsort_engine"], "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):
-        sql_seconds[0] += time.perf_counter() - conn.info.pop("query_started")
-
-    def save(n: int) -> None:
-        client, token, csrf = clients[n % len(clients)]
-        revision = n // len(clients) + 1
-        moved = ids[n % len(ids)]
-        body = {"revision": revision, "base_revision": revision - 1, "step": "grid", "placements": placements,
-                "moves": [{"statement_id": moved, "from": "grid:0", "to": "grid:1", "t": 1_700_000_000_000 + n,
-                           "seq": 2 * revision}, {"statement_id": moved, "from": "grid:1", "to": "grid:0",
-                                                  "t": 1_700_000_000_500 + n, "seq": 2 * revision + 1}],
-                "seconds": {"grid": float(revision)}}
-        response = client.post(f"/s/{token}/api/draft", json=body, headers={"X-CSRFToken": csrf})
-        assert response.status_code == 200, response.get_data(as_text=True)
-
-    for n in range(len(clients)):  # warm up: first request per participant, caches
-        save(n)
-    statements.clear()
-    sql_seconds[0] = 0.0
-    profiler = cProfile.Profile()
-    start = time.perf_counter()
-    profiler.enable()
-    for n in range(len(clients), len(clients) + args.saves):
-        save(n)
-    profiler.disable()
-    wall = time.perf_counter() - start
-
-    engine = app.config["DATABASE_URL"].split("://")[0]
-    print(f"{args.saves} draft saves (40 placements, 2 moves) on {engine}, one process, in-process client:")
-    print(f"  {args.saves / wall:.0f} saves/s with cProfile on = {wall / args.saves * 1000:.2f} ms per save "
-          f"(cProfile roughly doubles pure-Python time; see the plain figure below)")
-    print(f"  SQL: {sum(statements.values()) / args.saves:.1f} statements per save, "
-          f"{sql_seconds[0] / wall * 100:.0f}% of the time in the driver")
-    for kind, count in statements.most_common():
-        print(f"    {count / args.saves:5.1f}  {kind}")
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
-    print("\n".join(line for line in text.getvalue().splitlines()[:70] if line.strip()))
-
-    start, cpu_start = time.perf_counter(), time.process_time()  # without the profiler
-    for n in range(len(clients) + args.saves, len(clients) + 2 * args.saves):
-        save(n)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    print(f"\nwithout cProfile: {args.saves / wall:.0f} saves/s = {wall / args.saves * 1000:.2f} ms per save by the "
-          f"clock; CPU {cpu / args.saves * 1000:.2f} ms per save = {args.saves / cpu:.0f} saves per CPU-second "
-          f"(the figure that holds on a shared machine; includes the test client's own cost, ~0.2 ms)")
+    wall, cpu = timed(bench, args.saves)  # without the profiler
+    print(f"\nwithout cProfile: CPU {cpu / args.saves * 1000:.2f} ms per save = {args.saves / cpu:.0f} saves per "
+          f"CPU-second (test client included); wall {wall / args.saves * 1000:.2f} ms per save "
+          f"({load_average()} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
