@@ -27,7 +27,15 @@ from sqlalchemy.orm.util import identity_key
 
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
 from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
-from .responses import accepts_responses, complete_step, grid_is_locked, lock_sort, step_index, steps_for
+from .responses import (
+    TOKEN_PATTERN,
+    accepts_responses,
+    complete_step,
+    grid_is_locked,
+    lock_sort,
+    step_index,
+    steps_for,
+)
 
 MAX_MOVES_PER_SAVE = 5000
 MAX_MOVES_PER_SORT = 20_000  # a person sorting 60 cards makes a few hundred; bounds the log and its pages
@@ -218,12 +226,12 @@ _open_study_statements: dict[tuple[str, int, datetime], frozenset[int]] = {}
 STATEMENT_CACHE_SIZE = 1000
 
 
-def statement_ids(study: Study) -> frozenset[int]:
+def statement_ids(study: Study | SortingStudy, session: Session | None = None) -> frozenset[int]:
     """The ids of the study's statements: from the loaded statements, else from the cache of open studies, else
-    one small query (no texts)."""
+    one small query (no texts). ``session``: for a :class:`SortingStudy`, which belongs to none."""
     if "statements" in study.__dict__:
         return frozenset(s.id for s in study.statements)
-    session = object_session(study)
+    session = session or object_session(study)
     key = (str(session.get_bind().url), study.id, study.updated_at)
     ids = _open_study_statements.get(key) if study.status == "open" else None
     if ids is None:
@@ -328,7 +336,7 @@ def _parse_seconds(value: Any) -> dict[str, float]:
     return seconds
 
 
-def parse_draft(study: Study, body: Any) -> Draft:
+def parse_draft(study: Study | SortingStudy, body: Any, session: Session | None = None) -> Draft:
     """Validate a draft body (POST /api/draft). Raises :class:`PayloadError` naming the field."""
     if not isinstance(body, dict):
         raise PayloadError(_("The request body must be a JSON object."), "body")
@@ -338,7 +346,7 @@ def parse_draft(study: Study, body: Any) -> Draft:
     if step not in SORTING_STEPS:
         raise PayloadError(_("%(field)s must be one of: %(choices)s.", field="step",
                              choices=", ".join(SORTING_STEPS)), "step")
-    known = statement_ids(study)
+    known = statement_ids(study, session)
     presort = _parse_presort(study, body["presort"], known) if body.get("presort") is not None else None
     placements = parse_placements(study, body["placements"], known=known) \
         if body.get("placements") is not None else None
@@ -378,6 +386,45 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
 # The draft path reads and writes with Core statements on these tables (no ORM objects, no unit-of-work flush):
 # a draft save is the most frequent request of the whole app (one every ~2 s per participant sorting).
 SORT, MOVE, PLACEMENT = Sort.__table__, Move.__table__, Placement.__table__
+
+
+@dataclass(frozen=True)
+class SortingStudy:
+    """What the draft path reads of a study. ``grid_scores``: the grid's columns."""
+
+    id: int
+    status: str
+    updated_at: datetime
+    grid_scores: list[int]
+
+
+@dataclass(frozen=True)
+class Sorter:
+    """The participant saving a draft, as :func:`qsort.responses.accepts_responses` reads one: ``id``, ``source``
+    and ``study``. One Core query by token (:func:`find_sorter`) instead of two ORM objects: on this path the
+    ORM's loading cost more than every statement of the save itself."""
+
+    id: int
+    source: str
+    study: SortingStudy
+
+
+PARTICIPANT, STUDY = Participant.__table__, Study.__table__
+
+
+def find_sorter(session: Session, token: str) -> Sorter | None:
+    """The participant whose link this is, with their study; None for a malformed or unknown token."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    row = session.connection().execute(
+        select(PARTICIPANT.c.id, PARTICIPANT.c.source, STUDY.c.id, STUDY.c.status, STUDY.c.updated_at,
+               STUDY.c.grid_scores)
+        .join_from(PARTICIPANT, STUDY, PARTICIPANT.c.study_id == STUDY.c.id)
+        .where(PARTICIPANT.c.token == token)).first()
+    if row is None:
+        return None
+    participant_id, source, *study = row
+    return Sorter(participant_id, source, SortingStudy(*study))
 
 
 @dataclass
@@ -480,7 +527,7 @@ def merge_moves(state: dict[str, Any], moves: list[dict[str, Any]],
     return presort, placements
 
 
-def save_draft(session: Session, participant: Participant, draft: Draft) -> Outcome:
+def save_draft(session: Session, participant: Participant | Sorter, draft: Draft) -> Outcome:
     """Save a draft in one transaction. The moves are always logged (deduplicated). Then:
 
     - built on the stored revision (``base_revision``): its state replaces the stored one;
@@ -532,7 +579,7 @@ def save_draft(session: Session, participant: Participant, draft: Draft) -> Outc
     return Outcome(200, {"ok": True, "revision": sort.revision})
 
 
-def _lock_sort_for_draft(session: Session, participant: Participant) -> LockedSort | None:
+def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) -> LockedSort | None:
     """:func:`qsort.responses.lock_sort` in one statement, for the hot path: the no-op UPDATE of the sort row
     takes the write lock (SQLite) or the row lock (PostgreSQL) and RETURNING gives the sort as it is now, with
     the length of its move log. The participant and study were read at the start of this request.
@@ -558,7 +605,7 @@ def _forget_loaded_sort(session: Session, sort_id: int) -> None:
         session.expire(loaded)
 
 
-def _write_sort(session: Session, participant: Participant, sort: LockedSort, draft: Draft,
+def _write_sort(session: Session, participant: Participant | Sorter, sort: LockedSort, draft: Draft,
                 presort: dict[str, str] | None) -> None:
     """The sort row after the draft: the new revision, the larger running seconds, the presort if sent, and the
     step moved on when the draft is the first one on the grid. One UPDATE of what changed."""
@@ -573,7 +620,7 @@ def _write_sort(session: Session, participant: Participant, sort: LockedSort, dr
         changes["presort"] = presort
     if draft.step == "grid" and sort.step == "presort":
         before = (sort.step, sort.state, sort.submitted_at)
-        complete_step(participant.study, sort, "presort")
+        complete_step(session.get(Study, participant.study.id), sort, "presort")  # once per sort: ORM is fine
         changes.update({name: getattr(sort, name) for name, old in zip(("step", "state", "submitted_at"), before)
                         if getattr(sort, name) != old})
     for name, value in changes.items():
