@@ -505,26 +505,33 @@ def main() -> None:
         server.wait_ready()
         started = time.perf_counter()
         if args.max_rate:
+            load_before = os.getloadavg()[0]
             cpu_before = server.worker_cpu_seconds()
             recorder, saves, wall = asyncio.run(max_rate(server.port, tokens, args.seconds, args.concurrency))
             cpu = server.worker_cpu_seconds() - cpu_before
             print(f"max rate: {args.workers} worker(s) x {args.threads} thread(s), {engine}, {args.concurrency} "
                   f"clients back to back: {saves} draft saves in {wall:.1f} s = {saves / wall:.0f} saves/s "
-                  f"(load average {os.getloadavg()[0]:.1f})")
+                  f"(load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             print(f"worker CPU: {cpu:.1f} s = {cpu / max(saves, 1) * 1000:.1f} ms per save (with the page requests "
                   f"before), i.e. {saves / cpu if cpu else 0:.0f} saves per CPU-second of one worker")
             print(recorder.table())
             return
+        load_before = os.getloadavg()[0]
+        cpu_before = server.worker_cpu_seconds()
         recorder, sent = asyncio.run(run_flow(server.port, tokens, study, args, sleep))
         wall = time.perf_counter() - started
+        cpu = server.worker_cpu_seconds() - cpu_before
     finally:
         server.stop()
     requests = sum(len(v) for v in recorder.latencies.values())
     drafts = len(recorder.latencies["POST draft"])
     print(f"{args.participants} participants, {args.drafts} drafts each ~{args.interval} s apart, "
-          f"qsort serve --workers {args.workers} (x {args.threads} threads), {engine}; load average before: "
-          f"{os.getloadavg()[0]:.1f}")
+          f"qsort serve --workers {args.workers} (x {args.threads} threads), {engine}; load average (1 min) "
+          f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores")
     print(f"{requests} requests in {wall:.1f} s = {requests / wall:.0f} req/s; drafts {drafts / wall:.0f}/s overall")
+    print(f"workers' CPU: {cpu:.1f} s = {cpu / max(requests, 1) * 1000:.1f} ms per request of any kind (pages "
+          f"included); the figure that holds on a busy machine")
+    print(f"latencies by the clock (load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}):")
     print(recorder.table())
     for endpoint, problems in recorder.errors.items():
         for problem in problems[:3]:

@@ -1,120 +1,139 @@
-"""Where a draft save's server time goes: one process, no network, the Flask app called directly.
+"""Where a draft save's server time goes: one process, no network, the Flask app called in-process as the sorting
+page saves (see benchmarks/save_bench.py). Every figure is CPU time of this process, so other processes on a busy
+machine do not inflate it.
 
-Builds a 40-card study (grid -4..+4) with participants at the grid step, then sends draft saves as the sorting page
-does (all 40 placements, a couple of new moves, the running seconds), spread over the participants, and prints:
-saves per second of one process, SQL statements per save (by kind) and their share of the time, and the functions
-that cost most (cProfile). With ``--database-url postgresql+psycopg://...`` it runs on PostgreSQL.
+Prints, in ms of CPU per save:
 
-    .venv/bin/python benchmarks/save_profile.py [--saves 2000] [--participants 50] [--database-url URL]
+- by step of the request, each measured by a CPU timer around the step's function (no profiler, so these are what
+  a save costs): the test client, the Flask app, the session cookie, CSRF, finding the participant, JSON in and
+  out, validation, each step of ``save_draft``, the commit;
+- by package, under cProfile (on the CPU clock): where the time is spent itself (SQLAlchemy, Werkzeug, Flask, the
+  sqlite3/psycopg driver, qsort, ...). cProfile inflates pure-Python calls 2-4 times: read the shares;
+- the SQL statements per save, and the plain CPU and wall figures (with the load average).
+
+    .venv/bin/python benchmarks/save_profile.py [--saves 1000] [--participants 50] [--database-url URL]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
-import io
+import functools
+import os
 import pstats
-import sys
-import tempfile
-import time
-from collections import Counter
-from pathlib import Path
+from collections import defaultdict
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sqlalchemy import event  # noqa: E402
-
-from qsort import create_app, db  # noqa: E402
-from qsort.models import Participant, Sort  # noqa: E402
-from tests.factories import make_study, valid_placements  # noqa: E402
+from save_bench import Bench, build, cpu_seconds, engine_name, load_average, timed
 
 
-def setup(url: str | None, participants: int):
-    folder = Path(tempfile.mkdtemp(prefix="qsort-profile-"))
-    # CSRF stays on: a real save checks it; LOG_LEVEL WARNING: measured separately (one line costs ~20 µs).
-    app = create_app({"SECRET_KEY": "profile", "DATABASE_URL": url or f"sqlite:///{folder / 'profile.sqlite'}",
-                      "LOG_LEVEL": "WARNING"})
-    app.instance_path = str(folder)
-    db.upgrade_schema(app)
-    session = app.extensions["qsort_sessionmaker"]()
-    study, _ = make_study(session, 40, scores=list(range(-4, 5)), heights=[2, 3, 5, 6, 8, 6, 5, 3, 2],
-                          title="Profile")
-    people = [Participant(study=study, consent="given", code=f"F{i}", sort=Sort(step="grid", state="presorted"))
-              for i in range(participants)]
-    session.add_all(people)
-    session.commit()
-    return app, study, [p.token for p in people], valid_placements(study)
+def steps() -> list[tuple[str, Any, str]]:
+    """(label, owner, attribute) of the function each line times. An indented line is part of the one above."""
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+    from flask_wtf.csrf import CSRFProtect
+    from sqlalchemy.orm import Session
+    from werkzeug.test import Client
+
+    from qsort import sorting
+    from qsort.blueprints import respond
+
+    return [
+        ("whole request, test client included", Client, "open"),
+        ("  Flask app (server side: what a worker does)", Flask, "wsgi_app"),
+        ("    open the session cookie", SecureCookieSessionInterface, "open_session"),
+        ("    save the session cookie", SecureCookieSessionInterface, "save_session"),
+        ("    CSRF check", CSRFProtect, "protect"),
+        ("    the view (api_draft)", respond, "api_draft"),
+        ("      find the participant and study (token)", sorting, "find_sorter"),
+        ("      parse the JSON body", sorting, "parse_json_body"),
+        ("      validate the draft", sorting, "parse_draft"),
+        ("      save_draft", sorting, "save_draft"),
+        ("        lock the sort (and count its moves)", sorting, "_lock_sort_for_draft"),
+        ("        append the moves", sorting, "_append_moves"),
+        ("        replace the placements", sorting, "_replace_placements"),
+        ("        write the sort row", sorting, "_write_sort"),
+        ("        COMMIT", Session, "commit"),
+        ("    JSON answer (make_response)", Flask, "make_response"),
+        ("    teardown (close the DB session)", Flask, "do_teardown_appcontext"),
+    ]
+
+
+def with_timers(bench: Bench, saves: int) -> list[str]:
+    """Send ``saves`` saves with a CPU timer around each step's function; the table, in ms per save."""
+    spent: dict[str, float] = defaultdict(float)
+    originals = []
+    for label, owner, name in steps():
+        function = getattr(owner, name)
+        originals.append((owner, name, function))
+
+        def timed_call(*args, _function=function, _label=label, **kwargs):
+            started = cpu_seconds()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                spent[_label] += cpu_seconds() - started
+
+        setattr(owner, name, functools.wraps(function)(timed_call))
+    from qsort.blueprints import respond
+
+    views = bench.app.view_functions
+    view = views["respond.api_draft"]
+    views["respond.api_draft"] = respond.api_draft  # Flask calls the function it registered: the timed one
+    try:
+        timed(bench, saves)
+    finally:
+        views["respond.api_draft"] = view
+        for owner, name, function in originals:
+            setattr(owner, name, function)
+    return [f"  {label:<52} {spent[label] / saves * 1000:7.3f}" for label, _owner, _name in steps()]
+
+
+def package_of(file: str, function: str) -> str:
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/qsort/" in file:
+        return "qsort/" + file.rsplit("/qsort/", 1)[1]
+    if file == "~":  # a built-in: name the database drivers, lump the rest
+        return "database driver (C)" if "sqlite3" in function or "psycopg" in function else "Python built-ins"
+    if "benchmarks/" in file:
+        return "this benchmark"
+    return "Python standard library"
+
+
+def by_package(stats: pstats.Stats, saves: int, top: int = 12) -> list[str]:
+    own: dict[str, float] = defaultdict(float)
+    for (file, _line, function), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        own[package_of(file, function)] += tottime
+    total = sum(own.values())
+    return [f"  {package:<52} {seconds / saves * 1000:7.2f}  {seconds / total * 100:4.0f}%"
+            for package, seconds in sorted(own.items(), key=lambda item: -item[1])[:top]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--saves", type=int, default=2000)
+    parser.add_argument("--saves", type=int, default=1000)
     parser.add_argument("--participants", type=int, default=50)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    app, study, tokens, placements = setup(args.database_url, args.participants)
-    ids = [s.id for s in study.statements]
-    clients = []
-    for token in tokens:  # each participant with its session cookie and CSRF token, as a browser has them
-        client = app.test_client()
-        client.get(f"/s/{token}/sort")
-        csrf = client.get(f"/s/{token}/api/state").json["csrf_token"]
-        clients.append((client, token, csrf))
+    bench = build(args.database_url, args.participants, prefix="qsort-profile-")
+    timed(bench, 2 * args.participants)  # warm up
+    bench.statements.clear()
 
-    statements: Counter[str] = Counter()
-    sql_seconds = [0.0]
+    print(f"{args.saves} draft saves (40 placements, 2 moves) on {engine_name(bench)}, in-process. CPU ms per save "
+          f"by step:")
+    print("\n".join(with_timers(bench, args.saves)))
+    for line in bench.statements_per_save(args.saves):
+        print(line)
 
-    @event.listens_for(app.extensions["qsort_engine"], "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["query_started"] = time.perf_counter()
-        statements[statement.split(None, 1)[0].upper() + (" many" if executemany else "")] += 1
+    profiler = cProfile.Profile(cpu_seconds)
+    profiler.runcall(timed, bench, args.saves)
+    print("\nUnder cProfile: CPU time spent in each package itself, ms per save (inflated; read the shares):")
+    print("\n".join(by_package(pstats.Stats(profiler), args.saves)))
 
-    @event.listens_for(app.extensions["qsort_engine"], "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):
-        sql_seconds[0] += time.perf_counter() - conn.info.pop("query_started")
-
-    def save(n: int) -> None:
-        client, token, csrf = clients[n % len(clients)]
-        revision = n // len(clients) + 1
-        moved = ids[n % len(ids)]
-        body = {"revision": revision, "base_revision": revision - 1, "step": "grid", "placements": placements,
-                "moves": [{"statement_id": moved, "from": "grid:0", "to": "grid:1", "t": 1_700_000_000_000 + n,
-                           "seq": 2 * revision}, {"statement_id": moved, "from": "grid:1", "to": "grid:0",
-                                                  "t": 1_700_000_000_500 + n, "seq": 2 * revision + 1}],
-                "seconds": {"grid": float(revision)}}
-        response = client.post(f"/s/{token}/api/draft", json=body, headers={"X-CSRFToken": csrf})
-        assert response.status_code == 200, response.get_data(as_text=True)
-
-    for n in range(len(clients)):  # warm up: first request per participant, caches
-        save(n)
-    statements.clear()
-    sql_seconds[0] = 0.0
-    profiler = cProfile.Profile()
-    start = time.perf_counter()
-    profiler.enable()
-    for n in range(len(clients), len(clients) + args.saves):
-        save(n)
-    profiler.disable()
-    wall = time.perf_counter() - start
-
-    engine = app.config["DATABASE_URL"].split("://")[0]
-    print(f"{args.saves} draft saves (40 placements, 2 moves) on {engine}, one process, in-process client:")
-    print(f"  {args.saves / wall:.0f} saves/s with cProfile on = {wall / args.saves * 1000:.2f} ms per save "
-          f"(cProfile roughly doubles pure-Python time; see the plain figure below)")
-    print(f"  SQL: {sum(statements.values()) / args.saves:.1f} statements per save, "
-          f"{sql_seconds[0] / wall * 100:.0f}% of the time in the driver")
-    for kind, count in statements.most_common():
-        print(f"    {count / args.saves:5.1f}  {kind}")
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
-    print("\n".join(line for line in text.getvalue().splitlines()[:70] if line.strip()))
-
-    start, cpu_start = time.perf_counter(), time.process_time()  # without the profiler
-    for n in range(len(clients) + args.saves, len(clients) + 2 * args.saves):
-        save(n)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    print(f"\nwithout cProfile: {args.saves / wall:.0f} saves/s = {wall / args.saves * 1000:.2f} ms per save by the "
-          f"clock; CPU {cpu / args.saves * 1000:.2f} ms per save = {args.saves / cpu:.0f} saves per CPU-second "
-          f"(the figure that holds on a shared machine; includes the test client's own cost, ~0.2 ms)")
+    wall, cpu = timed(bench, args.saves)  # neither timers nor profiler
+    print(f"\nplain: CPU {cpu / args.saves * 1000:.2f} ms per save = {args.saves / cpu:.0f} saves per CPU-second "
+          f"(test client included); wall {wall / args.saves * 1000:.2f} ms per save ({load_average()} on "
+          f"{os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

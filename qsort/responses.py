@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .flow import PREVIEW, STEPS, is_complete, is_finished
 from .models import (
@@ -48,10 +48,12 @@ MAX_COMMENT_LENGTH = 4000
 # --------------------------------------------------------------------------------------------------------------
 
 def find_participant(session: Session, token: str) -> Participant | None:
-    """The participant whose invite token this is, or None for a malformed or unknown token."""
+    """The participant whose invite token this is, or None for a malformed or unknown token. Its study comes in
+    the same query: every page and API call of the flow reads it."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    return session.scalar(select(Participant).where(Participant.token == token))
+    return session.scalar(select(Participant).where(Participant.token == token)
+                          .options(joinedload(Participant.study, innerjoin=True)))
 
 
 def find_open_study(session: Session, open_token: str) -> Study | None:

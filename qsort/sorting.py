@@ -23,11 +23,19 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.util import identity_key
 
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
 from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
 from .responses import (
-    accepts_responses, complete_step, forget_comments_off_the_ends, grid_is_locked, lock_sort, step_index, steps_for,
+    TOKEN_PATTERN,
+    accepts_responses,
+    complete_step,
+    forget_comments_off_the_ends,
+    grid_is_locked,
+    lock_sort,
+    step_index,
+    steps_for,
 )
 
 MAX_MOVES_PER_SAVE = 5000
@@ -117,12 +125,17 @@ def _participant_name(study: Study, number: int, statement: Any) -> str:
 
 def stored_state(sort: Sort) -> dict[str, Any]:
     """The stored sort as the page loads it: step, revision, presort, placements (by column and slot), seconds."""
+    return state_of(sort, [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
+                           for p in sort.placements])
+
+
+def state_of(sort: Sort | LockedSort, placements: list[dict[str, int]]) -> dict[str, Any]:
+    """:func:`stored_state` of a sort row and its placements."""
     return {
         "step": sort.step if sort.step in SORTING_STEPS else "grid",
         "revision": sort.revision,
         "presort": dict(sort.presort or {}),
-        "placements": [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
-                       for p in sorted(sort.placements, key=lambda p: (p.score or 0, p.slot))],
+        "placements": sorted(placements, key=lambda p: (p["score"] or 0, p["slot"])),
         "seconds": dict(sort.step_seconds or {}),
     }
 
@@ -199,7 +212,7 @@ def _require_int(value: Any, where: str, minimum: int | None = None, maximum: in
     return value
 
 
-def _statement_id(value: Any, where: str, known: set[int]) -> int:
+def _statement_id(value: Any, where: str, known: frozenset[int]) -> int:
     statement_id = _require_int(value, where)
     if statement_id not in known:
         raise PayloadError(_("%(field)s: statement %(id)s is not in this study.", field=where, id=statement_id),
@@ -207,16 +220,32 @@ def _statement_id(value: Any, where: str, known: set[int]) -> int:
     return statement_id
 
 
-def statement_ids(study: Study) -> set[int]:
-    """The ids of the study's statements: from the loaded statements, else one small query (no texts)."""
+# Statement ids of open studies: (database, study id, study.updated_at) -> ids. Statements cannot be added or
+# removed while a study is open (qsort.studies.ensure_editable), and closing or reopening it changes updated_at,
+# so a key never goes stale. Bounded: cleared when it grows past STATEMENT_CACHE_SIZE studies.
+_open_study_statements: dict[tuple[str, int, datetime], frozenset[int]] = {}
+STATEMENT_CACHE_SIZE = 1000
+
+
+def statement_ids(study: Study | SortingStudy, session: Session | None = None) -> frozenset[int]:
+    """The ids of the study's statements: from the loaded statements, else from the cache of open studies, else
+    one small query (no texts). ``session``: for a :class:`SortingStudy`, which belongs to none."""
     if "statements" in study.__dict__:
-        return {s.id for s in study.statements}
-    session = object_session(study)
-    return set(session.scalars(select(Statement.id).where(Statement.study_id == study.id)))
+        return frozenset(s.id for s in study.statements)
+    session = session or object_session(study)
+    key = (str(session.get_bind().url), study.id, study.updated_at)
+    ids = _open_study_statements.get(key) if study.status == "open" else None
+    if ids is None:
+        ids = frozenset(session.scalars(select(Statement.id).where(Statement.study_id == study.id)))
+        if study.status == "open":
+            if len(_open_study_statements) >= STATEMENT_CACHE_SIZE:
+                _open_study_statements.clear()
+            _open_study_statements[key] = ids
+    return ids
 
 
 def parse_placements(study: Study, value: Any, where: str = "placements",
-                     known: set[int] | None = None) -> list[dict[str, int]]:
+                     known: frozenset[int] | None = None) -> list[dict[str, int]]:
     """Check a list of ``{"statement_id", "score", "slot"}``: the study's statements, each once, grid scores."""
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field=where), where)
@@ -242,7 +271,7 @@ def parse_placements(study: Study, value: Any, where: str = "placements",
     return placements
 
 
-def _parse_presort(study: Study, value: Any, known_ids: set[int]) -> dict[str, str]:
+def _parse_presort(study: Study, value: Any, known_ids: frozenset[int]) -> dict[str, str]:
     if not isinstance(value, dict):
         raise PayloadError(_("%(field)s must be an object.", field="presort"), "presort")
     known = {str(i) for i in known_ids}
@@ -258,7 +287,7 @@ def _parse_presort(study: Study, value: Any, known_ids: set[int]) -> dict[str, s
     return presort
 
 
-def _parse_moves(study: Study, value: Any, known: set[int]) -> list[dict[str, Any]]:
+def _parse_moves(study: Study, value: Any, known: frozenset[int]) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field="moves"), "moves")
     if len(value) > MAX_MOVES_PER_SAVE:
@@ -308,7 +337,7 @@ def _parse_seconds(value: Any) -> dict[str, float]:
     return seconds
 
 
-def parse_draft(study: Study, body: Any) -> Draft:
+def parse_draft(study: Study | SortingStudy, body: Any, session: Session | None = None) -> Draft:
     """Validate a draft body (POST /api/draft). Raises :class:`PayloadError` naming the field."""
     if not isinstance(body, dict):
         raise PayloadError(_("The request body must be a JSON object."), "body")
@@ -318,7 +347,7 @@ def parse_draft(study: Study, body: Any) -> Draft:
     if step not in SORTING_STEPS:
         raise PayloadError(_("%(field)s must be one of: %(choices)s.", field="step",
                              choices=", ".join(SORTING_STEPS)), "step")
-    known = statement_ids(study)
+    known = statement_ids(study, session)
     presort = _parse_presort(study, body["presort"], known) if body.get("presort") is not None else None
     placements = parse_placements(study, body["placements"], known=known) \
         if body.get("placements") is not None else None
@@ -355,16 +384,78 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
     return _not_sorting(participant, participant.sort)
 
 
-def _append_moves(session: Session, sort: Sort, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+# The draft path reads and writes with Core statements on these tables (no ORM objects, no unit-of-work flush):
+# a draft save is the most frequent request of the whole app (one every ~2 s per participant sorting).
+SORT, MOVE, PLACEMENT = Sort.__table__, Move.__table__, Placement.__table__
+
+
+@dataclass(frozen=True)
+class SortingStudy:
+    """What the draft path reads of a study. ``grid_scores``: the grid's columns."""
+
+    id: int
+    status: str
+    updated_at: datetime
+    grid_scores: list[int]
+
+
+@dataclass(frozen=True)
+class Sorter:
+    """The participant saving a draft, as :func:`qsort.responses.accepts_responses` reads one: ``id``, ``source``
+    and ``study``. One Core query by token (:func:`find_sorter`) instead of two ORM objects: on this path the
+    ORM's loading cost more than every statement of the save itself."""
+
+    id: int
+    source: str
+    study: SortingStudy
+
+
+PARTICIPANT, STUDY = Participant.__table__, Study.__table__
+
+
+def find_sorter(session: Session, token: str) -> Sorter | None:
+    """The participant whose link this is, with their study; None for a malformed or unknown token."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    row = session.connection().execute(
+        select(PARTICIPANT.c.id, PARTICIPANT.c.source, STUDY.c.id, STUDY.c.status, STUDY.c.updated_at,
+               STUDY.c.grid_scores)
+        .join_from(PARTICIPANT, STUDY, PARTICIPANT.c.study_id == STUDY.c.id)
+        .where(PARTICIPANT.c.token == token)).first()
+    if row is None:
+        return None
+    participant_id, source, *study = row
+    return Sorter(participant_id, source, SortingStudy(*study))
+
+
+@dataclass
+class LockedSort:
+    """The participant's sort row as the draft path's lock returned it, plus the length of its move log.
+
+    It has the attributes :func:`_not_sorting` reads and :func:`qsort.responses.complete_step` changes; the save
+    writes what changed back with one UPDATE (:func:`_write_sort`)."""
+
+    id: int
+    state: str
+    step: str
+    revision: int
+    presort: dict[str, str] | None
+    step_seconds: dict[str, float] | None
+    submitted_at: datetime | None
+    move_count: int
+
+
+def _append_moves(session: Session, sort_id: int, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Append the moves not stored yet and return them, in seq order. A move is a repeat when its seq, card
     and time match a stored one (a resend after a lost response); a second device that restarts its seq still
-    has its moves kept. One bulk INSERT for all of them."""
+    has its moves kept. One SELECT of the candidates, one bulk INSERT for the new ones."""
     if not moves:
         return []
     seqs = {move["seq"] for move in moves}
-    stored = {(seq, statement_id, client_time) for seq, statement_id, client_time in session.execute(
-        select(Move.client_seq, Move.statement_id, Move.client_time)
-        .where(Move.sort_id == sort.id, Move.client_seq.in_(seqs)))}
+    connection = session.connection()
+    stored = {tuple(row) for row in connection.execute(
+        select(MOVE.c.client_seq, MOVE.c.statement_id, MOVE.c.client_time)
+        .where(MOVE.c.sort_id == sort_id, MOVE.c.client_seq.in_(seqs)))}
     new = []
     for move in sorted(moves, key=lambda m: m["seq"]):
         key = (move["seq"], move["statement_id"], move["client_time"])
@@ -374,20 +465,25 @@ def _append_moves(session: Session, sort: Sort, moves: list[dict[str, Any]]) -> 
         new.append(move)
     if new:
         recorded_at = utcnow()
-        session.execute(insert(Move), [
-            {"sort_id": sort.id, "statement_id": m["statement_id"], "from_place": m["from"], "to_place": m["to"],
+        connection.execute(insert(MOVE), [
+            {"sort_id": sort_id, "statement_id": m["statement_id"], "from_place": m["from"], "to_place": m["to"],
              "client_seq": m["seq"], "client_time": m["client_time"], "recorded_at": recorded_at} for m in new])
     return new
 
 
-def _replace_placements(session: Session, sort: Sort, placements: list[dict[str, int]]) -> None:
-    # A bulk delete, then one bulk insert: replacing the collection would let the flush insert before it
-    # deletes and trip the (sort, statement) unique constraint, and would load every stored placement first.
-    session.execute(delete(Placement).where(Placement.sort_id == sort.id))
+def _replace_placements(session: Session, sort_id: int, placements: list[dict[str, int]]) -> None:
+    """A bulk DELETE, then one bulk INSERT (Core: no objects). The caller expires an ORM Sort's ``placements``."""
+    connection = session.connection()
+    connection.execute(delete(PLACEMENT).where(PLACEMENT.c.sort_id == sort_id))
     if placements:
-        session.execute(insert(Placement), [{"sort_id": sort.id, "statement_id": p["statement_id"],
-                                             "score": p["score"], "slot": p["slot"]} for p in placements])
-    session.expire(sort, ["placements"])
+        connection.execute(insert(PLACEMENT), [{"sort_id": sort_id, "statement_id": p["statement_id"],
+                                                "score": p["score"], "slot": p["slot"]} for p in placements])
+
+
+def _stored_placements(session: Session, sort_id: int) -> list[dict[str, int]]:
+    rows = session.connection().execute(select(PLACEMENT.c.statement_id, PLACEMENT.c.score, PLACEMENT.c.slot)
+                                        .where(PLACEMENT.c.sort_id == sort_id))
+    return [{"statement_id": sid, "score": score, "slot": slot} for sid, score, slot in rows]
 
 
 def merge_moves(state: dict[str, Any], moves: list[dict[str, Any]],
@@ -432,7 +528,7 @@ def merge_moves(state: dict[str, Any], moves: list[dict[str, Any]],
     return presort, placements
 
 
-def save_draft(session: Session, participant: Participant, draft: Draft) -> Outcome:
+def save_draft(session: Session, participant: Participant | Sorter, draft: Draft) -> Outcome:
     """Save a draft in one transaction. The moves are always logged (deduplicated). Then:
 
     - built on the stored revision (``base_revision``): its state replaces the stored one;
@@ -443,65 +539,94 @@ def save_draft(session: Session, participant: Participant, draft: Draft) -> Outc
     A client cannot win by raising its ``revision``: only ``base_revision`` decides. The stored revision then
     becomes ``max(stored + 1, revision)``. 200 ``{"ok": true, "revision"}``; 409 without ``revision`` when the
     grid is already submitted or the instructions are not done yet.
+
+    The hot path of the app: Core statements only, 7 on a plain save (lock, moves seen, moves added, placements
+    deleted and added, the sort updated, COMMIT), counted by tests/app/test_save_path.py.
     """
     sort = _lock_sort_for_draft(session, participant)
     refusal = _not_sorting(participant, sort)
     if refusal is None and sort.state == "sorted":
         refusal = Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")})
+    if refusal is None and draft.moves and sort.move_count + len(draft.moves) > MAX_MOVES_PER_SORT:
+        refusal = Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
+                                "error": _("This sort's move log is full (%(n)s moves): save it again without "
+                                           "moves; its cards are kept, further moves are not logged.",
+                                           n=MAX_MOVES_PER_SORT)})
     if refusal is not None:
         session.rollback()
         return refusal
-    if draft.moves and _move_count(session, sort) + len(draft.moves) > MAX_MOVES_PER_SORT:
-        session.rollback()
-        return Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
-                             "error": _("This sort's move log is full (%(n)s moves): save it again without "
-                                        "moves; its cards are kept, further moves are not logged.",
-                                        n=MAX_MOVES_PER_SORT)})
-    new_moves = _append_moves(session, sort, draft.moves)
+    new_moves = _append_moves(session, sort.id, draft.moves)
     merged = draft.base_revision != sort.revision
     presort, placements = draft.presort, draft.placements
     if merged:
-        result = merge_moves(stored_state(sort), new_moves, set(participant.study.grid_scores))
+        stored = state_of(sort, _stored_placements(session, sort.id))
+        result = merge_moves(stored, new_moves, set(participant.study.grid_scores))
         if result is None:
-            state = stored_state(sort)
             session.commit()
-            return Outcome(409, {"ok": False, "conflict": True, "revision": sort.revision, "state": state,
+            return Outcome(409, {"ok": False, "conflict": True, "revision": sort.revision, "state": stored,
                                  "error": _("This sort was changed on another device or tab. The latest saved "
                                             "version is shown; your last changes here clashed with it and "
                                             "were not kept.")})
         presort, placements = result
     if placements is not None:
-        _replace_placements(session, sort, placements)
-    if presort is not None:
-        sort.presort = presort
-    totals = dict(sort.step_seconds or {})
-    for step, seconds in draft.seconds.items():
-        # The page sends its running total for the step (it starts from state.seconds); keep the larger.
-        totals[step] = round(max(float(totals.get(step, 0.0)), seconds), 1)
-    if totals != sort.step_seconds:
-        sort.step_seconds = totals
-    sort.revision = min(max(sort.revision + 1, draft.revision), MAX_INT)
-    if draft.step == "grid" and sort.step == "presort":
-        complete_step(participant.study, sort, "presort")
+        _replace_placements(session, sort.id, placements)
+    _write_sort(session, participant, sort, draft, presort)
     session.commit()
+    _forget_loaded_sort(session, sort.id)
     if merged:
-        return Outcome(200, {"ok": True, "revision": sort.revision, "merged": True, "state": stored_state(sort),
+        return Outcome(200, {"ok": True, "revision": sort.revision, "merged": True, "state": state_of(sort, placements),
                              "message": _("This sort was also changed on another device or tab; your changes "
                                           "were combined with it and saved.")})
     return Outcome(200, {"ok": True, "revision": sort.revision})
 
 
-def _move_count(session: Session, sort: Sort) -> int:
-    return session.scalar(select(func.count()).select_from(Move).where(Move.sort_id == sort.id)) or 0
-
-
-def _lock_sort_for_draft(session: Session, participant: Participant) -> Sort | None:
+def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) -> LockedSort | None:
     """:func:`qsort.responses.lock_sort` in one statement, for the hot path: the no-op UPDATE of the sort row
-    takes the write lock (SQLite) or the row lock (PostgreSQL) and RETURNING gives the sort as it is now.
-    The participant and study were read at the start of this request; the sort is what the lock guards."""
-    return session.scalars(update(Sort).where(Sort.participant_id == participant.id)
-                           .values(revision=Sort.revision).returning(Sort),
-                           execution_options={"populate_existing": True}).one_or_none()
+    takes the write lock (SQLite) or the row lock (PostgreSQL) and RETURNING gives the sort as it is now, with
+    the length of its move log. The participant and study were read at the start of this request.
+
+    On PostgreSQL the count comes from the statement's snapshot: two devices saving at the very same moment may
+    pass MAX_MOVES_PER_SORT by one save's moves (the cap bounds the log; it need not be exact)."""
+    # Not correlated on sort.id: SQLite's RETURNING is compiled without table names, and "sort_id = id" inside
+    # the subquery would compare move.sort_id with move.id. The sort is found again by its participant instead.
+    sort_id = select(SORT.c.id).where(SORT.c.participant_id == participant.id).scalar_subquery()
+    move_count = select(func.count()).where(MOVE.c.sort_id == sort_id).scalar_subquery()
+    row = session.connection().execute(
+        update(SORT).where(SORT.c.participant_id == participant.id).values(revision=SORT.c.revision)
+        .returning(SORT.c.id, SORT.c.state, SORT.c.step, SORT.c.revision, SORT.c.presort, SORT.c.step_seconds,
+                   SORT.c.submitted_at, move_count)).first()
+    return LockedSort(*row) if row is not None else None
+
+
+def _forget_loaded_sort(session: Session, sort_id: int) -> None:
+    """The Core statements bypassed the ORM: a Sort object this session loaded before no longer holds what is
+    stored, so it reloads on its next use."""
+    loaded = session.identity_map.get(identity_key(Sort, sort_id))
+    if loaded is not None:
+        session.expire(loaded)
+
+
+def _write_sort(session: Session, participant: Participant | Sorter, sort: LockedSort, draft: Draft,
+                presort: dict[str, str] | None) -> None:
+    """The sort row after the draft: the new revision, the larger running seconds, the presort if sent, and the
+    step moved on when the draft is the first one on the grid. One UPDATE of what changed."""
+    changes: dict[str, Any] = {"revision": min(max(sort.revision + 1, draft.revision), MAX_INT)}
+    totals = dict(sort.step_seconds or {})
+    for step, seconds in draft.seconds.items():
+        # The page sends its running total for the step (it starts from state.seconds); keep the larger.
+        totals[step] = round(max(float(totals.get(step, 0.0)), seconds), 1)
+    if totals != sort.step_seconds:
+        changes["step_seconds"] = totals
+    if presort is not None:
+        changes["presort"] = presort
+    if draft.step == "grid" and sort.step == "presort":
+        before = (sort.step, sort.state, sort.submitted_at)
+        complete_step(session.get(Study, participant.study.id), sort, "presort")  # once per sort: ORM is fine
+        changes.update({name: getattr(sort, name) for name, old in zip(("step", "state", "submitted_at"), before)
+                        if getattr(sort, name) != old})
+    for name, value in changes.items():
+        setattr(sort, name, value)
+    session.connection().execute(update(SORT).where(SORT.c.id == sort.id).values(**changes))
 
 
 def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
@@ -575,7 +700,8 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     if problems:
         session.rollback()
         return Outcome(422, {"ok": False, "error": problems[0], "problems": problems}), None
-    _replace_placements(session, sort, placements)
+    _replace_placements(session, sort.id, placements)
+    session.expire(sort, ["placements"])
     # submitted again after going back to the grid: answers about cards that left the ends go
     forget_comments_off_the_ends(session, sort, participant.study,
                                  {p["statement_id"]: p["score"] for p in placements})

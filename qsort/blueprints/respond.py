@@ -285,12 +285,15 @@ def json_body():
 
 @bp.post("/<token>/api/draft")
 def api_draft(token: str):
-    participant = participant_or_404(token)
+    db = get_session()
+    sorter = sorting.find_sorter(db, token)  # the hot path: no ORM objects (see sorting.Sorter)
+    if sorter is None:
+        abort(404)
     try:
-        draft = sorting.parse_draft(participant.study, json_body())
+        draft = sorting.parse_draft(sorter.study, json_body(), db)
     except sorting.PayloadError as error:
         return {"ok": False, "error": error.message, "field": error.field}, 400
-    outcome = sorting.save_draft(get_session(), participant, draft)
+    outcome = sorting.save_draft(db, sorter, draft)
     return outcome.body, outcome.status
 
 
