@@ -288,6 +288,10 @@ def api_draft(token: str):
     db = get_session()
     sorter = sorting.find_sorter(db, token)  # the hot path: no ORM objects (see sorting.Sorter)
     if sorter is None:
+        # not a participant's own token: an interview's customer link (410 once its session has ended), or nothing
+        linked = customer_link_participant(token)
+        sorter = sorting.find_sorter(db, linked.token) if linked is not None else None
+    if sorter is None:
         abort(404)
     try:
         draft = sorting.parse_draft(sorter.study, json_body(), db)
