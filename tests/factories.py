@@ -125,6 +125,10 @@ def blueprint_rules(app, *prefixes: str) -> list:
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(prefixes)]
 
 
+# A value for each string argument of an interview URL (the ids are filled per test).
+INTERVIEW_URL_ARGUMENTS = {"what": "cards", "code": "ABCDEF"}
+
+
 def url_map_requests(app, rules, arguments):
     """(method, url, rule) for each of ``rules`` and each of its methods (HEAD and OPTIONS aside);
     ``arguments(rule)`` fills the rule's arguments. So a new URL is covered without editing the tests."""

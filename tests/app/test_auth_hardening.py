@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import qsort.accounts
 from qsort.accounts import create_account
 from qsort.models import LoginAttempt, User
-from tests.app.test_auth import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD, csrf_from, login
 from tests.factories import make_study
 
 WRONG = "wrong password!"

@@ -10,9 +10,9 @@ import pytest
 from qsort.accounts import create_account
 from qsort.models import (InterviewerAssignment, InterviewSession, Note, Participant, Sort, Statement, Study,
                           StudyShare)
-from tests.factories import PASSWORD, assert_sent_to_login, blueprint_rules, csrf_from, login, url_map_requests
+from tests.factories import (INTERVIEW_URL_ARGUMENTS, PASSWORD, assert_sent_to_login, blueprint_rules, csrf_from, login,
+                             url_map_requests)
 
-STRING_ARGUMENTS = {"what": "cards", "code": "ABCDEF"}
 RESEARCHER_ONLY = {"interview.team", "interview.team_remove", "interview.guide"}
 
 
@@ -56,7 +56,7 @@ def interview_rules(app):
 def url_arguments(rule, study, session_of="P1") -> dict:
     sessions = {s.participant.code: s for s in _sessions(study)}
     ids = {"study_id": study.id, "session_id": sessions[session_of].id, "assignment_id": study.interviewers[1].id}
-    return {name: ids.get(name, STRING_ARGUMENTS.get(name, 1)) for name in rule.arguments}
+    return {name: ids.get(name, INTERVIEW_URL_ARGUMENTS.get(name, 1)) for name in rule.arguments}
 
 
 def _sessions(study):

@@ -14,7 +14,7 @@ from qsort import interviews
 from qsort.accounts import create_account, set_password
 from qsort.models import (InterviewerAssignment, InterviewSession, Move, Note, Participant, Placement, Study,
                           utcnow)
-from tests.app.test_auth import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD, csrf_from, login
 from tests.factories import make_study
 
 

@@ -1,29 +1,11 @@
 """Every UI string of the participant flow is translated into Dutch and Norwegian Bokmål (compiled .mo)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_file
 from babel.support import Translations
 
-REPO = Path(__file__).resolve().parents[2]
-TRANSLATIONS = REPO / "qsort" / "translations"
-RESPOND_SOURCES = [
-    *(("python", p) for p in [REPO / "qsort" / "responses.py", REPO / "qsort" / "respond_forms.py",
-                              REPO / "qsort" / "errors.py", REPO / "qsort" / "blueprints" / "respond.py"]),
-    *(("jinja2", p) for p in sorted((REPO / "templates" / "respond").glob("*.html"))),
-    *(("jinja2", p) for p in sorted((REPO / "templates" / "errors").glob("*.html"))),
-]
-
-
-def respond_messages() -> set[str]:
-    messages = set()
-    for method, path in RESPOND_SOURCES:
-        for _lineno, message, _comments, _context in extract_from_file(method, str(path)):
-            messages.add(message if isinstance(message, str) else message[0])
-    return messages
-
+from tests.catalogues import TRANSLATIONS, respond_messages
 
 @pytest.mark.parametrize("language", ["nl", "nb"])
 def test_every_respond_string_is_translated(language):

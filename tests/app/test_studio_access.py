@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from qsort.accounts import create_account
 from qsort.models import MailMessage, MailText, Participant, Question, Sort, Statement, Study, StudyShare
-from tests.factories import PASSWORD, assert_sent_to_login, blueprint_rules, csrf_from, login, url_map_requests
+from tests.factories import (INTERVIEW_URL_ARGUMENTS, PASSWORD, assert_sent_to_login, blueprint_rules, csrf_from, login,
+                             url_map_requests)
 
 # A value for each string argument a studio URL may take (for int arguments see ``url_arguments``).
 STRING_ARGUMENTS = {"fmt": "csv", "language": "nl", "viewpoint_id": "1", "batch": "batch-id-of-sixteen-chars"}
@@ -149,12 +150,10 @@ def test_public_urls_need_no_login_and_take_no_posts(client, app):
 # The interview blueprint's URLs (tests/app/test_interview_access.py checks them for every role in depth): an
 # anonymous visitor is sent to the login page, and a researcher of another study gets 404, like the studio's.
 def test_interview_urls_anonymous_and_another_researcher(client, app, world, session):
-    from tests.app.test_interview_access import STRING_ARGUMENTS as INTERVIEW_ARGUMENTS
-
     rules = blueprint_rules(app, "interview.")
     assert rules
     urls = list(url_map_requests(app, rules, lambda rule: {
-        name: world.id if name == "study_id" else INTERVIEW_ARGUMENTS.get(name, 1) for name in rule.arguments}))
+        name: world.id if name == "study_id" else INTERVIEW_URL_ARGUMENTS.get(name, 1) for name in rule.arguments}))
     before = snapshot(session, world.id)
     assert_sent_to_login(client, urls, send)
     login(client, "bob@example.com", PASSWORD)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from qsort.accounts import create_account, set_password
 from qsort.models import InterviewerAssignment, InterviewSession, Note, Participant, Study
-from tests.app.test_auth import PASSWORD
+from tests.factories import PASSWORD
 from tests.browser.test_sorting import (current_card_id, focused, pile_for, presort_key, target_scores,
                                         watch_console)
 from tests.factories import make_study
@@ -213,7 +213,7 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
 
     # The notes are on the participant page and in the xlsx and JSON exports.
     researcher = app.test_client()
-    from tests.app.test_auth import login
+    from tests.factories import login
 
     login(researcher, study.owner.email, PASSWORD)
     person = session.scalar(select(Participant).where(Participant.code == "NM-01"))

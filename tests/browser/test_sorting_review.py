@@ -203,7 +203,7 @@ def english_messages(language: str) -> tuple[set[str], set[str]]:
     words). Messages whose translation is the English text itself ("OK") are left out."""
     from babel.support import Translations
 
-    from tests.app.test_respond_i18n import TRANSLATIONS, respond_messages
+    from tests.catalogues import TRANSLATIONS, respond_messages
 
     translations = Translations.load(str(TRANSLATIONS), [language])
     phrases, words = set(), set()
