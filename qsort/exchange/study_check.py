@@ -15,6 +15,7 @@ from typing import Any
 
 from ..flow import LABEL_NAMES, LANGUAGES, PILES, PREVIEW, SORT_STATES, STEPS
 from ..models import COMMENT_MODES, NOTE_KINDS, QUESTION_KINDS, SORT_SOURCES, STUDY_STATES, WOULD_PAY_CHOICES
+from ..open_link import RESUME_ALPHABET, RESUME_SECRET_LENGTH
 from ..questions import QUESTION_PHASES
 from ..sorting import MAX_INT, MAX_MOVES_PER_SORT as MAX_MOVES, MAX_REVISION, MAX_SLOT
 from ..studies import MAX_SCORE, MAX_STATEMENTS, StudyError, validate_redirect_url
@@ -202,6 +203,11 @@ def _check_participant(item: Any, where: str) -> None:
         _moment(item.get(name), f"{where}.{name}")
     if item.get("token") is not None:
         _text(item["token"], f"{where}.token", limit=64)
+    if item.get("resume_secret") is not None:
+        secret = _text(item["resume_secret"], f"{where}.resume_secret")
+        if len(secret) != RESUME_SECRET_LENGTH or any(ch not in RESUME_ALPHABET for ch in secret):
+            raise ExchangeError(f"{where}.resume_secret: {_show(secret)} is not a resume secret "
+                                f"({RESUME_SECRET_LENGTH} of {RESUME_ALPHABET})")
 
 
 def _check_sort(item: Any, where: str, n_statements: int, n_questions: int, grid: dict[int, int],

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..flow import PREVIEW
 from ..models import (Answer, CardComment, Move, Note, Participant, Placement, Question, Sort, Statement, Study,
                       User, new_token, utcnow)
+from ..open_link import new_resume_secret
 from .errors import ExchangeError
 from .study_check import check_study_document
 
@@ -63,7 +64,7 @@ def study_to_json(session: Session, study: Study) -> dict:
 def _participant_json(p: Participant, s_index: dict, q_index: dict, users: dict) -> dict:
     out = {"code": p.code, "name": p.name, "email": p.email, "attributes": p.attributes or {},
            "source": p.source, "language": p.language, "consent": p.consent, "consent_at": _iso(p.consent_at),
-           "created_at": _iso(p.created_at), "token": p.token, "sort": None}
+           "created_at": _iso(p.created_at), "token": p.token, "resume_secret": p.resume_secret, "sort": None}
     sort = p.sort
     if sort is not None:
         out["sort"] = {
@@ -206,7 +207,10 @@ def _study_from_json(session: Session, document: Any, owner: User) -> StudyImpor
                                   source=item.get("source") or "invite", language=item.get("language"),
                                   consent=item.get("consent"), consent_at=_when(item.get("consent_at"),
                                                                                f"{where}.consent_at"),
-                                  created_at=_when(item.get("created_at"), f"{where}.created_at") or utcnow())
+                                  created_at=_when(item.get("created_at"), f"{where}.created_at") or utcnow(),
+                                  # open-link participants keep resuming elsewhere with the secret they were shown
+                                  resume_secret=(item.get("resume_secret") or new_resume_secret())
+                                  if item.get("source") == "open" else None)
         session.add(participant)
         if item.get("sort") is not None:
             participant.sort = _sort_from_json(item["sort"], statements, questions, users, f"{where}.sort")
