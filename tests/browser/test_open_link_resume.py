@@ -50,3 +50,9 @@ def test_the_secret_is_shown_and_another_browser_needs_it(live_server, desktop_p
     phone.wait_for_url(re.compile(rf"/s/{participant.token}/instructions$"))
     assert phone.locator("footer.resume-note .resume-secret").inner_text() == shown
     screenshot(phone, "phone-resumed-with-secret")
+    # The sorting page shows it too, below the sorting area, on both.
+    for page, name in ((phone, "phone"), (laptop, "desktop")):
+        page.locator("[type=submit]").last.click()
+        page.wait_for_url(re.compile(r"/sort$"))
+        assert page.locator("footer.resume-note .resume-secret").inner_text() == shown
+        screenshot(page, f"{name}-sorting-page-with-secret")
