@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import Participant, Study, utcnow
@@ -71,7 +72,11 @@ def participant_for_code(session: Session, study: Study, code: str, *, secret: s
     if existing is None:
         participant = Participant(study=study, code=code, source="open", resume_secret=new_resume_secret())
         session.add(participant)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # the same new code sent from two browsers at once: the other one has it now
+            session.rollback()
+            return OpenLinkOutcome(None, refusal="secret_needed")
         return OpenLinkOutcome(participant, created=True)
     if existing.source != "open":
         # An invite, an import, an interview: typing a guessable code such as P001 must never open their sort.

@@ -152,3 +152,17 @@ def test_a_moved_study_keeps_the_secrets_of_its_open_link_participants(app, smal
     row["resume_secret"] = "0OIl"
     with pytest.raises(exchange.ExchangeError, match=r"participants\[\d\]\.resume_secret"):
         exchange.study_from_json(session, document, study.owner)
+
+
+def test_the_same_new_code_from_two_browsers_at_once_starts_one_participant(app, small_study, session, monkeypatch):
+    """The second browser's look-up ran before the first one's insert: its insert fails on the unique code and it
+    is asked for the secret like any other browser (no 500, no second participant)."""
+    study, _ = small_study
+    first = open_link.participant_for_code(session, study, "RACE1")
+    assert first.created
+    real_scalar = session.scalar
+    monkeypatch.setattr(session, "scalar", lambda *a, **k: None)  # "not there yet", as the other request saw it
+    second = open_link.participant_for_code(session, study, "RACE1")
+    monkeypatch.setattr(session, "scalar", real_scalar)
+    assert second.participant is None and second.refusal == "secret_needed"
+    assert session.scalar(select(func.count(Participant.id)).where(Participant.code == "RACE1")) == 1
