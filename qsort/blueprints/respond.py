@@ -308,7 +308,9 @@ def _refusal_message(outcome: OpenLinkOutcome) -> str:
 # browser resumes without the secret. Signed with the app's secret key; only the open link reads it.
 RESUME_COOKIE = "qsort_open"
 RESUME_COOKIE_DAYS = 180
-RESUME_COOKIE_KEEPS = 20  # a shared tablet at a trade fair: the last 20 people
+# A computer shared by a team: each of the last 10 who started there resumes there by code alone (like any browser
+# that stays signed in); on their own devices they need their secret.
+RESUME_COOKIE_KEEPS = 10
 
 
 def _resume_signer() -> URLSafeTimedSerializer:
