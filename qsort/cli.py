@@ -210,7 +210,9 @@ def import_command(file: str, owner: str | None, study_id: int | None) -> None:
             try:
                 with open(file, encoding="utf-8") as handle:
                     document = json.load(handle)
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            except RecursionError:
+                raise ExchangeError(f"{file}: nested too deeply; not a study export") from None
+            except ValueError as error:  # not UTF-8, not JSON, or a number of more than 4,300 digits
                 raise ExchangeError(f"{file}: not a JSON file ({error})") from None
             result = study_from_json(session, document, find_owner(session, owner), source=file)
         except ExchangeError as error:

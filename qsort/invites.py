@@ -190,7 +190,7 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
     try:
         header = next(reader)
     except csv.Error as error:
-        raise InviteError([_("line %(line)d: %(error)s", line=1, error=error)]) from None
+        raise InviteError([_csv_problem(1, error)]) from None
     columns, problems = _columns(header)
     if problems:
         raise InviteError(problems)
@@ -216,10 +216,16 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
                 raise InviteError([_("line %(line)d: more than %(n)d participants in one file", line=line,
                                      n=MAX_ROWS)])
     except csv.Error as error:
-        problems.append(_("line %(line)d: %(error)s", line=reader.line_num, error=error))
+        problems.append(_csv_problem(reader.line_num, error))
     if not invitees and not problems:
         raise InviteError([_("the file has a header but no participants")])
     return invitees, problems
+
+
+def _csv_problem(line: int, error: csv.Error) -> str:
+    """A line the csv module cannot read: most often a field over its 128 KiB limit (a quote left open)."""
+    return _("line %(line)d: this line cannot be read as CSV (%(error)s); a field holds at most 128 KiB.", line=line,
+             error=error)
 
 
 def _columns(header: list[str]) -> tuple[list[tuple[str, str]], list[str]]:

@@ -200,6 +200,11 @@ class Participant(Base):
     consent: Mapped[str | None] = mapped_column(String(10), nullable=True)  # None | given | declined
     consent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The open link's resume secret (source "open"): shown on the participant's pages, asked when their code is
+    # typed in another browser; wrong ones are counted to stop guessing (qsort/responses.py participant_for_code).
+    resume_secret: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    resume_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resume_failed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     study: Mapped[Study] = relationship(back_populates="participants")
     sort: Mapped["Sort | None"] = relationship(back_populates="participant", cascade="all, delete-orphan")

@@ -93,6 +93,8 @@ def open_link_form() -> FlaskForm:
                                        Regexp(OPEN_LINK_CODE_PATTERN, message=_(
                                            "A code starts with a letter or a digit and holds only letters, digits,"
                                            " spaces, dots, dashes and underscores."))])
+        secret = StringField(_("Your resume secret"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                             validators=[Length(max=40, message=_("A resume secret has 8 letters and digits."))])
         submit = SubmitField(_("Start"))
 
     return OpenLinkForm()

@@ -66,23 +66,6 @@ def find_open_study(session: Session, open_token: str) -> Study | None:
     return study
 
 
-def participant_for_code(session: Session, study: Study, code: str) -> tuple[Participant | None, bool]:
-    """The open-link participant with this code: an existing one (to resume) or a new one.
-
-    Returns ``(participant, created)``; ``(None, False)`` when the code belongs to someone who did not come
-    through the open link (an invite, an import, an interview): typing a guessable code such as P001 must never
-    open another person's sort. The caller checks whether an existing one has already completed.
-    """
-    existing = session.scalar(select(Participant).where(Participant.study_id == study.id,
-                                                        Participant.code == code))
-    if existing is not None:
-        return (existing, False) if existing.source == "open" else (None, False)
-    participant = Participant(study=study, code=code, source="open")
-    session.add(participant)
-    session.commit()
-    return participant, True
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Steps and the rules between them
 # --------------------------------------------------------------------------------------------------------------

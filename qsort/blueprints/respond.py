@@ -7,15 +7,17 @@ instructions -> sort (presort + grid) -> postsort -> questions -> done).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import flow, interviews, responses, sorting
 from ..db import get_session
 from ..i18n import use_study_languages
 from ..models import Participant
+from ..open_link import OpenLinkOutcome, participant_for_code, shown_secret
 from ..respond_forms import (
     answer_values,
     continue_form,
@@ -38,6 +40,12 @@ STEP_ENDPOINTS = {
     "questions": "respond.questions",
     "done": "respond.done",
 }
+
+
+@bp.app_template_filter("resume_secret")
+def resume_secret_filter(secret: str | None) -> str:
+    """An open-link participant's resume secret as people read it (ABCD-EFGH); the studio shows it too."""
+    return shown_secret(secret)
 
 
 def step_url(participant: Participant, step: str) -> str:
@@ -320,22 +328,74 @@ def api_submit(token: str):
 
 @bp.route("/open/<open_token>", methods=["GET", "POST"])
 def open_link(open_token: str):
-    """Ask for a participant code; start a new participant or resume the one with that code."""
+    """Ask for a participant code; start a new participant, or resume the one with that code in the browser that
+    started it or with their resume secret (qsort/open_link.py)."""
     db = get_session()
     study = responses.find_open_study(db, open_token)
     if study is None:
         abort(404)
     use_study_languages(study)
     form = open_link_form()
+    ask_secret = bool(form.secret.data)
     if form.validate_on_submit():
-        participant, _created = responses.participant_for_code(db, study, form.code.data)
+        known = _browser_participants()
+        outcome = participant_for_code(db, study, form.code.data, secret=form.secret.data or "",
+                                       same_browser_ids=known)
+        participant = outcome.participant
         if participant is None:
-            form.code.errors.append(_("This code belongs to a personal invitation. Please use the link from "
-                                      "your invitation, or choose another code."))
+            ask_secret = outcome.refusal != "invite"
+            (form.secret if ask_secret else form.code).errors.append(_refusal_message(outcome))
             return render_template("respond/open_link.html", study=study, form=form, lang=language(),
-                                   participant=None, progress=None), 422
+                                   participant=None, progress=None, ask_secret=ask_secret), \
+                429 if outcome.refusal == "locked" else 422
         if responses.is_completed(participant):
-            return render_step("respond/completed.html", participant, "done")
-        return redirect(url_for("respond.start", token=participant.token))
+            response = make_response(render_step("respond/completed.html", participant, "done"))
+        else:
+            response = redirect(url_for("respond.start", token=participant.token))
+        _remember_in_browser(response, known, participant.id)
+        return response
     return render_template("respond/open_link.html", study=study, form=form, lang=language(),
-                           participant=None, progress=None), 200 if not form.errors else 422
+                           participant=None, progress=None, ask_secret=ask_secret), 200 if not form.errors else 422
+
+
+def _refusal_message(outcome: OpenLinkOutcome) -> str:
+    if outcome.refusal == "invite":
+        return _("This code belongs to a personal invitation. Please use the link from your invitation, or choose "
+                 "another code.")
+    if outcome.refusal == "secret_needed":
+        return _("This code is already in use. To continue that sort in this browser, enter the resume secret shown "
+                 "on its pages. If it is not yours, choose another code.")
+    if outcome.refusal == "locked":
+        return _("Too many wrong resume secrets for this code. Try again in %(n)s minutes.", n=outcome.wait_minutes)
+    return _("This resume secret does not belong to this code. Check it and try again.")
+
+
+# The participants this browser started or resumed through an open link: a signed cookie of their ids, so the same
+# browser resumes without the secret. Signed with the app's secret key; only the open link reads it.
+RESUME_COOKIE = "qsort_open"
+RESUME_COOKIE_DAYS = 180
+# A computer shared by a team: each of the last 10 who started there resumes there by code alone (like any browser
+# that stays signed in); on their own devices they need their secret.
+RESUME_COOKIE_KEEPS = 10
+
+
+def _resume_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="open-link-resume")
+
+
+def _browser_participants() -> list[int]:
+    raw = request.cookies.get(RESUME_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = _resume_signer().loads(raw, max_age=RESUME_COOKIE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)] if isinstance(ids, list) else []
+
+
+def _remember_in_browser(response, known: list[int], participant_id: int) -> None:
+    ids = ([i for i in known if i != participant_id] + [participant_id])[-RESUME_COOKIE_KEEPS:]
+    response.set_cookie(RESUME_COOKIE, _resume_signer().dumps(ids), max_age=RESUME_COOKIE_DAYS * 86400,
+                        path=url_for("respond.open_link", open_token="x").rsplit("/", 1)[0] + "/",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), httponly=True, samesite="Lax")

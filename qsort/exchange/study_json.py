@@ -11,7 +11,7 @@ with that email when it exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from ..flow import PREVIEW
 from ..models import (Answer, CardComment, Move, Note, Participant, Placement, Question, Sort, Statement, Study,
                       User, new_token, utcnow)
+from ..open_link import new_resume_secret
 from .errors import ExchangeError
+from .study_check import check_study_document
 
 STUDY_JSON_FORMAT = "qsort-study"
 STUDY_JSON_VERSION = 1
@@ -62,7 +64,7 @@ def study_to_json(session: Session, study: Study) -> dict:
 def _participant_json(p: Participant, s_index: dict, q_index: dict, users: dict) -> dict:
     out = {"code": p.code, "name": p.name, "email": p.email, "attributes": p.attributes or {},
            "source": p.source, "language": p.language, "consent": p.consent, "consent_at": _iso(p.consent_at),
-           "created_at": _iso(p.created_at), "token": p.token, "sort": None}
+           "created_at": _iso(p.created_at), "token": p.token, "resume_secret": p.resume_secret, "sort": None}
     sort = p.sort
     if sort is not None:
         out["sort"] = {
@@ -124,9 +126,11 @@ def _when(value: Any, where: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        return datetime.fromisoformat(_need(value, str, where))
+        moment = datetime.fromisoformat(_need(value, str, where))
     except ValueError:
         raise ExchangeError(f"{where}: {value!r} is not a date and time (ISO 8601)") from None
+    # The database keeps naive UTC (models.utcnow); a moment with an offset would not compare with the others.
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _ref(value: Any, items: list, where: str):
@@ -146,36 +150,9 @@ def _token_if_free(session: Session, column, token: Any, used: set[str]) -> tupl
     return fresh, token is not None
 
 
-def _check_settings(settings: dict) -> None:
-    """The study's own fields have the types the app relies on."""
-    from ..models import COMMENT_MODES, STUDY_STATES
-
-    _need(settings.get("title"), str, "study.title")
-    if settings.get("status", "draft") not in STUDY_STATES:
-        raise ExchangeError(f"study.status: {settings.get('status')!r} is not one of {', '.join(STUDY_STATES)}")
-    if settings.get("extreme_comments", "optional") not in COMMENT_MODES:
-        raise ExchangeError(f"study.extreme_comments: {settings.get('extreme_comments')!r} is not one of "
-                            f"{', '.join(COMMENT_MODES)}")
-    for name in ("languages", "grid_scores", "grid_heights"):
-        _need(settings.get(name, []), list, f"study.{name}")
-    for name in ("texts", "labels"):
-        _need(settings.get(name, {}), dict, f"study.{name}")
-    scores, heights = settings.get("grid_scores", []), settings.get("grid_heights", [])
-    if len(scores) != len(heights) or not all(isinstance(v, int) and not isinstance(v, bool)
-                                              for v in scores + heights):
-        raise ExchangeError("study.grid_scores, study.grid_heights: two lists of whole numbers of the same length")
-
-
 def _study_from_json(session: Session, document: Any, owner: User) -> StudyImportReport:
-    _need(document, dict, "the document")
-    if document.get("format") != STUDY_JSON_FORMAT:
-        raise ExchangeError(f"format: expected {STUDY_JSON_FORMAT!r} (a file from 'qsort export --format json'), "
-                            f"found {document.get('format')!r}")
-    if document.get("version") != STUDY_JSON_VERSION:
-        raise ExchangeError(f"version: this installation reads version {STUDY_JSON_VERSION}, "
-                            f"the file is version {document.get('version')!r}")
-    settings = _need(document.get("study"), dict, "study")
-    _check_settings(settings)
+    check_study_document(document)  # every value, before anything is written
+    settings = document["study"]
     used_tokens: set[str] = set()
     # Tokens first: the look-ups flush the session, and the study must not be in it half made.
     open_token, renewed = _token_if_free(session, Study.open_link_token, settings.get("open_link_token"),
@@ -230,7 +207,10 @@ def _study_from_json(session: Session, document: Any, owner: User) -> StudyImpor
                                   source=item.get("source") or "invite", language=item.get("language"),
                                   consent=item.get("consent"), consent_at=_when(item.get("consent_at"),
                                                                                f"{where}.consent_at"),
-                                  created_at=_when(item.get("created_at"), f"{where}.created_at") or utcnow())
+                                  created_at=_when(item.get("created_at"), f"{where}.created_at") or utcnow(),
+                                  # open-link participants keep resuming elsewhere with the secret they were shown
+                                  resume_secret=(item.get("resume_secret") or new_resume_secret())
+                                  if item.get("source") == "open" else None)
         session.add(participant)
         if item.get("sort") is not None:
             participant.sort = _sort_from_json(item["sort"], statements, questions, users, f"{where}.sort")

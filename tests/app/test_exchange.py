@@ -408,7 +408,7 @@ def test_real_study_imports_and_exports_unchanged(session, tmp_path, codes):
 def test_study_json_settings_are_checked(session, study):
     document = exchange.study_to_json(session, study)
     document["study"]["grid_heights"] = [1, 2]
-    with pytest.raises(exchange.ExchangeError, match="study.grid_scores, study.grid_heights"):
+    with pytest.raises(exchange.ExchangeError, match=r"study.grid_heights: 2 heights for 5 scores"):
         exchange.study_from_json(session, document, study.owner)
     document = exchange.study_to_json(session, study)
     document["study"]["status"] = "archived"

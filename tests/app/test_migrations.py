@@ -11,6 +11,7 @@ default: that is exactly what this catches.)
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -104,6 +105,11 @@ def test_upgrade_to_the_newest_keeps_studies_and_sorts(empty_database_url, start
             assert people["P1"].token == "token-of-the-done-one"
             assert people["P1"].attributes == {"account": "Acme", "revenue": 1200000}
             assert people["P3"].sort is None
+            # An open-link participant under way before 0009 gets a resume secret, so they can still change device.
+            order = revisions_oldest_first()
+            if order.index(start) < order.index("0009"):
+                assert re.fullmatch(r"[A-HJ-NP-Z2-9]{8}", people["P2"].resume_secret or "")
+            assert people["P1"].resume_secret is None and people["P2"].resume_failures == 0
 
             sort = people["P1"].sort
             assert (sort.id, sort.state, sort.step, sort.revision) == (ids["sort"], "submitted", "done", 7)

@@ -88,6 +88,18 @@ def data_import(study_id: int):
                            n_statements=len(study.statements)), (400 if problems else 200)
 
 
+def _where(error) -> str:
+    """A reader's FormatError as the researcher reads it: "sorts.csv, line 3, column 6 (S05): what is wrong"."""
+    parts = [Path(error.file).name if "!" not in error.file else error.file.rsplit("/", 1)[-1]]
+    if error.line is not None:
+        parts.append(_("line %(n)d", n=error.line))
+    if getattr(error, "column", None) is not None and "column" not in (error.field or ""):
+        parts.append(_("column %(n)d", n=error.column))
+    if error.field:
+        parts.append(error.field)
+    return ", ".join(parts) + ": " + error.message
+
+
 def _import_uploads(study, uploads) -> list[str]:
     """Read the uploads in memory with analysis.formats (no temporary files), import; the problems if any."""
     from analysis.formats import FormatError
@@ -104,7 +116,7 @@ def _import_uploads(study, uploads) -> list[str]:
         report = exchange.import_sorts(get_session(), study, data, shown)
     except (FormatError, exchange.ExchangeError) as error:
         get_session().rollback()
-        return error.problems if isinstance(error, exchange.ExchangeError) else [str(error)]
+        return error.problems if isinstance(error, exchange.ExchangeError) else [_where(error)]
     except Exception as error:  # a ZIP that is not one, a file we cannot decode: say so, save nothing
         get_session().rollback()
         if isinstance(error, (OSError, ValueError)) or error.__class__.__name__ == "BadZipFile":
