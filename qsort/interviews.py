@@ -18,6 +18,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from .flow import in_language
+from .responses import TOKEN_PATTERN
 from .i18n import text as _
 from .models import (CardComment, InterviewerAssignment, InterviewSession, Note, Participant, Placement, Sort,
                      Study, StudyShare, User, new_token, utcnow)
@@ -196,7 +197,7 @@ def find_by_pairing_code(session: Session, code: str) -> InterviewSession | None
 
 def find_by_customer_key(session: Session, key: str) -> InterviewSession | None:
     """The session whose customer link carries ``key``, running or ended (the caller refuses an ended one)."""
-    if not key or len(key) > 64:
+    if not TOKEN_PATTERN.match(key or ""):   # never send a malformed key (a NUL byte: PostgreSQL refuses it) to SQL
         return None
     return session.scalar(select(InterviewSession).where(InterviewSession.customer_key == key))
 

@@ -331,3 +331,9 @@ def test_the_panel_speaks_dutch_and_norwegian(client, ivan, setup, session, lang
         assert word in page, word
     live = client.get(f"/interview/sessions/{interview.id}/api/live").get_json()
     assert live["statements"][0]["text"] == {"nl": "Stelling nummer 1", "nb": "Påstand nummer 1"}[lang]
+
+
+@pytest.mark.parametrize("key", ["%00%ff" * 8, "x", "a" * 65])
+def test_a_malformed_customer_key_is_404(client, key):
+    assert client.get(f"/s/{key}").status_code == 404
+    assert client.post(f"/s/{key}/api/draft", json={}).status_code in (400, 404)

@@ -451,3 +451,9 @@ def test_recent_sends_are_listed_on_the_mail_page(client, auth, study, session, 
                            data=send_form(client, study, participants=[person(session, study, "DIRK").id]))
     html = client.get(f"/studio/{study.id}/mail").get_data(as_text=True)
     assert response.headers["Location"] in html
+
+
+@pytest.mark.parametrize("batch", ["%00%ff" * 3, "x", "a" * 65, "no such batch id yet"])
+def test_a_malformed_or_unknown_batch_id_is_404(client, auth, study, batch):
+    auth.login()
+    assert client.get(f"/studio/{study.id}/mail/batches/{batch}").status_code == 404

@@ -160,6 +160,8 @@ def mail_send(study_id: int):
 def mail_batch(study_id: int, batch: str):
     """What one send did: each mail's status (queued, sent, failed with the reason) and who was skipped, why."""
     study = load_study(study_id)
+    if not mail.BATCH_PATTERN.match(batch):  # a malformed id never reaches SQL (PostgreSQL refuses a NUL byte)
+        abort(404)
     result = mail.batch_rows(get_session(), study, batch)
     if not result.queued and not result.skipped:
         abort(404)
