@@ -16,7 +16,7 @@ from sqlalchemy import select
 from qsort.accounts import create_account, set_password
 from qsort.models import InterviewerAssignment, InterviewSession, Note, Participant, Study
 from tests.factories import PASSWORD
-from tests.browser.test_sorting import (current_card_id, focused, pile_for, presort_key, target_scores,
+from tests.browser.helpers import (current_card_id, focused, pile_for, presort_key, target_scores,
                                         watch_console)
 from tests.factories import make_study
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from qsort.demo import DEFAULT_PASSWORD, DEMO_EMAIL, install_demo
-from tests.browser.test_studio_data_pages import watch
+from tests.browser.helpers import watch
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import func, select
 
 from qsort.models import Move, Sort
-from tests.browser.test_sorting import (
+from tests.browser.helpers import (
     current_card_id,
     drag,
     pile_for,

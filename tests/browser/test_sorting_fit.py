@@ -9,7 +9,7 @@ import pytest
 
 from qsort.demo import build_study
 from qsort.models import Participant, User
-from tests.browser.test_sorting import READY, shown_grid, start_sorting, stored_sort, watch_console, wait_saved
+from tests.browser.helpers import READY, shown_grid, start_sorting, stored_sort, watch_console, wait_saved
 
 pytestmark = pytest.mark.browser
 

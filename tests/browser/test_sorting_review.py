@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.test_sorting import (
+from tests.browser.helpers import (
     pile_for, shown_grid, start_sorting, stored_columns, stored_sort, target_scores, watch_console, wait_saved,
 )
 from tests.factories import make_study

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import watch
 from tests.factories import (PASSWORD, SORT_A, SORT_B, SORT_C, columns_of, make_participant, make_supplier_study,
                              make_user)
 
@@ -30,16 +31,6 @@ def log_in(page, base_url):
     page.wait_for_url("**/studio/**")
 
 
-def watch(page) -> list[str]:
-    """Collect console errors (a CSP violation shows up as one)."""
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "Failed to load resource" not in message.text else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    # Missing files, except the favicon browsers ask for on their own.
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
-    return problems
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
