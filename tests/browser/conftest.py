@@ -26,6 +26,11 @@ class LiveServer:
     def __init__(self, app):
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        # Request threads are joined on exit (server_close), so a request still running when the test ends (an
+        # autosave, a poll) returns its database connection before the test's engine is disposed. As daemon
+        # threads they were not tracked, and a late connection was left to the garbage collector (a psycopg
+        # ResourceWarning in some later test, on PostgreSQL).
+        self.server.daemon_threads = False
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -36,6 +41,7 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(timeout=5)
+        self.server.server_close()  # closes the socket and joins the request threads still running
 
 
 @pytest.fixture
