@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from qsort.models import Participant
+from tests.factories import PASSWORD
 from tests.factories import valid_placements
 
 READY = "#sort-app[data-ready='true']"
@@ -125,3 +126,26 @@ def watch(page) -> list[str]:
     page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
             if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
     return problems
+
+
+def place_the_rest(page, targets: dict[int, int]) -> dict:
+    """Drag every card still in the tray to its target column, check the page shows ``targets``, continue;
+    returns the grid as it was shown."""
+    for sid, score in targets.items():
+        if page.locator(f".tray .card[data-id='{sid}']").count():
+            drag(page, page.locator(f".tray .card[data-id='{sid}']"),
+                 page.locator(f".column[data-score='{score}'] .column-cards"))
+    shown = shown_grid(page)
+    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
+    page.click("#grid-continue")
+    page.wait_for_url(re.compile(r"/postsort$"))
+    return shown
+
+
+def log_in(page, base_url: str) -> None:
+    """Log in as the researcher the studio tests make (ana@example.com)."""
+    page.goto(base_url + "/auth/login")
+    page.fill("input[name=email]", "ana@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/studio/**")

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from qsort.models import Participant
-from tests.browser.helpers import (READY, current_card_id, drag, drop_point, focused, pile_for, presort_key,
+from tests.browser.helpers import (READY, current_card_id, drag, drop_point, focused, pile_for, place_the_rest,
+                                   presort_key,
                                    shown_grid, start_sorting, stored_columns, stored_sort, target_scores, wait_saved,
                                    watch_console)
 from tests.factories import make_study
@@ -351,14 +352,7 @@ def test_reload_in_the_middle_resumes_exactly(live_server, desktop_page, session
     wait_saved(page)
     assert stored_sort(session, token).scores()[offline_card] == targets[offline_card]
 
-    for sid, score in targets.items():
-        if page.locator(f".tray .card[data-id='{sid}']").count():
-            drag(page, page.locator(f".tray .card[data-id='{sid}']"),
-                 page.locator(f".column[data-score='{score}'] .column-cards"))
-    shown = shown_grid(page)
-    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
-    page.click("#grid-continue")
-    page.wait_for_url(re.compile(r"/postsort$"))
+    shown = place_the_rest(page, targets)
     sort = stored_sort(session, token)
     assert sort.state == "sorted"
     assert stored_columns(sort) == {k: v for k, v in shown.items() if v}

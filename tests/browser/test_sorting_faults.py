@@ -4,12 +4,12 @@ says so, and sends them when the connection is back; the server ends with each m
 database restarted: tests/app/test_faults.py.)"""
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import func, select
 
 from qsort.models import Move, Sort
 from tests.browser.helpers import (
+    place_the_rest,
     current_card_id,
     drag,
     pile_for,
@@ -73,14 +73,7 @@ def test_cut_off_mid_sort_keeps_every_move_and_sends_them_once_back_online(live_
     assert len(moves) == 4 + 5 + len(offline_cards) and set(moves.values()) == {1}, "every move, once"
     screenshot(page, "02-back-online-saved")
 
-    for sid, score in targets.items():  # finish and continue
-        if page.locator(f".tray .card[data-id='{sid}']").count():
-            drag(page, page.locator(f".tray .card[data-id='{sid}']"),
-                 page.locator(f".column[data-score='{score}'] .column-cards"))
-    shown = shown_grid(page)
-    assert {sid: int(score) for score, ids in shown.items() for sid in ids} == targets
-    page.click("#grid-continue")
-    page.wait_for_url(re.compile(r"/postsort$"))
+    shown = place_the_rest(page, targets)  # finish and continue
 
     session.expire_all()
     sorts = session.scalars(select(Sort).where(Sort.participant_id == sort.participant_id)).all()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import watch
-from tests.factories import (PASSWORD, SORT_A, SORT_B, SORT_C, columns_of, make_participant, make_supplier_study,
+from tests.browser.helpers import log_in, watch
+from tests.factories import (SORT_A, SORT_B, SORT_C, columns_of, make_participant, make_supplier_study,
                              make_user)
 
 
@@ -21,14 +21,6 @@ def filled_study(session):
     make_participant(session, study, "C04", name="Di Long-Name-Of-A-Contact", state="started")
     make_participant(session, study, "C05", name="Ed Park")
     return study
-
-
-def log_in(page, base_url):
-    page.goto(base_url + "/auth/login")
-    page.fill("input[name=email]", "ana@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/studio/**")
 
 
 

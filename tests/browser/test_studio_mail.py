@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_participant, make_supplier_study, make_user
+from tests.browser.helpers import log_in
+from tests.factories import make_participant, make_supplier_study, make_user
 from tests.smtpserver import SmtpServer
 
 
@@ -20,14 +21,6 @@ def mail_study(session):
     make_participant(session, study, "C04", name="Di Long").email = ""
     session.commit()
     return study
-
-
-def log_in(page, base_url):
-    page.goto(base_url + "/auth/login")
-    page.fill("input[name=email]", "ana@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/studio/**")
 
 
 def watch(page) -> list[str]:
