@@ -317,6 +317,38 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def cpu_seconds_of(pid: int | str) -> float:
+    """User + system CPU time of one process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def children_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process's children (those alive now)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(cpu_seconds_of(child) for child in children)
+
+
+def postgres_cpu_seconds(url: str) -> float | None:
+    """CPU time used so far by a PostgreSQL server on this machine (postmaster and backends), None when the
+    database is not PostgreSQL, not local, or will not say where its data folder is. On a 2-core machine the
+    server's CPU competes with the workers': this figure shows its share."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            folder = connection.execute(text("SHOW data_directory")).scalar()
+        postmaster = int(Path(folder, "postmaster.pid").read_text().split()[0])
+        return cpu_seconds_of(postmaster) + children_cpu_seconds(postmaster)
+    except Exception:  # noqa: BLE001 - a figure we print when we can, never a reason to fail the benchmark
+        return None
+    finally:
+        engine.dispose()
+
+
 class Server:
     """``qsort serve --workers N`` in a subprocess; its log goes to a file."""
 
@@ -347,12 +379,7 @@ class Server:
     def worker_cpu_seconds(self) -> float:
         """CPU time used so far by the gunicorn workers (children of the master): on a shared machine this, not
         the wall clock, says what one worker could do with a core of its own."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        ticks = 0
-        for pid in children:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return children_cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -362,6 +389,37 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+class CpuMeter:
+    """CPU time of the three parties sharing the machine during a run: the gunicorn workers, the local
+    PostgreSQL server (when there is one) and this load generator."""
+
+    def __init__(self, server: Server, url: str):
+        self.server, self.url = server, url
+
+    def read(self) -> tuple[float, float | None, float]:
+        return self.server.worker_cpu_seconds(), postgres_cpu_seconds(self.url), time.process_time()
+
+    def start(self) -> None:
+        self.before = self.read()
+
+    def stop(self) -> None:
+        after = self.read()
+        self.workers = after[0] - self.before[0]
+        self.database = after[1] - self.before[1] if after[1] is not None and self.before[1] is not None else None
+        self.generator = after[2] - self.before[2]
+
+    def lines(self, requests: int, wall: float) -> list[str]:
+        per = 1000 / max(requests, 1)
+        lines = [f"workers' CPU: {self.workers:.1f} s = {self.workers * per:.1f} ms per request of any kind (pages "
+                 f"included); the figure that holds on a busy machine"]
+        if self.database is not None:
+            lines.append(f"PostgreSQL server's CPU: {self.database:.1f} s = {self.database * per:.1f} ms per request")
+        lines.append(f"load generator's CPU: {self.generator:.1f} s = {self.generator * per:.1f} ms per request; "
+                     f"all three: {(self.workers + (self.database or 0) + self.generator) / wall:.2f} of "
+                     f"{os.cpu_count()} cores busy on average")
+        return lines
 
 
 def check(url: str, study_id: int, sent: list[Sent]) -> dict[str, int]:
@@ -506,21 +564,26 @@ def main() -> None:
         started = time.perf_counter()
         if args.max_rate:
             load_before = os.getloadavg()[0]
-            cpu_before = server.worker_cpu_seconds()
+            meter = CpuMeter(server, url)
+            meter.start()
             recorder, saves, wall = asyncio.run(max_rate(server.port, tokens, args.seconds, args.concurrency))
-            cpu = server.worker_cpu_seconds() - cpu_before
+            meter.stop()
             print(f"max rate: {args.workers} worker(s) x {args.threads} thread(s), {engine}, {args.concurrency} "
                   f"clients back to back: {saves} draft saves in {wall:.1f} s = {saves / wall:.0f} saves/s "
                   f"(load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-            print(f"worker CPU: {cpu:.1f} s = {cpu / max(saves, 1) * 1000:.1f} ms per save (with the page requests "
-                  f"before), i.e. {saves / cpu if cpu else 0:.0f} saves per CPU-second of one worker")
+            cpu = meter.workers
+            print(f"worker CPU: {cpu:.1f} s = {cpu / max(saves, 1) * 1000:.2f} ms per save, i.e. "
+                  f"{saves / cpu if cpu else 0:.0f} saves per CPU-second of one worker")
+            if meter.database is not None:
+                print(f"PostgreSQL server's CPU: {meter.database / max(saves, 1) * 1000:.2f} ms per save")
             print(recorder.table())
             return
         load_before = os.getloadavg()[0]
-        cpu_before = server.worker_cpu_seconds()
+        meter = CpuMeter(server, url)
+        meter.start()
         recorder, sent = asyncio.run(run_flow(server.port, tokens, study, args, sleep))
         wall = time.perf_counter() - started
-        cpu = server.worker_cpu_seconds() - cpu_before
+        meter.stop()
     finally:
         server.stop()
     requests = sum(len(v) for v in recorder.latencies.values())
@@ -529,8 +592,8 @@ def main() -> None:
           f"qsort serve --workers {args.workers} (x {args.threads} threads), {engine}; load average (1 min) "
           f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores")
     print(f"{requests} requests in {wall:.1f} s = {requests / wall:.0f} req/s; drafts {drafts / wall:.0f}/s overall")
-    print(f"workers' CPU: {cpu:.1f} s = {cpu / max(requests, 1) * 1000:.1f} ms per request of any kind (pages "
-          f"included); the figure that holds on a busy machine")
+    for line in meter.lines(requests, wall):
+        print(line)
     print(f"latencies by the clock (load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}):")
     print(recorder.table())
     for endpoint, problems in recorder.errors.items():

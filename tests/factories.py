@@ -10,6 +10,7 @@ import helpers from here or get them as fixtures from a conftest, never from one
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from html.parser import HTMLParser
 from itertools import count
@@ -21,6 +22,8 @@ from qsort.models import (Answer, CardComment, Move, Note, Participant, Placemen
                           User, utcnow)
 
 _numbers = count(1)
+# Owners' e-mails are unique per process too: a benchmark may fill a database that an earlier run filled.
+_RUN = secrets.token_hex(3)
 
 SMALL_GRID = ([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
 
@@ -62,7 +65,7 @@ def make_study(session: Session, n_statements: int = 9, *, scores: list[int] | N
 
             grid = quasi_normal_grid(n_statements)
             scores, heights = list(grid.scores), list(grid.heights)
-    owner = User(email=f"owner{number}@example.com", name="Owner", password_hash="not-a-login")
+    owner = User(email=f"owner{number}-{_RUN}@example.com", name="Owner", password_hash="not-a-login")
     study = Study(
         owner=owner, title=title, status=status, languages=["en", "nl", "nb"], default_language="en",
         grid_scores=list(scores), grid_heights=list(heights), free_distribution=free_distribution,
