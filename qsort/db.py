@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
     # pooled connections when it is collected means no connection is left to the garbage collector, which closes
     # it without telling the server (psycopg warns about exactly that).
     weakref.finalize(app, engine.dispose)
+    event.listen(engine, "before_cursor_execute", _note_writes)
+    event.listen(engine, "commit", _forget_writes)
+    event.listen(engine, "rollback", _forget_writes)
     app.extensions["qsort_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(close_session)
 
@@ -55,10 +58,45 @@ def get_session() -> Session:
     return g.db_session
 
 
-def close_session(_exc: BaseException | None = None) -> None:
+def close_session(exc: BaseException | None = None) -> None:
+    """End the request's session. A transaction that only read is ended with COMMIT, not ROLLBACK.
+
+    Why: psycopg forgets every prepared statement of a connection on ROLLBACK (and sends DEALLOCATE ALL), and
+    most requests only read. Ended by ROLLBACK, no statement ever reached psycopg's prepare threshold (5 runs on
+    one connection) and PostgreSQL planned every query of every page again. COMMIT of a read-only transaction
+    changes nothing stored. Anything that wrote, or may have, is rolled back as before: ORM changes not
+    flushed, a Core INSERT/UPDATE/DELETE not committed (:func:`_note_writes`), or an error in the request."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
+        if exc is None and _only_read(session):
+            session.commit()
+    except Exception:  # noqa: BLE001 - e.g. the database went away: closing below rolls back and releases
+        pass
+    finally:
         session.close()
+
+
+def _only_read(session: Session) -> bool:
+    """True when the session's open transaction ran only reads (nothing to lose by committing it)."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()
+    return not connection.info.get(WROTE, False)
+
+
+WROTE = "qsort_wrote_in_transaction"
+
+
+def _note_writes(connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+    """Mark the connection's transaction as having written when a statement is not a plain SELECT."""
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        connection.info[WROTE] = True
+
+
+def _forget_writes(connection) -> None:
+    connection.info.pop(WROTE, None)
 
 
 def upgrade_schema(app: Flask) -> None:

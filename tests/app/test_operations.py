@@ -210,3 +210,82 @@ def test_flask_own_server_logs_no_raw_paths(app):
     banner = werkzeug_log.makeRecord("werkzeug", logging.INFO, "x", 1, " * Running on %s", ("http://x",), None)
     assert not werkzeug_log.filter(request_line)
     assert werkzeug_log.filter(banner)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# How a request's transaction ends (qsort/db.py close_session)
+# ----------------------------------------------------------------------------------------------------------------
+
+def _ends_of_transactions(app):
+    """Record how each transaction on the app's engine ends: a list that fills with "commit" / "rollback"."""
+    from sqlalchemy import event
+
+    ends: list[str] = []
+    engine = app.extensions["qsort_engine"]
+    event.listen(engine, "commit", lambda _conn: ends.append("commit"))
+    event.listen(engine, "rollback", lambda _conn: ends.append("rollback"))
+    return ends
+
+
+def _test_views(app, study_id):
+    """Views that read, write without committing, change an ORM object without flushing, or fail after reading."""
+    from sqlalchemy import select, update
+
+    from qsort.db import get_session
+    from qsort.models import Study
+
+    def read():
+        return str(get_session().scalar(select(Study.title).where(Study.id == study_id)))
+
+    def write_core():
+        get_session().execute(update(Study).where(Study.id == study_id).values(title="Changed by Core"))
+        return "not committed"
+
+    def write_orm():
+        get_session().get(Study, study_id).title = "Changed by the ORM"
+        return "not flushed"
+
+    def fail():
+        read()
+        raise RuntimeError("after reading")
+
+    for view in (read, write_core, write_orm, fail):
+        app.add_url_rule(f"/_test/{view.__name__}", view.__name__, view)
+
+
+def test_a_request_that_only_read_ends_with_commit_and_one_that_wrote_is_rolled_back(app, small_study, session):
+    study, _ = small_study
+    _test_views(app, study.id)
+    ends = _ends_of_transactions(app)
+    client = app.test_client()
+
+    assert client.get("/_test/read").get_data(as_text=True) == "Test study"
+    assert ends == ["commit"]
+    for path in ("/_test/write_core", "/_test/write_orm"):
+        ends.clear()
+        assert client.get(path).status_code == 200
+        assert ends == ["rollback"], path
+    ends.clear()
+    with pytest.raises(RuntimeError, match="after reading"):  # TESTING: the error reaches the test
+        client.get("/_test/fail")
+    assert ends == ["rollback"]
+    session.expire_all()
+    assert session.get(type(study), study.id).title == "Test study"  # nothing written was kept
+
+
+def test_read_only_requests_keep_the_connections_prepared_statements_on_postgresql(app, small_study):
+    """psycopg prepares a query after 5 runs on one connection, but forgets them all on ROLLBACK: ended by
+    COMMIT, a read-only request leaves them in place for the next requests (on SQLite: the same COMMIT)."""
+    study, _ = small_study
+    _test_views(app, study.id)
+    ends = _ends_of_transactions(app)
+    client = app.test_client()
+    for _ in range(8):
+        assert client.get("/_test/read").status_code == 200
+    assert ends == ["commit"] * 8
+    engine = app.extensions["qsort_engine"]
+    if engine.dialect.name == "postgresql":
+        assert engine.pool.checkedin() == 1  # one connection served all eight requests
+        with engine.connect() as connection:
+            prepared = connection.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+        assert any("FROM study" in statement for statement in prepared), prepared
