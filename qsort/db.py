@@ -96,7 +96,8 @@ def _note_writes(connection, _cursor, statement: str, _parameters, _context, _ex
 
 
 def _forget_writes(connection) -> None:
-    connection.info.pop(WROTE, None)
+    if not connection.invalidated:  # an invalidated connection (the database went away) is being thrown away
+        connection.info.pop(WROTE, None)
 
 
 def upgrade_schema(app: Flask) -> None:
