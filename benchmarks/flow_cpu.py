@@ -44,7 +44,8 @@ DRAFTS = ("POST draft presort", "POST draft grid")
 class Recorder:
     """CPU seconds, requests and SQL statements per endpoint; optionally a cProfile of one endpoint."""
 
-    def __init__(self, profile: str | None):
+    def __init__(self, profile: str | None, show_sql: str | None = None):
+        self.show_sql = show_sql  # print the statements of this endpoint's first counted request
         self.cpu: dict[str, float] = defaultdict(float)
         self.requests: Counter[str] = Counter()
         self.statements: dict[str, Counter[str]] = defaultdict(Counter)
@@ -59,6 +60,8 @@ class Recorder:
             if self.counting and self.endpoint:
                 kind = statement.split(None, 1)[0].upper() + (" (many)" if executemany else "")
                 self.statements[self.endpoint][kind] += 1
+                if self.endpoint == self.show_sql and self.requests[self.endpoint] == 0:
+                    print(f"  SQL of {self.endpoint}: {' '.join(statement.split())[:300]}")
 
     def call(self, client, name: str, method: str, path: str, **kwargs):
         headers = {"Accept-Language": "en", **kwargs.pop("headers", {})}
@@ -161,12 +164,13 @@ def main() -> None:
                         help="an empty database (default: SQLite in a temporary folder)")
     parser.add_argument("--profile", metavar="ENDPOINT", help='cProfile one endpoint, e.g. "GET postsort"')
     parser.add_argument("--sql-kinds", action="store_true", help="SQL statements per endpoint by kind")
+    parser.add_argument("--show-sql", metavar="ENDPOINT", help="print the statements of one request of ENDPOINT")
     args = parser.parse_args()
 
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='qsort-flow-')) / 'flow.sqlite'}"
     _, tokens, study = load.prepare(url, args.warmup + args.participants)
     app = create_app({"SECRET_KEY": "flow", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
-    recorder = Recorder(args.profile)
+    recorder = Recorder(args.profile, args.show_sql)
     recorder.listen(app.extensions["qsort_engine"])
     for token in tokens[:args.warmup]:
         one_participant(recorder, app.test_client(), token, study["answer_form"])

@@ -22,7 +22,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from .flow import PREVIEW, STEPS, is_complete, is_finished
@@ -48,12 +48,17 @@ MAX_COMMENT_LENGTH = 4000
 # --------------------------------------------------------------------------------------------------------------
 
 def find_participant(session: Session, token: str) -> Participant | None:
-    """The participant whose invite token this is, or None for a malformed or unknown token. Its study comes in
-    the same query: every page and API call of the flow reads it."""
+    """The participant whose invite token this is, or None for a malformed or unknown token. Its study, its sort
+    and whether the study asks questions before and after the sort (:func:`steps_for`) come in the same query:
+    every page and API call of the flow reads them, and each lazy load would be one more query."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    return session.scalar(select(Participant).where(Participant.token == token)
-                          .options(joinedload(Participant.study, innerjoin=True)))
+    return session.scalar(select(Participant).where(Participant.token == token).options(*_WITH_STUDY_AND_SORT))
+
+
+# What the flow reads with a participant, in the same query (find_participant, lock_sort).
+_WITH_STUDY_AND_SORT = (joinedload(Participant.study, innerjoin=True).undefer_group("question_phases"),
+                        joinedload(Participant.sort))
 
 
 def find_open_study(session: Session, open_token: str) -> Study | None:
@@ -72,7 +77,11 @@ def find_open_study(session: Session, open_token: str) -> Study | None:
 
 def steps_for(study: Study) -> list[str]:
     """The steps of this study's flow, in order: flow.STEPS without the ones the study has nothing for."""
-    phases = {question.phase for question in study.questions}
+    if "questions" in study.__dict__:  # loaded (perhaps changed and not flushed yet): they are the truth
+        phases = {question.phase for question in study.questions}
+    else:  # read with the participant (find_participant), no question loaded
+        phases = {phase for phase, asked in (("pre", study.asks_pre_questions), ("post", study.asks_post_questions))
+                  if asked}
     has_postsort = study.extreme_comments != "off" or study.ask_would_pay
     skip = set()
     if "pre" not in phases:
@@ -196,9 +205,11 @@ def lock_sort(session: Session, participant: Participant) -> Sort | None:
     """
     session.execute(update(Participant).where(Participant.id == participant.id)
                     .values(consent=Participant.consent))
-    session.refresh(participant)
-    return session.scalar(select(Sort).where(Sort.participant_id == participant.id)
-                          .execution_options(populate_existing=True))
+    # One SELECT reads the participant, their study and sort afresh (populate_existing: another tab, or the
+    # researcher, may have changed them since this request found the participant).
+    session.scalar(select(Participant).where(Participant.id == participant.id)
+                   .options(*_WITH_STUDY_AND_SORT).execution_options(populate_existing=True))
+    return participant.sort
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -294,15 +305,17 @@ def comments_writer(session: Session, entries: dict[int, dict[str, str | None]])
     return write
 
 
-def forget_comments_off_the_ends(session: Session, sort: Sort, study: Study, scores: dict[int, int]) -> None:
+def forget_comments_off_the_ends(session: Session, sort_id: int, study: Study, scores: dict[int, int]) -> None:
     """After the grid was submitted again: drop the post-sort answers on cards no longer in an end column
-    (a "why is this most important?" must not stay with a card that now sits in the middle)."""
+    (a "why is this most important?" must not stay with a card that now sits in the middle). One Core DELETE
+    (the submit writes with Core statements, see qsort.sorting.submit_sort)."""
     if not study.grid_scores:
         return
     ends = {max(study.grid_scores), min(study.grid_scores)}
-    for comment in _stored_rows(session, CardComment, sort, CardComment.statement_id).values():
-        if scores.get(comment.statement_id) not in ends:
-            session.delete(comment)
+    at_the_ends = [statement_id for statement_id, score in scores.items() if score in ends]
+    comments = CardComment.__table__
+    session.connection().execute(delete(comments).where(comments.c.sort_id == sort_id,
+                                                        comments.c.statement_id.not_in(at_the_ends)))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -48,8 +48,10 @@ def resume_secret_filter(secret: str | None) -> str:
     return shown_secret(secret)
 
 
-def step_url(participant: Participant, step: str) -> str:
-    return url_for(STEP_ENDPOINTS[step], token=participant.token)
+def step_url(token: str, step: str) -> str:
+    """The page of ``step`` under the link ``token`` the participant came by (their own, or an interview's
+    customer link). Not ``participant.token``: after a commit, reading it would reload the participant."""
+    return url_for(STEP_ENDPOINTS[step], token=token)
 
 
 def language() -> str:
@@ -116,7 +118,7 @@ def guard(token: str, step: str):
     if participant.consent == "declined" and step != "welcome":
         return None, render_step("respond/declined.html", participant, "welcome")
     if not responses.may_view(participant, step):
-        return None, redirect(step_url(participant, responses.current_step(participant)))
+        return None, redirect(step_url(token, responses.current_step(participant)))
     return participant, None
 
 
@@ -130,7 +132,7 @@ def start(token: str):
         return render_step("respond/closed.html", participant, "welcome")
     if participant.consent == "declined":
         return render_step("respond/declined.html", participant, "welcome")
-    return redirect(step_url(participant, responses.current_step(participant)))
+    return redirect(step_url(token, responses.current_step(participant)))
 
 
 @bp.route("/<token>/welcome", methods=["GET", "POST"])
@@ -149,7 +151,7 @@ def welcome(token: str):
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, "welcome")
             following = responses.give_consent(db, participant, language(), seconds)
-            return redirect(step_url(participant, following))
+            return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, "welcome")
         form.consent.data = participant.consent == "given"
@@ -167,18 +169,18 @@ def _questions_step(token: str, step: str):
     if request.method == "POST" and form.back_to_grid.data:
         # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
         if not can_change_sort:  # the sort is final (or this is before the sort): no going back
-            return redirect(step_url(participant, responses.current_step(participant)))
+            return redirect(step_url(token, responses.current_step(participant)))
         if wants_back_to_grid(form):
             answered = [q for q in questions if not form["q" + str(q.id)].errors]
             values = answer_values(form, answered)
-            return redirect(step_url(participant, responses.reopen_grid(
+            return redirect(step_url(token, responses.reopen_grid(
                 get_session(), participant, responses.answers_writer(get_session(), values))))
     elif request.method == "POST":
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, step)
             following = responses.save_answers(get_session(), participant, step, answer_values(form, questions),
                                                seconds)
-            return redirect(step_url(participant, following))
+            return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, step)
     return render_step("respond/questions.html", participant, step, form=form, questions=questions,
@@ -210,7 +212,7 @@ def instructions(token: str):
     if form.validate_on_submit():
         seconds = responses.seconds_since_view(session, participant, "instructions")
         following = responses.finish_simple_step(get_session(), participant, "instructions", seconds)
-        return redirect(step_url(participant, following))
+        return redirect(step_url(token, following))
     responses.note_view(session, participant, "instructions")
     return render_step("respond/instructions.html", participant, "instructions", form=form)
 
@@ -228,7 +230,7 @@ def sort_page(token: str):
         state_url=url_for("respond.api_state", token=token),
         draft_url=url_for("respond.api_draft", token=token),
         submit_url=url_for("respond.api_submit", token=token),
-        next_url=step_url(participant, steps[steps.index("grid") + 1]),
+        next_url=step_url(token, steps[steps.index("grid") + 1]),
         study_title=participant.study.title,
     )
 
@@ -245,16 +247,16 @@ def postsort(token: str):
     can_change_sort = responses.may_reopen_grid(participant)
     if request.method == "POST" and form.back_to_grid.data:
         if not can_change_sort:
-            return redirect(step_url(participant, responses.current_step(participant)))
+            return redirect(step_url(token, responses.current_step(participant)))
         if wants_back_to_grid(form):  # the comments typed so far are kept
             entries = postsort_entries(form, cards)
-            return redirect(step_url(participant, responses.reopen_grid(
+            return redirect(step_url(token, responses.reopen_grid(
                 get_session(), participant, responses.comments_writer(get_session(), entries))))
     elif request.method == "POST":
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, "postsort")
             following = responses.save_comments(get_session(), participant, postsort_entries(form, cards), seconds)
-            return redirect(step_url(participant, following))
+            return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, "postsort")
     return render_step("respond/postsort.html", participant, "postsort", form=form, cards=cards,
@@ -318,7 +320,7 @@ def api_submit(token: str):
         return {"ok": False, "error": error.message, "field": error.field}, 400
     outcome, following = sorting.submit_sort(get_session(), participant, submission)
     if following is not None:
-        outcome.body["next"] = step_url(participant, following)
+        outcome.body["next"] = step_url(token, following)
     return outcome.body, outcome.status
 
 
