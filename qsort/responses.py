@@ -22,8 +22,8 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from .flow import PREVIEW, STEPS, is_complete, is_finished
 from .models import (
@@ -31,6 +31,7 @@ from .models import (
     Answer,
     CardComment,
     Participant,
+    Placement,
     Question,
     Sort,
     Statement,
@@ -276,8 +277,10 @@ def extreme_cards(participant: Participant, language: str) -> list[Card]:
         return []
     top, bottom = max(study.grid_scores), min(study.grid_scores)
     ask_comment = study.extreme_comments != "off"
-    placements = sorted((p for p in sort.placements if p.score in (top, bottom)),
-                        key=lambda p: (-p.score, p.slot))
+    # One query for the end columns' placements and their statements (not every placement, then each card).
+    placements = object_session(participant).scalars(
+        select(Placement).where(Placement.sort_id == sort.id, Placement.score.in_((top, bottom)))
+        .options(joinedload(Placement.statement)).order_by(Placement.score.desc(), Placement.slot))
     return [Card(p.statement, p.statement.text_in(language), p.score, ask_comment,
                  study.ask_would_pay and p.score == top and p.statement.asks_would_pay)
             for p in placements]
@@ -292,15 +295,10 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
 def comments_writer(session: Session, entries: dict[int, dict[str, str | None]]) -> Callable[[Sort], None]:
     """What stores post-sort answers on a locked sort (for :func:`_save_step` and :func:`reopen_grid`)."""
     def write(sort: Sort) -> None:
-        existing = _stored_rows(session, CardComment, sort, CardComment.statement_id)
-        for statement_id, entry in entries.items():
-            would_pay = entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None
-            comment = existing.get(statement_id)
-            if comment is None:
-                comment = CardComment(sort_id=sort.id, statement_id=statement_id)
-                session.add(comment)
-            comment.text = (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH]
-            comment.would_pay = would_pay
+        rows = [{"statement_id": statement_id, "text": (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH],
+                 "would_pay": entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None}
+                for statement_id, entry in entries.items()]
+        _store_rows(session, CardComment, sort, "statement_id", rows)
 
     return write
 
@@ -364,11 +362,27 @@ def _save_step(session: Session, participant: Participant, step: str, seconds: f
     return _finish_step(session, participant, sort, step, seconds)
 
 
-def _stored_rows(session: Session, model, sort: Sort, key_column) -> dict:
-    """The sort's stored rows of ``model`` (CardComment, Answer) by ``key_column``, fresh from the database
-    (populate_existing: another tab may have written them since this session last looked)."""
-    rows = session.scalars(select(model).where(model.sort_id == sort.id).execution_options(populate_existing=True))
-    return {getattr(row, key_column.key): row for row in rows}
+_COLLECTIONS = {CardComment: "comments", Answer: "answers"}  # Sort's relationship to each
+
+
+def _store_rows(session: Session, model, sort: Sort, key: str, rows: list[dict[str, Any]]) -> None:
+    """Store the sort's rows of ``model`` (CardComment, Answer), one per ``key`` (a statement or question id):
+    a stored one is updated, a new one inserted. Core statements (one SELECT of the stored keys, then at most
+    one UPDATE and one INSERT, each for many rows) instead of an ORM object and an INSERT per row; the sort's
+    loaded collection of them is expired."""
+    if not rows:
+        return
+    table, connection = model.__table__, session.connection()
+    stored = set(connection.execute(select(table.c[key]).where(table.c.sort_id == sort.id)).scalars())
+    changed = [{"b_sort_id": sort.id, "b_key": row[key], **{name: value for name, value in row.items() if name != key}}
+               for row in rows if row[key] in stored]
+    added = [{"sort_id": sort.id, **row} for row in rows if row[key] not in stored]
+    if changed:
+        connection.execute(update(table).where(table.c.sort_id == bindparam("b_sort_id"),
+                                               table.c[key] == bindparam("b_key")), changed)
+    if added:
+        connection.execute(insert(table), added)
+    session.expire(sort, [_COLLECTIONS[model]])
 
 
 def _finish_step(session: Session, participant: Participant, sort: Sort, step: str, seconds: float) -> str:
@@ -404,12 +418,7 @@ def save_answers(session: Session, participant: Participant, step: str, values: 
 def answers_writer(session: Session, values: dict[int, Any]) -> Callable[[Sort], None]:
     """What stores answers ``{question_id: value}`` on a locked sort (for :func:`_save_step`, :func:`reopen_grid`)."""
     def write(sort: Sort) -> None:
-        existing = _stored_rows(session, Answer, sort, Answer.question_id)
-        for question_id, value in values.items():
-            answer = existing.get(question_id)
-            if answer is None:
-                answer = Answer(sort_id=sort.id, question_id=question_id)
-                session.add(answer)
-            answer.value = value
+        rows = [{"question_id": question_id, "value": value} for question_id, value in values.items()]
+        _store_rows(session, Answer, sort, "question_id", rows)
 
     return write

@@ -87,9 +87,14 @@ class Outcome:
 
 
 def sort_state(participant: Participant, language: str) -> dict[str, Any]:
-    """The JSON the sorting page starts from (GET /s/<token>/api/state; shape in docs/RESPOND_API.md)."""
+    """The JSON the sorting page starts from (GET /s/<token>/api/state; shape in docs/RESPOND_API.md).
+
+    Statements, placements and the move log's last seq are read with Core statements (one each): as ORM
+    objects they cost several times more, and the page needs only these plain values."""
     study, sort = participant.study, participant.sort
-    last_seq = max((move.client_seq for move in sort.moves), default=0)
+    session = object_session(participant)
+    last_seq = session.connection().execute(
+        select(func.coalesce(func.max(MOVE.c.client_seq), 0)).where(MOVE.c.sort_id == sort.id)).scalar_one()
     return {
         "study": {
             "title": study.participant_title(language),
@@ -102,16 +107,20 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
                 "sort_instruction": study.text("sort_instruction", language),
             },
         },
-        "statements": participant_statements(study, language),
-        "state": {**stored_state(sort), "last_seq": last_seq, "locked": grid_is_locked(participant)},
+        "statements": participant_statements(study, language, session),
+        "state": {**stored_state(sort, session), "last_seq": last_seq, "locked": grid_is_locked(participant)},
     }
 
 
-def participant_statements(study: Study, language: str) -> list[dict[str, Any]]:
+def participant_statements(study: Study, language: str, session: Session) -> list[dict[str, Any]]:
     """The statements as a participant may see them: id and text, plus a neutral number (1..n in the study's
     order) when the study shows numbers. Never the researcher's codes ("PC01" tells that it is about price)."""
-    return [{"id": s.id, "text": s.text_in(language), **({"number": number} if study.show_statement_numbers else {})}
-            for number, s in enumerate(study.statements, 1)]
+    rows = session.connection().execute(
+        select(STATEMENT.c.id, STATEMENT.c.text, STATEMENT.c.translations)
+        .where(STATEMENT.c.study_id == study.id).order_by(STATEMENT.c.position, STATEMENT.c.id))
+    return [{"id": statement_id, "text": (translations or {}).get(language) or text,  # as Statement.text_in
+             **({"number": number} if study.show_statement_numbers else {})}
+            for number, (statement_id, text, translations) in enumerate(rows, 1)]
 
 
 def _participant_name(study: Study, number: int, statement: Any) -> str:
@@ -123,10 +132,9 @@ def _participant_name(study: Study, number: int, statement: Any) -> str:
 
 
 
-def stored_state(sort: Sort) -> dict[str, Any]:
+def stored_state(sort: Sort, session: Session) -> dict[str, Any]:
     """The stored sort as the page loads it: step, revision, presort, placements (by column and slot), seconds."""
-    return state_of(sort, [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
-                           for p in sort.placements])
+    return state_of(sort, _stored_placements(session, sort.id))
 
 
 def state_of(sort: Sort | LockedSort, placements: list[dict[str, int]]) -> dict[str, Any]:
@@ -386,7 +394,7 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
 
 # The draft path reads and writes with Core statements on these tables (no ORM objects, no unit-of-work flush):
 # a draft save is the most frequent request of the whole app (one every ~2 s per participant sorting).
-SORT, MOVE, PLACEMENT = Sort.__table__, Move.__table__, Placement.__table__
+SORT, MOVE, PLACEMENT, STATEMENT = Sort.__table__, Move.__table__, Placement.__table__, Statement.__table__
 
 
 @dataclass(frozen=True)
