@@ -52,7 +52,7 @@ class Recorder:
         self.endpoint: str | None = None  # the request running now (None: not counted)
         self.counting = False
         self.profile_name = profile
-        self.profiler = cProfile.Profile() if profile else None
+        self.profiler = cProfile.Profile(time.process_time) if profile else None  # CPU time, as the figures
 
     def listen(self, engine) -> None:
         @event.listens_for(engine, "before_cursor_execute")
@@ -183,7 +183,10 @@ def main() -> None:
           f"(test client), CPU time per request")
     report(recorder, args.participants, wall, args.sql_kinds)
     if recorder.profiler:
-        pstats.Stats(recorder.profiler).sort_stats("cumulative").print_stats(50)
+        stats = pstats.Stats(recorder.profiler).sort_stats("cumulative")
+        stats.print_stats(50)
+        if os.environ.get("FLOW_CALLERS"):
+            stats.print_callers(os.environ["FLOW_CALLERS"])
 
 
 if __name__ == "__main__":

@@ -54,12 +54,16 @@ def find_participant(session: Session, token: str) -> Participant | None:
     every page and API call of the flow reads them, and each lazy load would be one more query."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    return session.scalar(select(Participant).where(Participant.token == token).options(*_WITH_STUDY_AND_SORT))
+    return session.scalar(_BY_TOKEN, {"token": token})
 
 
 # What the flow reads with a participant, in the same query (find_participant, lock_sort).
 _WITH_STUDY_AND_SORT = (joinedload(Participant.study, innerjoin=True).undefer_group("question_phases"),
                         joinedload(Participant.sort))
+# Built once: the statement and its options cost more Python to build on each request than the query itself.
+_BY_TOKEN = select(Participant).where(Participant.token == bindparam("token")).options(*_WITH_STUDY_AND_SORT)
+_BY_ID = select(Participant).where(Participant.id == bindparam("id")).options(*_WITH_STUDY_AND_SORT) \
+    .execution_options(populate_existing=True)
 
 
 def find_open_study(session: Session, open_token: str) -> Study | None:
@@ -204,12 +208,12 @@ def lock_sort(session: Session, participant: Participant) -> Sort | None:
     The no-op UPDATE takes SQLite's write lock (PostgreSQL: the row lock) before anything is read, so the
     revision and state read afterwards cannot change until this transaction commits or rolls back.
     """
-    session.execute(update(Participant).where(Participant.id == participant.id)
-                    .values(consent=Participant.consent))
+    # Core, not an ORM UPDATE: nothing in the session needs synchronising with a no-op.
+    table = Participant.__table__
+    session.connection().execute(update(table).where(table.c.id == participant.id).values(consent=table.c.consent))
     # One SELECT reads the participant, their study and sort afresh (populate_existing: another tab, or the
     # researcher, may have changed them since this request found the participant).
-    session.scalar(select(Participant).where(Participant.id == participant.id)
-                   .options(*_WITH_STUDY_AND_SORT).execution_options(populate_existing=True))
+    session.scalar(_BY_ID, {"id": participant.id})
     return participant.sort
 
 

@@ -231,8 +231,80 @@ def sort_page(token: str):
         draft_url=url_for("respond.api_draft", token=token),
         submit_url=url_for("respond.api_submit", token=token),
         next_url=step_url(token, steps[steps.index("grid") + 1]),
+        strings=sort_page_strings(language()),
         study_title=participant.study.title,
     )
+
+
+# The sorting script's texts by language: ~60 translations a page would otherwise look up on every load.
+_sort_page_strings: dict[str, dict[str, str]] = {}
+
+
+def sort_page_strings(lang: str) -> dict[str, str]:
+    """The texts the sorting page's script shows (its placeholders {card}, {pile}, ... filled in by the script),
+    translated into ``lang`` once per worker: the catalogues do not change while it runs."""
+    if lang not in _sort_page_strings:
+        _sort_page_strings[lang] = {
+            "presortProgress": _("%(done)s of %(total)s cards on a pile", done="{done}", total="{total}"),
+            "putOnPile": _("Put on “%(pile)s”.", pile="{pile}"),
+            "allPresorted": _("All cards are on a pile. Check a pile if you like, then continue to the grid."),
+            "undone": _("Undone: “%(card)s” is back where it was.", card="{card}"),
+            "moveTo": _("To “%(pile)s”", pile="{pile}"),
+            "movedToPile": _("“%(card)s” moved to “%(pile)s”.", card="{card}", pile="{pile}"),
+            "showPile": _("Show the cards on this pile"),
+            "hidePile": _("Hide the cards on this pile"),
+            "emptyPile": _("No cards here."),
+            "openCard": _("Show the whole statement"),
+            "columnName": _("Column %(column)s", column="{column}"),
+            "columnCount": _("%(count)s of %(height)s places filled", count="{count}", height="{height}"),
+            "columnsOverview": _("Columns"),
+            "pickedKeyboard": _("Picked up “%(card)s”. Left and right arrows or a typed score choose the "
+                                "column, Enter places the card, Escape cancels.", card="{card}"),
+            "pickedTouch": _("Selected “%(card)s”. Choose a column, then tap “Place here”.", card="{card}"),
+            "pickedPointer": _("Selected “%(card)s”. Click a column to put it there, or drag it.", card="{card}"),
+            "target": _("Column %(column)s: %(count)s of %(height)s.",
+                        column="{column}", count="{count}", height="{height}"),
+            "placed": _("“%(card)s” placed in column %(column)s, %(count)s of %(height)s.",
+                        card="{card}", column="{column}", count="{count}", height="{height}"),
+            "overfullNow": _("Column %(column)s now holds too many cards: move one out.", column="{column}"),
+            "returned": _("“%(card)s” is back on the pile “%(pile)s”.", card="{card}", pile="{pile}"),
+            "cancelled": _("Move cancelled."),
+            "noSuchColumn": _("There is no column %(column)s.", column="{column}"),
+            "cardsLeft": _("Cards still to place: %(count)s.", count="{count}"),
+            "columnsOverfull": _("Over-full columns (marked red): %(count)s.", count="{count}"),
+            "columnsToFix": _("Columns to fix (marked): %(count)s. Each column needs exactly as many cards "
+                              "as it has places.", count="{count}"),
+            "gridComplete": _("Every card is in place. You can still change things, then continue."),
+            "columnTooMany": _("Column %(column)s is over-full: %(count)s cards where %(height)s fit.",
+                               column="{column}", count="{count}", height="{height}"),
+            "columnTooFew": _("Column %(column)s is not full yet: %(count)s of %(height)s cards.",
+                              column="{column}", count="{count}", height="{height}"),
+            "previousColumn": _("Previous column"),
+            "nextColumn": _("Next column"),
+            "placeHere": _("Place here (%(column)s)", column="{column}"),
+            "placeHereShort": _("Place here"),
+            "backToPile": _("Back to its pile"),
+            "cancelSelection": _("Cancel the selection"),
+            "trayTitle": _("Cards to place: %(count)s", count="{count}"),
+            "reviewOpen": _("See your whole sort"),
+            "reviewTitle": _("Your whole sort"),
+            "reviewIntro": _("Check every column. Tap a card to move it, or a column to open it."),
+            "reviewBack": _("Back to the columns"),
+            "reviewContinue": _("This is my sort: continue"),
+            "reviewIncomplete": _("Place every card first: each column needs exactly as many cards as it has places."),
+            "columnMissing": _("%(count)s missing", count="{count}"),
+            "columnExtra": _("%(count)s too many", count="{count}"),
+            "allPlaced": _("All cards are in the grid."),
+            "saved": _("All changes saved"),
+            "saving": _("Saving…"),
+            "notSavedRetrying": _("Not saved yet: no connection. Your work is kept on this device and sent "
+                                  "when the connection is back."),
+            "notSavedError": _("Not saved: %(error)s", error="{error}"),
+            "submitFailed": _("The sort could not be checked. Please try again."),
+            "submitOffline": _("No connection: the sort was not sent. Your work is kept; please try again "
+                               "in a moment."),
+        }
+    return _sort_page_strings[lang]
 
 
 @bp.route("/<token>/postsort", methods=["GET", "POST"])
