@@ -66,6 +66,55 @@ _BY_ID = select(Participant).where(Participant.id == bindparam("id")).options(*_
     .execution_options(populate_existing=True)
 
 
+@dataclass(frozen=True)
+class PositionStudy:
+    """What :func:`steps_for` and :func:`accepts_responses` read of a study, as plain values."""
+
+    status: str
+    extreme_comments: str
+    ask_would_pay: bool
+    asks_pre_questions: bool
+    asks_post_questions: bool
+
+
+@dataclass(frozen=True)
+class PositionSort:
+    step: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a participant is in the flow, as plain values with the attribute names of a Participant (so the
+    rules below read either): enough to send the link on to the right page (:func:`find_position`)."""
+
+    id: int
+    source: str
+    consent: str | None
+    study: PositionStudy
+    sort: PositionSort | None
+
+
+def find_position(session: Session, token: str) -> Position | None:
+    """:func:`find_participant` for the link itself, which only redirects: one Core query, no ORM objects
+    (their loading cost several times the query). None for a malformed or unknown token."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    participant, study, sort = Participant.__table__, Study.__table__, Sort.__table__
+    row = session.connection().execute(
+        select(participant.c.id, participant.c.source, participant.c.consent, study.c.status,
+               study.c.extreme_comments, study.c.ask_would_pay, Study.asks_pre_questions.expression,
+               Study.asks_post_questions.expression, sort.c.step, sort.c.state)
+        .join_from(participant, study, participant.c.study_id == study.c.id)
+        .outerjoin(sort, sort.c.participant_id == participant.c.id)
+        .where(participant.c.token == token)).first()
+    if row is None:
+        return None
+    participant_id, source, consent, *study_values, step, state = row
+    return Position(participant_id, source, consent, PositionStudy(*study_values),
+                    PositionSort(step, state) if step is not None else None)
+
+
 def find_open_study(session: Session, open_token: str) -> Study | None:
     """The study whose open link this is, when the link is switched on and the study is open."""
     if not TOKEN_PATTERN.match(open_token or ""):

@@ -125,6 +125,10 @@ def guard(token: str, step: str):
 @bp.get("/<token>")
 def start(token: str):
     """The link itself: go to where the participant is (or say it is already completed / declined)."""
+    position = responses.find_position(get_session(), token)  # the usual case, a redirect: no ORM objects
+    if (position is not None and not responses.is_completed(position) and responses.accepts_responses(position)
+            and position.consent != "declined"):
+        return redirect(step_url(token, responses.current_step(position)))
     participant = participant_or_404(token)
     if responses.is_completed(participant):
         return render_step("respond/completed.html", participant, "done")
