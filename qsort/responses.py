@@ -8,11 +8,12 @@ The ``respond`` blueprint (qsort/blueprints/respond.py) is a thin HTTP layer ove
 - the **post-sort** comments and the **questions** (:func:`extreme_cards`, :func:`save_comments`, :func:`save_answers`);
 - **time per step** (:func:`note_view`, :func:`seconds_since_view`, :func:`add_step_seconds`).
 
-Concurrency: every write (here and in qsort/sorting.py) starts with :func:`lock_sort`, a no-op UPDATE of the
-participant's row. On SQLite (WAL) that takes the database's write lock for the rest of the transaction, waiting
-up to the busy timeout; on PostgreSQL it locks the row. Everything a save compares (the stored revision, the
-sort's state) is read after that, inside the same transaction, so two tabs saving at once are serialised and a
-stale save can never overwrite a newer one.
+Concurrency: every write (here and in qsort/sorting.py) starts with a no-op UPDATE: of the participant's row
+for consent (:func:`lock_sort`: there may be no sort yet), of the sort's row after that (:func:`lock_sort_row`,
+and the draft save and submit in qsort/sorting.py). On SQLite (WAL) that takes the database's write lock for the
+rest of the transaction, waiting up to the busy timeout; on PostgreSQL it locks the row. Everything a save
+compares (the stored revision, the sort's state) is read after that, inside the same transaction, so two tabs
+saving at once are serialised and a stale save can never overwrite a newer one.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm.util import identity_key
 
 from .flow import PREVIEW, STEPS, is_complete, is_finished
 from .models import (
@@ -100,19 +102,25 @@ def find_position(session: Session, token: str) -> Position | None:
     (their loading cost several times the query). None for a malformed or unknown token."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    participant, study, sort = Participant.__table__, Study.__table__, Sort.__table__
-    row = session.connection().execute(
-        select(participant.c.id, participant.c.source, participant.c.consent, study.c.status,
-               study.c.extreme_comments, study.c.ask_would_pay, Study.asks_pre_questions.expression,
-               Study.asks_post_questions.expression, sort.c.step, sort.c.state)
-        .join_from(participant, study, participant.c.study_id == study.c.id)
-        .outerjoin(sort, sort.c.participant_id == participant.c.id)
-        .where(participant.c.token == token)).first()
+    row = session.connection().execute(_POSITION_BY_TOKEN, {"token": token}).first()
     if row is None:
         return None
     participant_id, source, consent, *study_values, step, state = row
     return Position(participant_id, source, consent, PositionStudy(*study_values),
                     PositionSort(step, state) if step is not None else None)
+
+
+def _position_by_token():
+    participant, study, sort = Participant.__table__, Study.__table__, Sort.__table__
+    return (select(participant.c.id, participant.c.source, participant.c.consent, study.c.status,
+                   study.c.extreme_comments, study.c.ask_would_pay, Study.asks_pre_questions.expression,
+                   Study.asks_post_questions.expression, sort.c.step, sort.c.state)
+            .join_from(participant, study, participant.c.study_id == study.c.id)
+            .outerjoin(sort, sort.c.participant_id == participant.c.id)
+            .where(participant.c.token == bindparam("token")))
+
+
+_POSITION_BY_TOKEN = _position_by_token()  # built once, as _BY_TOKEN
 
 
 def find_open_study(session: Session, open_token: str) -> Study | None:
@@ -266,6 +274,62 @@ def lock_sort(session: Session, participant: Participant) -> Sort | None:
     return participant.sort
 
 
+@dataclass
+class StepSort:
+    """The participant's sort row as :func:`lock_sort_row` returned it: what a form step reads and changes
+    (:func:`add_step_seconds`, :func:`complete_step`), written back by :func:`_write_step_sort`."""
+
+    id: int
+    state: str
+    step: str
+    step_seconds: dict[str, float] | None
+    submitted_at: Any
+
+
+STEP_FIELDS = ("state", "step", "step_seconds", "submitted_at")
+
+
+def lock_sort_row(session: Session, participant: Participant) -> StepSort | None:
+    """:func:`lock_sort` for the steps after consent, in one Core statement (as the draft save does): the no-op
+    UPDATE of the sort row takes SQLite's write lock (PostgreSQL: the row lock, which drafts and submits take
+    too) and RETURNING gives the row as it is now. None when there is no sort (declined in another tab)."""
+    sort = Sort.__table__
+    row = session.connection().execute(
+        update(sort).where(sort.c.participant_id == participant.id).values(revision=sort.c.revision)
+        .returning(sort.c.id, *(sort.c[name] for name in STEP_FIELDS))).first()
+    return StepSort(*row) if row is not None else None
+
+
+def _write_step_sort(session: Session, sort: StepSort, before: tuple) -> None:
+    """Write what changed in ``sort`` since ``before`` (its STEP_FIELDS when locked)."""
+    write_sort_changes(session, sort.id, {name: getattr(sort, name) for name, old in zip(STEP_FIELDS, before)
+                                          if getattr(sort, name) != old})
+
+
+def write_sort_changes(session: Session, sort_id: int, changes: dict[str, Any]) -> None:
+    """Write changed fields of a locked sort row (the form steps, the submit). Through the session's Sort object
+    when it has one (the flow loads it with the participant): the commit's flush writes them in one UPDATE and
+    whatever listens to ``Sort.step`` hears of a new step (the interview's timer per step, qsort/interviews.py).
+    Else one Core UPDATE."""
+    if not changes:
+        return
+    loaded = session.identity_map.get(identity_key(Sort, sort_id))
+    if loaded is None:
+        table = Sort.__table__
+        session.connection().execute(update(table).where(table.c.id == sort_id).values(**changes))
+        return
+    for name, value in changes.items():
+        setattr(loaded, name, value)
+
+
+def forget_loaded_sort(session: Session, sort_id: int) -> None:
+    """After a commit of Core statements on a sort: the session's Sort object (if any) may no longer hold what is
+    stored (a draft from another tab, the placements), so it reloads on its next use."""
+    loaded = session.identity_map.get(identity_key(Sort, sort_id))
+    if loaded is not None:
+        session.expire(loaded)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Consent
 # --------------------------------------------------------------------------------------------------------------
@@ -345,9 +409,9 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
     return _save_step(session, participant, "postsort", seconds, comments_writer(session, entries))
 
 
-def comments_writer(session: Session, entries: dict[int, dict[str, str | None]]) -> Callable[[Sort], None]:
+def comments_writer(session: Session, entries: dict[int, dict[str, str | None]]) -> Callable[[StepSort], None]:
     """What stores post-sort answers on a locked sort (for :func:`_save_step` and :func:`reopen_grid`)."""
-    def write(sort: Sort) -> None:
+    def write(sort: StepSort) -> None:
         rows = [{"statement_id": statement_id, "text": (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH],
                  "would_pay": entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None}
                 for statement_id, entry in entries.items()]
@@ -380,12 +444,12 @@ def may_reopen_grid(participant: Participant) -> bool:
     return sort is not None and sort.state == "sorted" and accepts_responses(participant)
 
 
-def reopen_grid(session: Session, participant: Participant, write: Callable[[Sort], None] | None = None) -> str:
+def reopen_grid(session: Session, participant: Participant, write: Callable[[StepSort], None] | None = None) -> str:
     """Back from a post-sort step to the grid: store what that page holds (``write``: comments or answers typed
     so far), then the grid is a draft again (no longer a complete sort) until it is submitted again, which
     leads through the post-sort steps once more. Returns the step to show: "grid", or where the participant
     is when the grid can no longer change (the study completed, e.g. in another tab)."""
-    sort = lock_sort(session, participant)
+    sort = lock_sort_row(session, participant)
     if sort is None:
         session.rollback()
         return "welcome"
@@ -393,36 +457,41 @@ def reopen_grid(session: Session, participant: Participant, write: Callable[[Sor
         step = sort.step
         session.rollback()
         return step
+    before = tuple(getattr(sort, name) for name in STEP_FIELDS)
     if write is not None:
         write(sort)
     sort.state = "presorted"
     sort.step = "grid"
+    _write_step_sort(session, sort, before)
     session.commit()
+    forget_loaded_sort(session, sort.id)
     return "grid"
 
 
 def _save_step(session: Session, participant: Participant, step: str, seconds: float,
-               write: Callable[[Sort], None] | None = None) -> str:
+               write: Callable[[StepSort], None] | None = None) -> str:
     """The end of a form step: lock the sort, let ``write`` store the step's rows, record the time, advance,
     commit, and return the step that follows. A participant who declined in another tab meanwhile has no
     sort any more: nothing is saved and they go back to the welcome page."""
-    sort = lock_sort(session, participant)
+    sort = lock_sort_row(session, participant)
     if sort is None:
         session.rollback()
         return "welcome"
+    before = tuple(getattr(sort, name) for name in STEP_FIELDS)
     if write is not None:
         write(sort)
-    return _finish_step(session, participant, sort, step, seconds)
+    add_step_seconds(sort, step, seconds)
+    following = complete_step(participant.study, sort, step)
+    _write_step_sort(session, sort, before)
+    session.commit()
+    forget_loaded_sort(session, sort.id)
+    return following
 
 
-_COLLECTIONS = {CardComment: "comments", Answer: "answers"}  # Sort's relationship to each
-
-
-def _store_rows(session: Session, model, sort: Sort, key: str, rows: list[dict[str, Any]]) -> None:
+def _store_rows(session: Session, model, sort: StepSort, key: str, rows: list[dict[str, Any]]) -> None:
     """Store the sort's rows of ``model`` (CardComment, Answer), one per ``key`` (a statement or question id):
     a stored one is updated, a new one inserted. Core statements (one SELECT of the stored keys, then at most
-    one UPDATE and one INSERT, each for many rows) instead of an ORM object and an INSERT per row; the sort's
-    loaded collection of them is expired."""
+    one UPDATE and one INSERT, each for many rows) instead of an ORM object and an INSERT per row."""
     if not rows:
         return
     table, connection = model.__table__, session.connection()
@@ -435,15 +504,6 @@ def _store_rows(session: Session, model, sort: Sort, key: str, rows: list[dict[s
                                                table.c[key] == bindparam("b_key")), changed)
     if added:
         connection.execute(insert(table), added)
-    session.expire(sort, [_COLLECTIONS[model]])
-
-
-def _finish_step(session: Session, participant: Participant, sort: Sort, step: str, seconds: float) -> str:
-    """Add the time spent on ``step``, mark it done, commit, and return the step that follows."""
-    add_step_seconds(sort, step, seconds)
-    following = complete_step(participant.study, sort, step)
-    session.commit()
-    return following
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -468,9 +528,9 @@ def save_answers(session: Session, participant: Participant, step: str, values: 
     return _save_step(session, participant, step, seconds, answers_writer(session, values))
 
 
-def answers_writer(session: Session, values: dict[int, Any]) -> Callable[[Sort], None]:
+def answers_writer(session: Session, values: dict[int, Any]) -> Callable[[StepSort], None]:
     """What stores answers ``{question_id: value}`` on a locked sort (for :func:`_save_step`, :func:`reopen_grid`)."""
-    def write(sort: Sort) -> None:
+    def write(sort: StepSort) -> None:
         rows = [{"question_id": question_id, "value": value} for question_id, value in values.items()]
         _store_rows(session, Answer, sort, "question_id", rows)
 

@@ -36,6 +36,7 @@ from .responses import (
     grid_is_locked,
     step_index,
     steps_for,
+    write_sort_changes,
 )
 
 MAX_MOVES_PER_SAVE = 5000
@@ -691,8 +692,9 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     (422) leaves the stored draft as it was.
 
     Core statements, as the draft path (:func:`save_draft`): the lock returns the sort row, so two submits at
-    once are serialised and the second sees the first one's "sorted"; 6 statements and COMMIT on a first submit
-    (counted by tests/app/test_flow_queries.py).
+    once are serialised and the second sees the first one's "sorted"; the sort row's changes go through
+    :func:`qsort.responses.write_sort_changes` (an interview's timer hears of the new step). 6 statements and
+    COMMIT on a first submit (counted by tests/app/test_flow_queries.py).
     """
     placements = submission.placements
     sort = _lock_sort_for_draft(session, participant)
@@ -725,8 +727,8 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     following = complete_step(participant.study, sort, "grid")
     if sort.state != "submitted":
         sort.state = "sorted"
-    session.connection().execute(update(SORT).where(SORT.c.id == sort.id).values(
-        {name: getattr(sort, name) for name, old in before.items() if getattr(sort, name) != old}))
+    write_sort_changes(session, sort.id, {name: getattr(sort, name) for name, old in before.items()
+                                          if getattr(sort, name) != old})
     session.commit()
     _forget_loaded_sort(session, sort.id)
     return Outcome(200, {"ok": True}), following
