@@ -10,7 +10,8 @@ listener. Printed per endpoint: requests, CPU ms per request, SQL statements per
 average. The first ``--warmup`` participants run before the counting starts (statement caches, templates).
 
     .venv/bin/python benchmarks/flow_cpu.py                          # 60 participants, SQLite
-    .venv/bin/python benchmarks/flow_cpu.py --profile "GET postsort" # cProfile of one endpoint, top functions
+    .venv/bin/python benchmarks/flow_cpu.py --profile "GET postsort" # cProfile (CPU time) of one endpoint
+    .venv/bin/python benchmarks/flow_cpu.py --sql-kinds --show-sql "POST submit"   # what the SQL is
     .venv/bin/python -m tests.pgserver run -- .venv/bin/python benchmarks/flow_cpu.py   # a fresh PostgreSQL
     .venv/bin/python benchmarks/flow_cpu.py --database-url postgresql+psycopg://qsort@127.0.0.1:54329/qsort
 
@@ -163,6 +164,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("QSORT_DATABASE_URL"),
                         help="an empty database (default: SQLite in a temporary folder)")
     parser.add_argument("--profile", metavar="ENDPOINT", help='cProfile one endpoint, e.g. "GET postsort"')
+    parser.add_argument("--profile-sort", default="cumulative", help="cumulative (default) or tottime")
+    parser.add_argument("--profile-top", type=int, default=50, help="functions the profile prints (default 50)")
     parser.add_argument("--sql-kinds", action="store_true", help="SQL statements per endpoint by kind")
     parser.add_argument("--show-sql", metavar="ENDPOINT", help="print the statements of one request of ENDPOINT")
     args = parser.parse_args()
@@ -183,11 +186,7 @@ def main() -> None:
           f"(test client), CPU time per request")
     report(recorder, args.participants, wall, args.sql_kinds)
     if recorder.profiler:
-        stats = pstats.Stats(recorder.profiler).sort_stats("cumulative")
-        stats.print_stats(50)
-        if os.environ.get("FLOW_CALLERS"):
-            stats.print_callers(os.environ["FLOW_CALLERS"])
-
+        pstats.Stats(recorder.profiler).sort_stats(args.profile_sort).print_stats(args.profile_top)
 
 if __name__ == "__main__":
     main()
