@@ -9,8 +9,8 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, exists
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from .flow import SORT_STATES, in_language  # noqa: F401 (SORT_STATES: the values of Sort.state)
 
@@ -178,6 +178,18 @@ class Question(Base):
     required: Mapped[bool] = mapped_column(Boolean, default=False)
 
     study: Mapped[Study] = relationship(back_populates="questions")
+
+
+def _asks_questions(phase: str):
+    """Whether a study has questions of ``phase``: a deferred SQL expression, no column. The participant's flow
+    reads both in the query that finds the participant (qsort.responses.find_participant) to know the steps
+    without loading the questions themselves."""
+    return column_property(exists().where(Question.study_id == Study.id, Question.phase == phase),
+                           deferred=True, group="question_phases")
+
+
+Study.asks_pre_questions = _asks_questions("pre")
+Study.asks_post_questions = _asks_questions("post")
 
 
 class Participant(Base):

@@ -8,11 +8,12 @@ The ``respond`` blueprint (qsort/blueprints/respond.py) is a thin HTTP layer ove
 - the **post-sort** comments and the **questions** (:func:`extreme_cards`, :func:`save_comments`, :func:`save_answers`);
 - **time per step** (:func:`note_view`, :func:`seconds_since_view`, :func:`add_step_seconds`).
 
-Concurrency: every write (here and in qsort/sorting.py) starts with :func:`lock_sort`, a no-op UPDATE of the
-participant's row. On SQLite (WAL) that takes the database's write lock for the rest of the transaction, waiting
-up to the busy timeout; on PostgreSQL it locks the row. Everything a save compares (the stored revision, the
-sort's state) is read after that, inside the same transaction, so two tabs saving at once are serialised and a
-stale save can never overwrite a newer one.
+Concurrency: every write (here and in qsort/sorting.py) starts with a no-op UPDATE: of the participant's row
+for consent (:func:`lock_sort`: there may be no sort yet), of the sort's row after that (:func:`lock_sort_row`,
+and the draft save and submit in qsort/sorting.py). On SQLite (WAL) that takes the database's write lock for the
+rest of the transaction, waiting up to the busy timeout; on PostgreSQL it locks the row. Everything a save
+compares (the stored revision, the sort's state) is read after that, inside the same transaction, so two tabs
+saving at once are serialised and a stale save can never overwrite a newer one.
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm.util import identity_key
 
 from .flow import PREVIEW, STEPS, is_complete, is_finished
 from .models import (
@@ -31,6 +33,7 @@ from .models import (
     Answer,
     CardComment,
     Participant,
+    Placement,
     Question,
     Sort,
     Statement,
@@ -48,12 +51,76 @@ MAX_COMMENT_LENGTH = 4000
 # --------------------------------------------------------------------------------------------------------------
 
 def find_participant(session: Session, token: str) -> Participant | None:
-    """The participant whose invite token this is, or None for a malformed or unknown token. Its study comes in
-    the same query: every page and API call of the flow reads it."""
+    """The participant whose invite token this is, or None for a malformed or unknown token. Its study, its sort
+    and whether the study asks questions before and after the sort (:func:`steps_for`) come in the same query:
+    every page and API call of the flow reads them, and each lazy load would be one more query."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    return session.scalar(select(Participant).where(Participant.token == token)
-                          .options(joinedload(Participant.study, innerjoin=True)))
+    return session.scalar(_BY_TOKEN, {"token": token})
+
+
+# What the flow reads with a participant, in the same query (find_participant, lock_sort).
+_WITH_STUDY_AND_SORT = (joinedload(Participant.study, innerjoin=True).undefer_group("question_phases"),
+                        joinedload(Participant.sort))
+# Built once: the statement and its options cost more Python to build on each request than the query itself.
+_BY_TOKEN = select(Participant).where(Participant.token == bindparam("token")).options(*_WITH_STUDY_AND_SORT)
+_BY_ID = select(Participant).where(Participant.id == bindparam("id")).options(*_WITH_STUDY_AND_SORT) \
+    .execution_options(populate_existing=True)
+
+
+@dataclass(frozen=True)
+class PositionStudy:
+    """What :func:`steps_for` and :func:`accepts_responses` read of a study, as plain values."""
+
+    status: str
+    extreme_comments: str
+    ask_would_pay: bool
+    asks_pre_questions: bool
+    asks_post_questions: bool
+
+
+@dataclass(frozen=True)
+class PositionSort:
+    step: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a participant is in the flow, as plain values with the attribute names of a Participant (so the
+    rules below read either): enough to send the link on to the right page (:func:`find_position`)."""
+
+    id: int
+    source: str
+    consent: str | None
+    study: PositionStudy
+    sort: PositionSort | None
+
+
+def find_position(session: Session, token: str) -> Position | None:
+    """:func:`find_participant` for the link itself, which only redirects: one Core query, no ORM objects
+    (their loading cost several times the query). None for a malformed or unknown token."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    row = session.connection().execute(_POSITION_BY_TOKEN, {"token": token}).first()
+    if row is None:
+        return None
+    participant_id, source, consent, *study_values, step, state = row
+    return Position(participant_id, source, consent, PositionStudy(*study_values),
+                    PositionSort(step, state) if step is not None else None)
+
+
+def _position_by_token():
+    participant, study, sort = Participant.__table__, Study.__table__, Sort.__table__
+    return (select(participant.c.id, participant.c.source, participant.c.consent, study.c.status,
+                   study.c.extreme_comments, study.c.ask_would_pay, Study.asks_pre_questions.expression,
+                   Study.asks_post_questions.expression, sort.c.step, sort.c.state)
+            .join_from(participant, study, participant.c.study_id == study.c.id)
+            .outerjoin(sort, sort.c.participant_id == participant.c.id)
+            .where(participant.c.token == bindparam("token")))
+
+
+_POSITION_BY_TOKEN = _position_by_token()  # built once, as _BY_TOKEN
 
 
 def find_open_study(session: Session, open_token: str) -> Study | None:
@@ -72,7 +139,11 @@ def find_open_study(session: Session, open_token: str) -> Study | None:
 
 def steps_for(study: Study) -> list[str]:
     """The steps of this study's flow, in order: flow.STEPS without the ones the study has nothing for."""
-    phases = {question.phase for question in study.questions}
+    if "questions" in study.__dict__:  # loaded (perhaps changed and not flushed yet): they are the truth
+        phases = {question.phase for question in study.questions}
+    else:  # read with the participant (find_participant), no question loaded
+        phases = {phase for phase, asked in (("pre", study.asks_pre_questions), ("post", study.asks_post_questions))
+                  if asked}
     has_postsort = study.extreme_comments != "off" or study.ask_would_pay
     skip = set()
     if "pre" not in phases:
@@ -194,11 +265,69 @@ def lock_sort(session: Session, participant: Participant) -> Sort | None:
     The no-op UPDATE takes SQLite's write lock (PostgreSQL: the row lock) before anything is read, so the
     revision and state read afterwards cannot change until this transaction commits or rolls back.
     """
-    session.execute(update(Participant).where(Participant.id == participant.id)
-                    .values(consent=Participant.consent))
-    session.refresh(participant)
-    return session.scalar(select(Sort).where(Sort.participant_id == participant.id)
-                          .execution_options(populate_existing=True))
+    # Core, not an ORM UPDATE: nothing in the session needs synchronising with a no-op.
+    table = Participant.__table__
+    session.connection().execute(update(table).where(table.c.id == participant.id).values(consent=table.c.consent))
+    # One SELECT reads the participant, their study and sort afresh (populate_existing: another tab, or the
+    # researcher, may have changed them since this request found the participant).
+    session.scalar(_BY_ID, {"id": participant.id})
+    return participant.sort
+
+
+@dataclass
+class StepSort:
+    """The participant's sort row as :func:`lock_sort_row` returned it: what a form step reads and changes
+    (:func:`add_step_seconds`, :func:`complete_step`), written back by :func:`_write_step_sort`."""
+
+    id: int
+    state: str
+    step: str
+    step_seconds: dict[str, float] | None
+    submitted_at: Any
+
+
+STEP_FIELDS = ("state", "step", "step_seconds", "submitted_at")
+
+
+def lock_sort_row(session: Session, participant: Participant) -> StepSort | None:
+    """:func:`lock_sort` for the steps after consent, in one Core statement (as the draft save does): the no-op
+    UPDATE of the sort row takes SQLite's write lock (PostgreSQL: the row lock, which drafts and submits take
+    too) and RETURNING gives the row as it is now. None when there is no sort (declined in another tab)."""
+    sort = Sort.__table__
+    row = session.connection().execute(
+        update(sort).where(sort.c.participant_id == participant.id).values(revision=sort.c.revision)
+        .returning(sort.c.id, *(sort.c[name] for name in STEP_FIELDS))).first()
+    return StepSort(*row) if row is not None else None
+
+
+def _write_step_sort(session: Session, sort: StepSort, before: tuple) -> None:
+    """Write what changed in ``sort`` since ``before`` (its STEP_FIELDS when locked)."""
+    write_sort_changes(session, sort.id, {name: getattr(sort, name) for name, old in zip(STEP_FIELDS, before)
+                                          if getattr(sort, name) != old})
+
+
+def write_sort_changes(session: Session, sort_id: int, changes: dict[str, Any]) -> None:
+    """Write changed fields of a locked sort row (the form steps, the submit). Through the session's Sort object
+    when it has one (the flow loads it with the participant): the commit's flush writes them in one UPDATE and
+    whatever listens to ``Sort.step`` hears of a new step (the interview's timer per step, qsort/interviews.py).
+    Else one Core UPDATE."""
+    if not changes:
+        return
+    loaded = session.identity_map.get(identity_key(Sort, sort_id))
+    if loaded is None:
+        table = Sort.__table__
+        session.connection().execute(update(table).where(table.c.id == sort_id).values(**changes))
+        return
+    for name, value in changes.items():
+        setattr(loaded, name, value)
+
+
+def forget_loaded_sort(session: Session, sort_id: int) -> None:
+    """After a commit of Core statements on a sort: the session's Sort object (if any) may no longer hold what is
+    stored (a draft from another tab, the placements), so it reloads on its next use."""
+    loaded = session.identity_map.get(identity_key(Sort, sort_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -265,8 +394,10 @@ def extreme_cards(participant: Participant, language: str) -> list[Card]:
         return []
     top, bottom = max(study.grid_scores), min(study.grid_scores)
     ask_comment = study.extreme_comments != "off"
-    placements = sorted((p for p in sort.placements if p.score in (top, bottom)),
-                        key=lambda p: (-p.score, p.slot))
+    # One query for the end columns' placements and their statements (not every placement, then each card).
+    placements = object_session(participant).scalars(
+        select(Placement).where(Placement.sort_id == sort.id, Placement.score.in_((top, bottom)))
+        .options(joinedload(Placement.statement)).order_by(Placement.score.desc(), Placement.slot))
     return [Card(p.statement, p.statement.text_in(language), p.score, ask_comment,
                  study.ask_would_pay and p.score == top and p.statement.asks_would_pay)
             for p in placements]
@@ -278,31 +409,28 @@ def save_comments(session: Session, participant: Participant, entries: dict[int,
     return _save_step(session, participant, "postsort", seconds, comments_writer(session, entries))
 
 
-def comments_writer(session: Session, entries: dict[int, dict[str, str | None]]) -> Callable[[Sort], None]:
+def comments_writer(session: Session, entries: dict[int, dict[str, str | None]]) -> Callable[[StepSort], None]:
     """What stores post-sort answers on a locked sort (for :func:`_save_step` and :func:`reopen_grid`)."""
-    def write(sort: Sort) -> None:
-        existing = _stored_rows(session, CardComment, sort, CardComment.statement_id)
-        for statement_id, entry in entries.items():
-            would_pay = entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None
-            comment = existing.get(statement_id)
-            if comment is None:
-                comment = CardComment(sort_id=sort.id, statement_id=statement_id)
-                session.add(comment)
-            comment.text = (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH]
-            comment.would_pay = would_pay
+    def write(sort: StepSort) -> None:
+        rows = [{"statement_id": statement_id, "text": (entry.get("text") or "").strip()[:MAX_COMMENT_LENGTH],
+                 "would_pay": entry.get("would_pay") if entry.get("would_pay") in WOULD_PAY_CHOICES else None}
+                for statement_id, entry in entries.items()]
+        _store_rows(session, CardComment, sort, "statement_id", rows)
 
     return write
 
 
-def forget_comments_off_the_ends(session: Session, sort: Sort, study: Study, scores: dict[int, int]) -> None:
+def forget_comments_off_the_ends(session: Session, sort_id: int, study: Study, scores: dict[int, int]) -> None:
     """After the grid was submitted again: drop the post-sort answers on cards no longer in an end column
-    (a "why is this most important?" must not stay with a card that now sits in the middle)."""
+    (a "why is this most important?" must not stay with a card that now sits in the middle). One Core DELETE
+    (the submit writes with Core statements, see qsort.sorting.submit_sort)."""
     if not study.grid_scores:
         return
     ends = {max(study.grid_scores), min(study.grid_scores)}
-    for comment in _stored_rows(session, CardComment, sort, CardComment.statement_id).values():
-        if scores.get(comment.statement_id) not in ends:
-            session.delete(comment)
+    at_the_ends = [statement_id for statement_id, score in scores.items() if score in ends]
+    comments = CardComment.__table__
+    session.connection().execute(delete(comments).where(comments.c.sort_id == sort_id,
+                                                        comments.c.statement_id.not_in(at_the_ends)))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -316,12 +444,12 @@ def may_reopen_grid(participant: Participant) -> bool:
     return sort is not None and sort.state == "sorted" and accepts_responses(participant)
 
 
-def reopen_grid(session: Session, participant: Participant, write: Callable[[Sort], None] | None = None) -> str:
+def reopen_grid(session: Session, participant: Participant, write: Callable[[StepSort], None] | None = None) -> str:
     """Back from a post-sort step to the grid: store what that page holds (``write``: comments or answers typed
     so far), then the grid is a draft again (no longer a complete sort) until it is submitted again, which
     leads through the post-sort steps once more. Returns the step to show: "grid", or where the participant
     is when the grid can no longer change (the study completed, e.g. in another tab)."""
-    sort = lock_sort(session, participant)
+    sort = lock_sort_row(session, participant)
     if sort is None:
         session.rollback()
         return "welcome"
@@ -329,41 +457,53 @@ def reopen_grid(session: Session, participant: Participant, write: Callable[[Sor
         step = sort.step
         session.rollback()
         return step
+    before = tuple(getattr(sort, name) for name in STEP_FIELDS)
     if write is not None:
         write(sort)
     sort.state = "presorted"
     sort.step = "grid"
+    _write_step_sort(session, sort, before)
     session.commit()
+    forget_loaded_sort(session, sort.id)
     return "grid"
 
 
 def _save_step(session: Session, participant: Participant, step: str, seconds: float,
-               write: Callable[[Sort], None] | None = None) -> str:
+               write: Callable[[StepSort], None] | None = None) -> str:
     """The end of a form step: lock the sort, let ``write`` store the step's rows, record the time, advance,
     commit, and return the step that follows. A participant who declined in another tab meanwhile has no
     sort any more: nothing is saved and they go back to the welcome page."""
-    sort = lock_sort(session, participant)
+    sort = lock_sort_row(session, participant)
     if sort is None:
         session.rollback()
         return "welcome"
+    before = tuple(getattr(sort, name) for name in STEP_FIELDS)
     if write is not None:
         write(sort)
-    return _finish_step(session, participant, sort, step, seconds)
-
-
-def _stored_rows(session: Session, model, sort: Sort, key_column) -> dict:
-    """The sort's stored rows of ``model`` (CardComment, Answer) by ``key_column``, fresh from the database
-    (populate_existing: another tab may have written them since this session last looked)."""
-    rows = session.scalars(select(model).where(model.sort_id == sort.id).execution_options(populate_existing=True))
-    return {getattr(row, key_column.key): row for row in rows}
-
-
-def _finish_step(session: Session, participant: Participant, sort: Sort, step: str, seconds: float) -> str:
-    """Add the time spent on ``step``, mark it done, commit, and return the step that follows."""
     add_step_seconds(sort, step, seconds)
     following = complete_step(participant.study, sort, step)
+    _write_step_sort(session, sort, before)
     session.commit()
+    forget_loaded_sort(session, sort.id)
     return following
+
+
+def _store_rows(session: Session, model, sort: StepSort, key: str, rows: list[dict[str, Any]]) -> None:
+    """Store the sort's rows of ``model`` (CardComment, Answer), one per ``key`` (a statement or question id):
+    a stored one is updated, a new one inserted. Core statements (one SELECT of the stored keys, then at most
+    one UPDATE and one INSERT, each for many rows) instead of an ORM object and an INSERT per row."""
+    if not rows:
+        return
+    table, connection = model.__table__, session.connection()
+    stored = set(connection.execute(select(table.c[key]).where(table.c.sort_id == sort.id)).scalars())
+    changed = [{"b_sort_id": sort.id, "b_key": row[key], **{name: value for name, value in row.items() if name != key}}
+               for row in rows if row[key] in stored]
+    added = [{"sort_id": sort.id, **row} for row in rows if row[key] not in stored]
+    if changed:
+        connection.execute(update(table).where(table.c.sort_id == bindparam("b_sort_id"),
+                                               table.c[key] == bindparam("b_key")), changed)
+    if added:
+        connection.execute(insert(table), added)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -388,15 +528,10 @@ def save_answers(session: Session, participant: Participant, step: str, values: 
     return _save_step(session, participant, step, seconds, answers_writer(session, values))
 
 
-def answers_writer(session: Session, values: dict[int, Any]) -> Callable[[Sort], None]:
+def answers_writer(session: Session, values: dict[int, Any]) -> Callable[[StepSort], None]:
     """What stores answers ``{question_id: value}`` on a locked sort (for :func:`_save_step`, :func:`reopen_grid`)."""
-    def write(sort: Sort) -> None:
-        existing = _stored_rows(session, Answer, sort, Answer.question_id)
-        for question_id, value in values.items():
-            answer = existing.get(question_id)
-            if answer is None:
-                answer = Answer(sort_id=sort.id, question_id=question_id)
-                session.add(answer)
-            answer.value = value
+    def write(sort: StepSort) -> None:
+        rows = [{"question_id": question_id, "value": value} for question_id, value in values.items()]
+        _store_rows(session, Answer, sort, "question_id", rows)
 
     return write

@@ -10,7 +10,8 @@ endpoints, bodies and answers are described in docs/RESPOND_API.md.
   (``analysis.grid.Grid``), idempotent.
 
 Every parse function raises :class:`PayloadError` naming the field (``placements[3].score``); every save starts
-with :func:`qsort.responses.lock_sort`, so two tabs saving at once are serialised (see qsort/responses.py).
+by locking the sort row (:func:`_lock_sort_for_draft`, the one-statement form of
+:func:`qsort.responses.lock_sort`), so two tabs saving at once are serialised (see qsort/responses.py).
 """
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ from .responses import (
     complete_step,
     forget_comments_off_the_ends,
     grid_is_locked,
-    lock_sort,
     step_index,
     steps_for,
+    write_sort_changes,
 )
 
 MAX_MOVES_PER_SAVE = 5000
@@ -87,9 +88,14 @@ class Outcome:
 
 
 def sort_state(participant: Participant, language: str) -> dict[str, Any]:
-    """The JSON the sorting page starts from (GET /s/<token>/api/state; shape in docs/RESPOND_API.md)."""
+    """The JSON the sorting page starts from (GET /s/<token>/api/state; shape in docs/RESPOND_API.md).
+
+    Statements, placements and the move log's last seq are read with Core statements (one each): as ORM
+    objects they cost several times more, and the page needs only these plain values."""
     study, sort = participant.study, participant.sort
-    last_seq = max((move.client_seq for move in sort.moves), default=0)
+    session = object_session(participant)
+    last_seq = session.connection().execute(
+        select(func.coalesce(func.max(MOVE.c.client_seq), 0)).where(MOVE.c.sort_id == sort.id)).scalar_one()
     return {
         "study": {
             "title": study.participant_title(language),
@@ -102,16 +108,20 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
                 "sort_instruction": study.text("sort_instruction", language),
             },
         },
-        "statements": participant_statements(study, language),
-        "state": {**stored_state(sort), "last_seq": last_seq, "locked": grid_is_locked(participant)},
+        "statements": participant_statements(study, language, session),
+        "state": {**stored_state(sort, session), "last_seq": last_seq, "locked": grid_is_locked(participant)},
     }
 
 
-def participant_statements(study: Study, language: str) -> list[dict[str, Any]]:
+def participant_statements(study: Study, language: str, session: Session) -> list[dict[str, Any]]:
     """The statements as a participant may see them: id and text, plus a neutral number (1..n in the study's
     order) when the study shows numbers. Never the researcher's codes ("PC01" tells that it is about price)."""
-    return [{"id": s.id, "text": s.text_in(language), **({"number": number} if study.show_statement_numbers else {})}
-            for number, s in enumerate(study.statements, 1)]
+    rows = session.connection().execute(
+        select(STATEMENT.c.id, STATEMENT.c.text, STATEMENT.c.translations)
+        .where(STATEMENT.c.study_id == study.id).order_by(STATEMENT.c.position, STATEMENT.c.id))
+    return [{"id": statement_id, "text": (translations or {}).get(language) or text,  # as Statement.text_in
+             **({"number": number} if study.show_statement_numbers else {})}
+            for number, (statement_id, text, translations) in enumerate(rows, 1)]
 
 
 def _participant_name(study: Study, number: int, statement: Any) -> str:
@@ -123,10 +133,9 @@ def _participant_name(study: Study, number: int, statement: Any) -> str:
 
 
 
-def stored_state(sort: Sort) -> dict[str, Any]:
+def stored_state(sort: Sort, session: Session) -> dict[str, Any]:
     """The stored sort as the page loads it: step, revision, presort, placements (by column and slot), seconds."""
-    return state_of(sort, [{"statement_id": p.statement_id, "score": p.score, "slot": p.slot}
-                           for p in sort.placements])
+    return state_of(sort, _stored_placements(session, sort.id))
 
 
 def state_of(sort: Sort | LockedSort, placements: list[dict[str, int]]) -> dict[str, Any]:
@@ -386,7 +395,7 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
 
 # The draft path reads and writes with Core statements on these tables (no ORM objects, no unit-of-work flush):
 # a draft save is the most frequent request of the whole app (one every ~2 s per participant sorting).
-SORT, MOVE, PLACEMENT = Sort.__table__, Move.__table__, Placement.__table__
+SORT, MOVE, PLACEMENT, STATEMENT = Sort.__table__, Move.__table__, Placement.__table__, Statement.__table__
 
 
 @dataclass(frozen=True)
@@ -645,9 +654,11 @@ def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
             return [_("This study's grid is not set up correctly (%(why)s); please tell the researcher.",
                       why=str(error))]
     placed = {p["statement_id"] for p in placements}
-    # never the codes: they reveal the category scheme to the participant
-    missing = [_participant_name(study, number, s) for number, s in enumerate(study.statements, 1)
-               if s.id not in placed]
+    missing = []
+    if not statement_ids(study) <= placed:  # (cached ids: the statements themselves only to name the missing)
+        # never the codes: they reveal the category scheme to the participant
+        missing = [_participant_name(study, number, s) for number, s in enumerate(study.statements, 1)
+                   if s.id not in placed]
     problems = []
     if missing:
         problems.append(_("%(n)s statements are not placed yet: %(codes)s.", n=len(missing),
@@ -679,9 +690,14 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     Idempotent: the same placements again give 200 again; different ones after submission 409 with the next step
     (the first submission stands; so does 409 once the whole study is completed). A refused sort
     (422) leaves the stored draft as it was.
+
+    Core statements, as the draft path (:func:`save_draft`): the lock returns the sort row, so two submits at
+    once are serialised and the second sees the first one's "sorted"; the sort row's changes go through
+    :func:`qsort.responses.write_sort_changes` (an interview's timer hears of the new step). 6 statements and
+    COMMIT on a first submit (counted by tests/app/test_flow_queries.py).
     """
     placements = submission.placements
-    sort = lock_sort(session, participant)
+    sort = _lock_sort_for_draft(session, participant)
     refusal = _not_sorting(participant, sort)
     if refusal is not None:
         session.rollback()
@@ -690,9 +706,9 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     steps = steps_for(participant.study)
     following = steps[step_index(steps, "grid") + 1]
     if sort.state == "sorted":
+        stored = {p["statement_id"]: p["score"] for p in _stored_placements(session, sort.id)}
         session.rollback()
-        submitted = {p["statement_id"]: p["score"] for p in placements}
-        if submitted == sort.scores():
+        if {p["statement_id"]: p["score"] for p in placements} == stored:
             return Outcome(200, {"ok": True}), following
         # Submitted from another tab with other cards: the first submission stands; this tab moves on.
         return Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")}), following
@@ -701,15 +717,18 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
         session.rollback()
         return Outcome(422, {"ok": False, "error": problems[0], "problems": problems}), None
     _replace_placements(session, sort.id, placements)
-    session.expire(sort, ["placements"])
     # submitted again after going back to the grid: answers about cards that left the ends go
-    forget_comments_off_the_ends(session, sort, participant.study,
+    forget_comments_off_the_ends(session, sort.id, participant.study,
                                  {p["statement_id"]: p["score"] for p in placements})
+    before = {"revision": sort.revision, "state": sort.state, "step": sort.step, "submitted_at": sort.submitted_at}
     sort.revision = min(max(sort.revision + 1, submission.revision), MAX_INT)
     if sort.state == "started":
         sort.state = "presorted"
     following = complete_step(participant.study, sort, "grid")
     if sort.state != "submitted":
         sort.state = "sorted"
+    write_sort_changes(session, sort.id, {name: getattr(sort, name) for name, old in before.items()
+                                          if getattr(sort, name) != old})
     session.commit()
+    _forget_loaded_sort(session, sort.id)
     return Outcome(200, {"ok": True}), following

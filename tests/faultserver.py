@@ -7,7 +7,8 @@ The database URL and secret key come from ``QSORT_DATABASE_URL`` / ``QSORT_SECRE
 (``POST /s/<token>/api/submit``) reaches the point named in the file F, the file is removed (one shot) and the
 worker dies there:
 
-- ``after_flush``: the new placements and the sort's new state were sent to the database, not committed;
+- ``before_commit``: the new placements and the sort's new state were sent to the database (Core statements, no
+  ORM flush: qsort.sorting.submit_sort), not committed;
 - ``after_commit``: committed, the answer not sent yet.
 
 gunicorn's master then starts a new worker, as in production.
@@ -22,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-FAULT_POINTS = ("after_flush", "after_commit")
+FAULT_POINTS = ("before_commit", "after_commit")
 
 
 def arm(fault_file: Path) -> None:
@@ -39,7 +40,7 @@ def arm(fault_file: Path) -> None:
             fault_file.unlink()
             os.kill(os.getpid(), signal.SIGKILL)
 
-    event.listen(Session, "after_flush", lambda session, context: maybe_die("after_flush"))
+    event.listen(Session, "before_commit", lambda session: maybe_die("before_commit"))
     event.listen(Session, "after_commit", lambda session: maybe_die("after_commit"))
 
 

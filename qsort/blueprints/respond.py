@@ -48,8 +48,10 @@ def resume_secret_filter(secret: str | None) -> str:
     return shown_secret(secret)
 
 
-def step_url(participant: Participant, step: str) -> str:
-    return url_for(STEP_ENDPOINTS[step], token=participant.token)
+def step_url(token: str, step: str) -> str:
+    """The page of ``step`` under the link ``token`` the participant came by (their own, or an interview's
+    customer link). Not ``participant.token``: after a commit, reading it would reload the participant."""
+    return url_for(STEP_ENDPOINTS[step], token=token)
 
 
 def language() -> str:
@@ -116,13 +118,17 @@ def guard(token: str, step: str):
     if participant.consent == "declined" and step != "welcome":
         return None, render_step("respond/declined.html", participant, "welcome")
     if not responses.may_view(participant, step):
-        return None, redirect(step_url(participant, responses.current_step(participant)))
+        return None, redirect(step_url(token, responses.current_step(participant)))
     return participant, None
 
 
 @bp.get("/<token>")
 def start(token: str):
     """The link itself: go to where the participant is (or say it is already completed / declined)."""
+    position = responses.find_position(get_session(), token)  # the usual case, a redirect: no ORM objects
+    if (position is not None and not responses.is_completed(position) and responses.accepts_responses(position)
+            and position.consent != "declined"):
+        return redirect(step_url(token, responses.current_step(position)))
     participant = participant_or_404(token)
     if responses.is_completed(participant):
         return render_step("respond/completed.html", participant, "done")
@@ -130,7 +136,7 @@ def start(token: str):
         return render_step("respond/closed.html", participant, "welcome")
     if participant.consent == "declined":
         return render_step("respond/declined.html", participant, "welcome")
-    return redirect(step_url(participant, responses.current_step(participant)))
+    return redirect(step_url(token, responses.current_step(participant)))
 
 
 @bp.route("/<token>/welcome", methods=["GET", "POST"])
@@ -149,7 +155,7 @@ def welcome(token: str):
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, "welcome")
             following = responses.give_consent(db, participant, language(), seconds)
-            return redirect(step_url(participant, following))
+            return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, "welcome")
         form.consent.data = participant.consent == "given"
@@ -167,18 +173,18 @@ def _questions_step(token: str, step: str):
     if request.method == "POST" and form.back_to_grid.data:
         # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
         if not can_change_sort:  # the sort is final (or this is before the sort): no going back
-            return redirect(step_url(participant, responses.current_step(participant)))
+            return redirect(step_url(token, responses.current_step(participant)))
         if wants_back_to_grid(form):
             answered = [q for q in questions if not form["q" + str(q.id)].errors]
             values = answer_values(form, answered)
-            return redirect(step_url(participant, responses.reopen_grid(
+            return redirect(step_url(token, responses.reopen_grid(
                 get_session(), participant, responses.answers_writer(get_session(), values))))
     elif request.method == "POST":
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, step)
             following = responses.save_answers(get_session(), participant, step, answer_values(form, questions),
                                                seconds)
-            return redirect(step_url(participant, following))
+            return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, step)
     return render_step("respond/questions.html", participant, step, form=form, questions=questions,
@@ -210,7 +216,7 @@ def instructions(token: str):
     if form.validate_on_submit():
         seconds = responses.seconds_since_view(session, participant, "instructions")
         following = responses.finish_simple_step(get_session(), participant, "instructions", seconds)
-        return redirect(step_url(participant, following))
+        return redirect(step_url(token, following))
     responses.note_view(session, participant, "instructions")
     return render_step("respond/instructions.html", participant, "instructions", form=form)
 
@@ -228,9 +234,81 @@ def sort_page(token: str):
         state_url=url_for("respond.api_state", token=token),
         draft_url=url_for("respond.api_draft", token=token),
         submit_url=url_for("respond.api_submit", token=token),
-        next_url=step_url(participant, steps[steps.index("grid") + 1]),
+        next_url=step_url(token, steps[steps.index("grid") + 1]),
+        strings=sort_page_strings(language()),
         study_title=participant.study.title,
     )
+
+
+# The sorting script's texts by language: ~60 translations a page would otherwise look up on every load.
+_sort_page_strings: dict[str, dict[str, str]] = {}
+
+
+def sort_page_strings(lang: str) -> dict[str, str]:
+    """The texts the sorting page's script shows (its placeholders {card}, {pile}, ... filled in by the script),
+    translated into ``lang`` once per worker: the catalogues do not change while it runs."""
+    if lang not in _sort_page_strings:
+        _sort_page_strings[lang] = {
+            "presortProgress": _("%(done)s of %(total)s cards on a pile", done="{done}", total="{total}"),
+            "putOnPile": _("Put on “%(pile)s”.", pile="{pile}"),
+            "allPresorted": _("All cards are on a pile. Check a pile if you like, then continue to the grid."),
+            "undone": _("Undone: “%(card)s” is back where it was.", card="{card}"),
+            "moveTo": _("To “%(pile)s”", pile="{pile}"),
+            "movedToPile": _("“%(card)s” moved to “%(pile)s”.", card="{card}", pile="{pile}"),
+            "showPile": _("Show the cards on this pile"),
+            "hidePile": _("Hide the cards on this pile"),
+            "emptyPile": _("No cards here."),
+            "openCard": _("Show the whole statement"),
+            "columnName": _("Column %(column)s", column="{column}"),
+            "columnCount": _("%(count)s of %(height)s places filled", count="{count}", height="{height}"),
+            "columnsOverview": _("Columns"),
+            "pickedKeyboard": _("Picked up “%(card)s”. Left and right arrows or a typed score choose the "
+                                "column, Enter places the card, Escape cancels.", card="{card}"),
+            "pickedTouch": _("Selected “%(card)s”. Choose a column, then tap “Place here”.", card="{card}"),
+            "pickedPointer": _("Selected “%(card)s”. Click a column to put it there, or drag it.", card="{card}"),
+            "target": _("Column %(column)s: %(count)s of %(height)s.",
+                        column="{column}", count="{count}", height="{height}"),
+            "placed": _("“%(card)s” placed in column %(column)s, %(count)s of %(height)s.",
+                        card="{card}", column="{column}", count="{count}", height="{height}"),
+            "overfullNow": _("Column %(column)s now holds too many cards: move one out.", column="{column}"),
+            "returned": _("“%(card)s” is back on the pile “%(pile)s”.", card="{card}", pile="{pile}"),
+            "cancelled": _("Move cancelled."),
+            "noSuchColumn": _("There is no column %(column)s.", column="{column}"),
+            "cardsLeft": _("Cards still to place: %(count)s.", count="{count}"),
+            "columnsOverfull": _("Over-full columns (marked red): %(count)s.", count="{count}"),
+            "columnsToFix": _("Columns to fix (marked): %(count)s. Each column needs exactly as many cards "
+                              "as it has places.", count="{count}"),
+            "gridComplete": _("Every card is in place. You can still change things, then continue."),
+            "columnTooMany": _("Column %(column)s is over-full: %(count)s cards where %(height)s fit.",
+                               column="{column}", count="{count}", height="{height}"),
+            "columnTooFew": _("Column %(column)s is not full yet: %(count)s of %(height)s cards.",
+                              column="{column}", count="{count}", height="{height}"),
+            "previousColumn": _("Previous column"),
+            "nextColumn": _("Next column"),
+            "placeHere": _("Place here (%(column)s)", column="{column}"),
+            "placeHereShort": _("Place here"),
+            "backToPile": _("Back to its pile"),
+            "cancelSelection": _("Cancel the selection"),
+            "trayTitle": _("Cards to place: %(count)s", count="{count}"),
+            "reviewOpen": _("See your whole sort"),
+            "reviewTitle": _("Your whole sort"),
+            "reviewIntro": _("Check every column. Tap a card to move it, or a column to open it."),
+            "reviewBack": _("Back to the columns"),
+            "reviewContinue": _("This is my sort: continue"),
+            "reviewIncomplete": _("Place every card first: each column needs exactly as many cards as it has places."),
+            "columnMissing": _("%(count)s missing", count="{count}"),
+            "columnExtra": _("%(count)s too many", count="{count}"),
+            "allPlaced": _("All cards are in the grid."),
+            "saved": _("All changes saved"),
+            "saving": _("Saving…"),
+            "notSavedRetrying": _("Not saved yet: no connection. Your work is kept on this device and sent "
+                                  "when the connection is back."),
+            "notSavedError": _("Not saved: %(error)s", error="{error}"),
+            "submitFailed": _("The sort could not be checked. Please try again."),
+            "submitOffline": _("No connection: the sort was not sent. Your work is kept; please try again "
+                               "in a moment."),
+        }
+    return _sort_page_strings[lang]
 
 
 @bp.route("/<token>/postsort", methods=["GET", "POST"])
@@ -245,16 +323,16 @@ def postsort(token: str):
     can_change_sort = responses.may_reopen_grid(participant)
     if request.method == "POST" and form.back_to_grid.data:
         if not can_change_sort:
-            return redirect(step_url(participant, responses.current_step(participant)))
+            return redirect(step_url(token, responses.current_step(participant)))
         if wants_back_to_grid(form):  # the comments typed so far are kept
             entries = postsort_entries(form, cards)
-            return redirect(step_url(participant, responses.reopen_grid(
+            return redirect(step_url(token, responses.reopen_grid(
                 get_session(), participant, responses.comments_writer(get_session(), entries))))
     elif request.method == "POST":
         if form.validate_on_submit():
             seconds = responses.seconds_since_view(session, participant, "postsort")
             following = responses.save_comments(get_session(), participant, postsort_entries(form, cards), seconds)
-            return redirect(step_url(participant, following))
+            return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, "postsort")
     return render_step("respond/postsort.html", participant, "postsort", form=form, cards=cards,
@@ -318,7 +396,7 @@ def api_submit(token: str):
         return {"ok": False, "error": error.message, "field": error.field}, 400
     outcome, following = sorting.submit_sort(get_session(), participant, submission)
     if following is not None:
-        outcome.body["next"] = step_url(participant, following)
+        outcome.body["next"] = step_url(token, following)
     return outcome.body, outcome.status
 
 

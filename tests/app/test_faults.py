@@ -121,7 +121,7 @@ def gunicorn(app, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("point", ["after_flush", "after_commit"])
+@pytest.mark.parametrize("point", ["before_commit", "after_commit"])
 def test_worker_killed_during_a_submit_stores_the_sort_once_and_the_retry_completes_it(gunicorn, session, point,
                                                                                        tmp_path):
     url, fault_file, server = gunicorn
@@ -142,7 +142,7 @@ def test_worker_killed_during_a_submit_stores_the_sort_once_and_the_retry_comple
     sorts, placements = stored(session, token)
     assert len(sorts) == 1
     submitted = sorted((p["statement_id"], p["score"], p["slot"]) for p in final)
-    if point == "after_flush":  # died before COMMIT: nothing of the submission is stored, the draft is intact
+    if point == "before_commit":  # died before COMMIT: nothing of the submission is stored, the draft is intact
         assert sorts[0].state == "presorted" and sorts[0].step == "grid"
         assert placements == sorted((p["statement_id"], p["score"], p["slot"]) for p in draft)
     else:  # died after COMMIT: stored once, complete
