@@ -21,12 +21,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.util import identity_key
 
+from . import draft_sql
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
-from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
+from .models import Participant, Sort, Statement, Study, utcnow
 from .responses import (
     TOKEN_PATTERN,
     accepts_responses,
@@ -384,9 +385,8 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
     return _not_sorting(participant, participant.sort)
 
 
-# The draft path reads and writes with Core statements on these tables (no ORM objects, no unit-of-work flush):
-# a draft save is the most frequent request of the whole app (one every ~2 s per participant sorting).
-SORT, MOVE, PLACEMENT = Sort.__table__, Move.__table__, Placement.__table__
+# The draft path reads and writes with the SQL of qsort/draft_sql.py (no ORM objects, no unit-of-work flush, no
+# statement built per call): a draft save is the most frequent request of the app (one every ~2 s per participant).
 
 
 @dataclass(frozen=True)
@@ -402,7 +402,7 @@ class SortingStudy:
 @dataclass(frozen=True)
 class Sorter:
     """The participant saving a draft, as :func:`qsort.responses.accepts_responses` reads one: ``id``, ``source``
-    and ``study``. One Core query by token (:func:`find_sorter`) instead of two ORM objects: on this path the
+    and ``study``. One query by token (:func:`find_sorter`) instead of two ORM objects: on this path the
     ORM's loading cost more than every statement of the save itself."""
 
     id: int
@@ -410,18 +410,11 @@ class Sorter:
     study: SortingStudy
 
 
-PARTICIPANT, STUDY = Participant.__table__, Study.__table__
-
-
 def find_sorter(session: Session, token: str) -> Sorter | None:
     """The participant whose link this is, with their study; None for a malformed or unknown token."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    row = session.connection().execute(
-        select(PARTICIPANT.c.id, PARTICIPANT.c.source, STUDY.c.id, STUDY.c.status, STUDY.c.updated_at,
-               STUDY.c.grid_scores)
-        .join_from(PARTICIPANT, STUDY, PARTICIPANT.c.study_id == STUDY.c.id)
-        .where(PARTICIPANT.c.token == token)).first()
+    row = draft_sql.find_sorter(session.connection(), token)
     if row is None:
         return None
     participant_id, source, *study = row
@@ -451,11 +444,8 @@ def _append_moves(session: Session, sort_id: int, moves: list[dict[str, Any]]) -
     has its moves kept. One SELECT of the candidates, one bulk INSERT for the new ones."""
     if not moves:
         return []
-    seqs = {move["seq"] for move in moves}
     connection = session.connection()
-    stored = {tuple(row) for row in connection.execute(
-        select(MOVE.c.client_seq, MOVE.c.statement_id, MOVE.c.client_time)
-        .where(MOVE.c.sort_id == sort_id, MOVE.c.client_seq.in_(seqs)))}
+    stored = draft_sql.moves_among(connection, sort_id, {move["seq"] for move in moves})
     new = []
     for move in sorted(moves, key=lambda m: m["seq"]):
         key = (move["seq"], move["statement_id"], move["client_time"])
@@ -465,25 +455,19 @@ def _append_moves(session: Session, sort_id: int, moves: list[dict[str, Any]]) -
         new.append(move)
     if new:
         recorded_at = utcnow()
-        connection.execute(insert(MOVE), [
+        draft_sql.insert_moves(connection, [
             {"sort_id": sort_id, "statement_id": m["statement_id"], "from_place": m["from"], "to_place": m["to"],
              "client_seq": m["seq"], "client_time": m["client_time"], "recorded_at": recorded_at} for m in new])
     return new
 
 
 def _replace_placements(session: Session, sort_id: int, placements: list[dict[str, int]]) -> None:
-    """A bulk DELETE, then one bulk INSERT (Core: no objects). The caller expires an ORM Sort's ``placements``."""
-    connection = session.connection()
-    connection.execute(delete(PLACEMENT).where(PLACEMENT.c.sort_id == sort_id))
-    if placements:
-        connection.execute(insert(PLACEMENT), [{"sort_id": sort_id, "statement_id": p["statement_id"],
-                                                "score": p["score"], "slot": p["slot"]} for p in placements])
+    """A bulk DELETE, then one bulk INSERT (no objects). The caller expires an ORM Sort's ``placements``."""
+    draft_sql.replace_placements(session.connection(), sort_id, placements)
 
 
 def _stored_placements(session: Session, sort_id: int) -> list[dict[str, int]]:
-    rows = session.connection().execute(select(PLACEMENT.c.statement_id, PLACEMENT.c.score, PLACEMENT.c.slot)
-                                        .where(PLACEMENT.c.sort_id == sort_id))
-    return [{"statement_id": sid, "score": score, "slot": slot} for sid, score, slot in rows]
+    return draft_sql.stored_placements(session.connection(), sort_id)
 
 
 def merge_moves(state: dict[str, Any], moves: list[dict[str, Any]],
@@ -540,8 +524,8 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
     becomes ``max(stored + 1, revision)``. 200 ``{"ok": true, "revision"}``; 409 without ``revision`` when the
     grid is already submitted or the instructions are not done yet.
 
-    The hot path of the app: Core statements only, 7 on a plain save (lock, moves seen, moves added, placements
-    deleted and added, the sort updated, COMMIT), counted by tests/app/test_save_path.py.
+    The hot path of the app: the SQL of qsort/draft_sql.py, 7 statements on a plain save (lock, moves seen, moves
+    added, placements deleted and added, the sort updated, COMMIT), counted by tests/app/test_save_path.py.
     """
     sort = _lock_sort_for_draft(session, participant)
     refusal = _not_sorting(participant, sort)
@@ -587,19 +571,12 @@ def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) ->
 
     On PostgreSQL the count comes from the statement's snapshot: two devices saving at the very same moment may
     pass MAX_MOVES_PER_SORT by one save's moves (the cap bounds the log; it need not be exact)."""
-    # Not correlated on sort.id: SQLite's RETURNING is compiled without table names, and "sort_id = id" inside
-    # the subquery would compare move.sort_id with move.id. The sort is found again by its participant instead.
-    sort_id = select(SORT.c.id).where(SORT.c.participant_id == participant.id).scalar_subquery()
-    move_count = select(func.count()).where(MOVE.c.sort_id == sort_id).scalar_subquery()
-    row = session.connection().execute(
-        update(SORT).where(SORT.c.participant_id == participant.id).values(revision=SORT.c.revision)
-        .returning(SORT.c.id, SORT.c.state, SORT.c.step, SORT.c.revision, SORT.c.presort, SORT.c.step_seconds,
-                   SORT.c.submitted_at, move_count)).first()
+    row = draft_sql.lock_sort(session.connection(), participant.id, utcnow())
     return LockedSort(*row) if row is not None else None
 
 
 def _forget_loaded_sort(session: Session, sort_id: int) -> None:
-    """The Core statements bypassed the ORM: a Sort object this session loaded before no longer holds what is
+    """The draft path's SQL bypassed the ORM: a Sort object this session loaded before no longer holds what is
     stored, so it reloads on its next use."""
     loaded = session.identity_map.get(identity_key(Sort, sort_id))
     if loaded is not None:
@@ -626,7 +603,7 @@ def _write_sort(session: Session, participant: Participant | Sorter, sort: Locke
                         if getattr(sort, name) != old})
     for name, value in changes.items():
         setattr(sort, name, value)
-    session.connection().execute(update(SORT).where(SORT.c.id == sort.id).values(**changes))
+    draft_sql.update_sort(session.connection(), sort.id, {**changes, "updated_at": utcnow()})
 
 
 def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:
