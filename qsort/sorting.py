@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -154,31 +155,45 @@ def parse_json_body(raw: bytes) -> Any:
         body = json.loads(raw)
     except (ValueError, RecursionError):
         raise PayloadError(_("The request body must be a JSON object."), "body") from None
-    _check_values(body, "body", 0)
+    _check_depth(body)
+    if _may_hold_surrogates(raw):
+        _check_text(body)
     return body
 
 
-def _check_values(body: Any, where: str, depth: int) -> None:
-    """Every string encodes as UTF-8; nothing deeper than MAX_JSON_DEPTH. One pass without building field
-    names (a save checks a few hundred values); the name is found only for a body that is refused."""
-    stack = [(body, depth)]
-    while stack:
-        value, level = stack.pop()
-        if level > MAX_JSON_DEPTH:
+# A \uD800-\uDFFF escape: the only way a strict UTF-8 body can give json.loads a surrogate.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def _may_hold_surrogates(raw: bytes) -> bool:
+    """Whether a parsed string of ``raw`` may hold a UTF-16 surrogate. json.loads decodes bytes with
+    "surrogatepass", so surrogates come from encoded surrogate bytes (refused by a strict decode) or from
+    escapes; a page's save has neither, so the walk over every string (:func:`_check_text`) is skipped."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return SURROGATE_ESCAPE.search(raw) is not None
+
+
+def _check_depth(body: Any) -> None:
+    """Nothing deeper than MAX_JSON_DEPTH: no non-empty list or object at that level. Only containers are
+    walked (a save holds a few hundred numbers and a few dozen containers)."""
+    containers = [(body, 0)] if isinstance(body, (list, dict)) else []
+    while containers:
+        value, level = containers.pop()
+        if value and level >= MAX_JSON_DEPTH:
             raise PayloadError(_("The request body is nested too deeply."), "body")
-        if isinstance(value, str):
-            if not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    field = _field_of_bad_text(body, where) or where
-                    raise PayloadError(_("%(field)s contains a character that is not valid text.", field=field),
-                                       field) from None
-        elif isinstance(value, list):
-            stack.extend((item, level + 1) for item in value)
-        elif isinstance(value, dict):
-            stack.extend((key, level + 1) for key in value)
-            stack.extend((item, level + 1) for item in value.values())
+        for item in value.values() if isinstance(value, dict) else value:
+            if isinstance(item, (list, dict)):
+                containers.append((item, level + 1))
+
+
+def _check_text(body: Any) -> None:
+    """Every string (keys too) encodes as UTF-8; the field of the first that does not is named in the error."""
+    field = _field_of_bad_text(body, "body")
+    if field is not None:
+        raise PayloadError(_("%(field)s contains a character that is not valid text.", field=field), field)
 
 
 def _field_of_bad_text(value: Any, where: str) -> str | None:
@@ -251,25 +266,46 @@ def parse_placements(study: Study, value: Any, where: str = "placements",
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field=where), where)
     known = statement_ids(study) if known is None else known
-    scores = set(study.grid_scores)
+    scores = frozenset(study.grid_scores)
     seen: set[int] = set()
     placements = []
     for i, item in enumerate(value):
-        here = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise PayloadError(_("%(field)s must be an object.", field=here), here)
-        statement_id = _statement_id(item.get("statement_id"), f"{here}.statement_id", known)
-        if statement_id in seen:
-            raise PayloadError(_("%(field)s: statement %(id)s is placed twice.",
-                                 field=f"{here}.statement_id", id=statement_id), f"{here}.statement_id")
-        seen.add(statement_id)
-        score = _require_int(item.get("score"), f"{here}.score")
-        if score not in scores:
-            raise PayloadError(_("%(field)s: %(score)s is not a column of the grid.",
-                                 field=f"{here}.score", score=score), f"{here}.score")
-        slot = _require_int(item.get("slot", 0), f"{here}.slot", minimum=0, maximum=MAX_SLOT)
-        placements.append({"statement_id": statement_id, "score": score, "slot": slot})
+        placement = _plain_placement(item, known, scores, seen) or _placement(item, f"{where}[{i}]", known, scores,
+                                                                              seen)
+        seen.add(placement["statement_id"])
+        placements.append(placement)
     return placements
+
+
+def _plain_placement(item: Any, known: frozenset[int], scores: frozenset[int],
+                     seen: set[int]) -> dict[str, int] | None:
+    """The placement when every value of ``item`` is right (what a page sends), in few Python steps; None when
+    something is wrong, for :func:`_placement` to say what."""
+    if type(item) is not dict:
+        return None
+    statement_id, score, slot = item.get("statement_id"), item.get("score"), item.get("slot", 0)
+    # type() is int: a bool is an int to isinstance, and True is no statement id
+    if type(statement_id) is int and statement_id in known and statement_id not in seen \
+            and type(score) is int and score in scores and type(slot) is int and 0 <= slot <= MAX_SLOT:
+        return {"statement_id": statement_id, "score": score, "slot": slot}
+    return None
+
+
+def _placement(item: Any, here: str, known: frozenset[int], scores: frozenset[int],
+               seen: set[int]) -> dict[str, int]:
+    """One placement checked value by value; :class:`PayloadError` naming the first wrong field."""
+    if not isinstance(item, dict):
+        raise PayloadError(_("%(field)s must be an object.", field=here), here)
+    statement_id = _statement_id(item.get("statement_id"), f"{here}.statement_id", known)
+    if statement_id in seen:
+        raise PayloadError(_("%(field)s: statement %(id)s is placed twice.",
+                             field=f"{here}.statement_id", id=statement_id), f"{here}.statement_id")
+    score = _require_int(item.get("score"), f"{here}.score")
+    if score not in scores:
+        raise PayloadError(_("%(field)s: %(score)s is not a column of the grid.",
+                             field=f"{here}.score", score=score), f"{here}.score")
+    slot = _require_int(item.get("slot", 0), f"{here}.slot", minimum=0, maximum=MAX_SLOT)
+    return {"statement_id": statement_id, "score": score, "slot": slot}
 
 
 def _parse_presort(study: Study, value: Any, known_ids: frozenset[int]) -> dict[str, str]:
