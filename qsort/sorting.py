@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.util import identity_key
 
+from . import draft_sql
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
 from .models import Move, Participant, Placement, Sort, Statement, Study, utcnow
 from .responses import (
@@ -162,31 +164,45 @@ def parse_json_body(raw: bytes) -> Any:
         body = json.loads(raw)
     except (ValueError, RecursionError):
         raise PayloadError(_("The request body must be a JSON object."), "body") from None
-    _check_values(body, "body", 0)
+    _check_depth(body)
+    if _may_hold_surrogates(raw):
+        _check_text(body)
     return body
 
 
-def _check_values(body: Any, where: str, depth: int) -> None:
-    """Every string encodes as UTF-8; nothing deeper than MAX_JSON_DEPTH. One pass without building field
-    names (a save checks a few hundred values); the name is found only for a body that is refused."""
-    stack = [(body, depth)]
-    while stack:
-        value, level = stack.pop()
-        if level > MAX_JSON_DEPTH:
+# A \uD800-\uDFFF escape: the only way a strict UTF-8 body can give json.loads a surrogate.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def _may_hold_surrogates(raw: bytes) -> bool:
+    """Whether a parsed string of ``raw`` may hold a UTF-16 surrogate. json.loads decodes bytes with
+    "surrogatepass", so surrogates come from encoded surrogate bytes (refused by a strict decode) or from
+    escapes; a page's save has neither, so the walk over every string (:func:`_check_text`) is skipped."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return SURROGATE_ESCAPE.search(raw) is not None
+
+
+def _check_depth(body: Any) -> None:
+    """Nothing deeper than MAX_JSON_DEPTH: no non-empty list or object at that level. Only containers are
+    walked (a save holds a few hundred numbers and a few dozen containers)."""
+    containers = [(body, 0)] if isinstance(body, (list, dict)) else []
+    while containers:
+        value, level = containers.pop()
+        if value and level >= MAX_JSON_DEPTH:
             raise PayloadError(_("The request body is nested too deeply."), "body")
-        if isinstance(value, str):
-            if not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    field = _field_of_bad_text(body, where) or where
-                    raise PayloadError(_("%(field)s contains a character that is not valid text.", field=field),
-                                       field) from None
-        elif isinstance(value, list):
-            stack.extend((item, level + 1) for item in value)
-        elif isinstance(value, dict):
-            stack.extend((key, level + 1) for key in value)
-            stack.extend((item, level + 1) for item in value.values())
+        for item in value.values() if isinstance(value, dict) else value:
+            if isinstance(item, (list, dict)):
+                containers.append((item, level + 1))
+
+
+def _check_text(body: Any) -> None:
+    """Every string (keys too) encodes as UTF-8; the field of the first that does not is named in the error."""
+    field = _field_of_bad_text(body, "body")
+    if field is not None:
+        raise PayloadError(_("%(field)s contains a character that is not valid text.", field=field), field)
 
 
 def _field_of_bad_text(value: Any, where: str) -> str | None:
@@ -259,25 +275,46 @@ def parse_placements(study: Study, value: Any, where: str = "placements",
     if not isinstance(value, list):
         raise PayloadError(_("%(field)s must be a list.", field=where), where)
     known = statement_ids(study) if known is None else known
-    scores = set(study.grid_scores)
+    scores = frozenset(study.grid_scores)
     seen: set[int] = set()
     placements = []
     for i, item in enumerate(value):
-        here = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise PayloadError(_("%(field)s must be an object.", field=here), here)
-        statement_id = _statement_id(item.get("statement_id"), f"{here}.statement_id", known)
-        if statement_id in seen:
-            raise PayloadError(_("%(field)s: statement %(id)s is placed twice.",
-                                 field=f"{here}.statement_id", id=statement_id), f"{here}.statement_id")
-        seen.add(statement_id)
-        score = _require_int(item.get("score"), f"{here}.score")
-        if score not in scores:
-            raise PayloadError(_("%(field)s: %(score)s is not a column of the grid.",
-                                 field=f"{here}.score", score=score), f"{here}.score")
-        slot = _require_int(item.get("slot", 0), f"{here}.slot", minimum=0, maximum=MAX_SLOT)
-        placements.append({"statement_id": statement_id, "score": score, "slot": slot})
+        placement = _plain_placement(item, known, scores, seen) or _placement(item, f"{where}[{i}]", known, scores,
+                                                                              seen)
+        seen.add(placement["statement_id"])
+        placements.append(placement)
     return placements
+
+
+def _plain_placement(item: Any, known: frozenset[int], scores: frozenset[int],
+                     seen: set[int]) -> dict[str, int] | None:
+    """The placement when every value of ``item`` is right (what a page sends), in few Python steps; None when
+    something is wrong, for :func:`_placement` to say what."""
+    if type(item) is not dict:
+        return None
+    statement_id, score, slot = item.get("statement_id"), item.get("score"), item.get("slot", 0)
+    # type() is int: a bool is an int to isinstance, and True is no statement id
+    if type(statement_id) is int and statement_id in known and statement_id not in seen \
+            and type(score) is int and score in scores and type(slot) is int and 0 <= slot <= MAX_SLOT:
+        return {"statement_id": statement_id, "score": score, "slot": slot}
+    return None
+
+
+def _placement(item: Any, here: str, known: frozenset[int], scores: frozenset[int],
+               seen: set[int]) -> dict[str, int]:
+    """One placement checked value by value; :class:`PayloadError` naming the first wrong field."""
+    if not isinstance(item, dict):
+        raise PayloadError(_("%(field)s must be an object.", field=here), here)
+    statement_id = _statement_id(item.get("statement_id"), f"{here}.statement_id", known)
+    if statement_id in seen:
+        raise PayloadError(_("%(field)s: statement %(id)s is placed twice.",
+                             field=f"{here}.statement_id", id=statement_id), f"{here}.statement_id")
+    score = _require_int(item.get("score"), f"{here}.score")
+    if score not in scores:
+        raise PayloadError(_("%(field)s: %(score)s is not a column of the grid.",
+                             field=f"{here}.score", score=score), f"{here}.score")
+    slot = _require_int(item.get("slot", 0), f"{here}.slot", minimum=0, maximum=MAX_SLOT)
+    return {"statement_id": statement_id, "score": score, "slot": slot}
 
 
 def _parse_presort(study: Study, value: Any, known_ids: frozenset[int]) -> dict[str, str]:
@@ -393,8 +430,9 @@ def sorting_refusal(participant: Participant) -> Outcome | None:
     return _not_sorting(participant, participant.sort)
 
 
-# The draft path reads and writes with Core statements on these tables (no ORM objects, no unit-of-work flush):
-# a draft save is the most frequent request of the whole app (one every ~2 s per participant sorting).
+# The draft path reads and writes with the SQL of qsort/draft_sql.py (no ORM objects, no unit-of-work flush, no
+# statement built per call): a draft save is the most frequent request of the app (one every ~2 s per participant).
+# The state and submit read and write with Core statements on these tables.
 SORT, MOVE, PLACEMENT, STATEMENT = Sort.__table__, Move.__table__, Placement.__table__, Statement.__table__
 
 
@@ -411,7 +449,7 @@ class SortingStudy:
 @dataclass(frozen=True)
 class Sorter:
     """The participant saving a draft, as :func:`qsort.responses.accepts_responses` reads one: ``id``, ``source``
-    and ``study``. One Core query by token (:func:`find_sorter`) instead of two ORM objects: on this path the
+    and ``study``. One query by token (:func:`find_sorter`) instead of two ORM objects: on this path the
     ORM's loading cost more than every statement of the save itself."""
 
     id: int
@@ -419,18 +457,11 @@ class Sorter:
     study: SortingStudy
 
 
-PARTICIPANT, STUDY = Participant.__table__, Study.__table__
-
-
 def find_sorter(session: Session, token: str) -> Sorter | None:
     """The participant whose link this is, with their study; None for a malformed or unknown token."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    row = session.connection().execute(
-        select(PARTICIPANT.c.id, PARTICIPANT.c.source, STUDY.c.id, STUDY.c.status, STUDY.c.updated_at,
-               STUDY.c.grid_scores)
-        .join_from(PARTICIPANT, STUDY, PARTICIPANT.c.study_id == STUDY.c.id)
-        .where(PARTICIPANT.c.token == token)).first()
+    row = draft_sql.find_sorter(session.connection(), token)
     if row is None:
         return None
     participant_id, source, *study = row
@@ -460,11 +491,8 @@ def _append_moves(session: Session, sort_id: int, moves: list[dict[str, Any]]) -
     has its moves kept. One SELECT of the candidates, one bulk INSERT for the new ones."""
     if not moves:
         return []
-    seqs = {move["seq"] for move in moves}
     connection = session.connection()
-    stored = {tuple(row) for row in connection.execute(
-        select(MOVE.c.client_seq, MOVE.c.statement_id, MOVE.c.client_time)
-        .where(MOVE.c.sort_id == sort_id, MOVE.c.client_seq.in_(seqs)))}
+    stored = draft_sql.moves_among(connection, sort_id, {move["seq"] for move in moves})
     new = []
     for move in sorted(moves, key=lambda m: m["seq"]):
         key = (move["seq"], move["statement_id"], move["client_time"])
@@ -474,25 +502,19 @@ def _append_moves(session: Session, sort_id: int, moves: list[dict[str, Any]]) -
         new.append(move)
     if new:
         recorded_at = utcnow()
-        connection.execute(insert(MOVE), [
+        draft_sql.insert_moves(connection, [
             {"sort_id": sort_id, "statement_id": m["statement_id"], "from_place": m["from"], "to_place": m["to"],
              "client_seq": m["seq"], "client_time": m["client_time"], "recorded_at": recorded_at} for m in new])
     return new
 
 
 def _replace_placements(session: Session, sort_id: int, placements: list[dict[str, int]]) -> None:
-    """A bulk DELETE, then one bulk INSERT (Core: no objects). The caller expires an ORM Sort's ``placements``."""
-    connection = session.connection()
-    connection.execute(delete(PLACEMENT).where(PLACEMENT.c.sort_id == sort_id))
-    if placements:
-        connection.execute(insert(PLACEMENT), [{"sort_id": sort_id, "statement_id": p["statement_id"],
-                                                "score": p["score"], "slot": p["slot"]} for p in placements])
+    """A bulk DELETE, then one bulk INSERT (no objects). The caller expires an ORM Sort's ``placements``."""
+    draft_sql.replace_placements(session.connection(), sort_id, placements)
 
 
 def _stored_placements(session: Session, sort_id: int) -> list[dict[str, int]]:
-    rows = session.connection().execute(select(PLACEMENT.c.statement_id, PLACEMENT.c.score, PLACEMENT.c.slot)
-                                        .where(PLACEMENT.c.sort_id == sort_id))
-    return [{"statement_id": sid, "score": score, "slot": slot} for sid, score, slot in rows]
+    return draft_sql.stored_placements(session.connection(), sort_id)
 
 
 def merge_moves(state: dict[str, Any], moves: list[dict[str, Any]],
@@ -549,8 +571,8 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
     becomes ``max(stored + 1, revision)``. 200 ``{"ok": true, "revision"}``; 409 without ``revision`` when the
     grid is already submitted or the instructions are not done yet.
 
-    The hot path of the app: Core statements only, 7 on a plain save (lock, moves seen, moves added, placements
-    deleted and added, the sort updated, COMMIT), counted by tests/app/test_save_path.py.
+    The hot path of the app: the SQL of qsort/draft_sql.py, 7 statements on a plain save (lock, moves seen, moves
+    added, placements deleted and added, the sort updated, COMMIT), counted by tests/app/test_save_path.py.
     """
     sort = _lock_sort_for_draft(session, participant)
     refusal = _not_sorting(participant, sort)
@@ -596,19 +618,12 @@ def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) ->
 
     On PostgreSQL the count comes from the statement's snapshot: two devices saving at the very same moment may
     pass MAX_MOVES_PER_SORT by one save's moves (the cap bounds the log; it need not be exact)."""
-    # Not correlated on sort.id: SQLite's RETURNING is compiled without table names, and "sort_id = id" inside
-    # the subquery would compare move.sort_id with move.id. The sort is found again by its participant instead.
-    sort_id = select(SORT.c.id).where(SORT.c.participant_id == participant.id).scalar_subquery()
-    move_count = select(func.count()).where(MOVE.c.sort_id == sort_id).scalar_subquery()
-    row = session.connection().execute(
-        update(SORT).where(SORT.c.participant_id == participant.id).values(revision=SORT.c.revision)
-        .returning(SORT.c.id, SORT.c.state, SORT.c.step, SORT.c.revision, SORT.c.presort, SORT.c.step_seconds,
-                   SORT.c.submitted_at, move_count)).first()
+    row = draft_sql.lock_sort(session.connection(), participant.id, utcnow())
     return LockedSort(*row) if row is not None else None
 
 
 def _forget_loaded_sort(session: Session, sort_id: int) -> None:
-    """The Core statements bypassed the ORM: a Sort object this session loaded before no longer holds what is
+    """The draft path's SQL bypassed the ORM: a Sort object this session loaded before no longer holds what is
     stored, so it reloads on its next use."""
     loaded = session.identity_map.get(identity_key(Sort, sort_id))
     if loaded is not None:
@@ -635,7 +650,7 @@ def _write_sort(session: Session, participant: Participant | Sorter, sort: Locke
                         if getattr(sort, name) != old})
     for name, value in changes.items():
         setattr(sort, name, value)
-    session.connection().execute(update(SORT).where(SORT.c.id == sort.id).values(**changes))
+    draft_sql.update_sort(session.connection(), sort.id, {**changes, "updated_at": utcnow()})
 
 
 def grid_problems(study: Study, placements: list[dict[str, int]]) -> list[str]:

@@ -47,6 +47,32 @@ def test_bodies_the_parser_cannot_use_are_400(respondent, small_study, data):
         assert response.status_code == 400 and response.is_json and response.json["error"], data[:20]
 
 
+@pytest.mark.parametrize("place, field", [
+    (b'"\\udc80x"', "body.moves[0].from"),  # an escaped lone surrogate
+    (b'"x\xed\xb2\x80"', "body.moves[0].from"),  # the same surrogate as raw bytes (json.loads lets them pass)
+    (b'"\\ud83d\\ude00"', None),  # an escaped pair is one real character (an emoji): too long a place, not text
+    (b'"\\\\udc80"', None),  # a backslash, then "udc80": plain text
+])
+def test_surrogates_are_found_however_they_are_written(respondent, small_study, place, field):
+    study, _token = small_study
+    respondent.through_instructions()
+    data = (b'{"revision": 1, "step": "presort", "moves": [{"statement_id": %d, "seq": 1, "from": %s}]}'
+            % (study.statements[0].id, place))
+    response = raw_post(respondent, "/api/draft", data)
+    if field is None:
+        assert response.status_code == 200, response.json
+    else:
+        assert response.status_code == 400 and response.json["field"] == field
+
+
+@pytest.mark.parametrize("depth, status", [(8, 200), (9, 400)])
+def test_nesting_is_refused_below_eight_levels(respondent, small_study, depth, status):
+    respondent.through_instructions()
+    extra = "[" * (depth - 1) + "1" + "]" * (depth - 1)  # the body's object is level 1
+    response = raw_post(respondent, "/api/draft", ('{"revision": 1, "step": "presort", "x": %s}' % extra).encode())
+    assert response.status_code == status, response.json
+
+
 def test_a_huge_revision_does_not_block_later_saves(respondent, small_study, session):
     respondent.through_instructions()
     top = sorting.MAX_REVISION
