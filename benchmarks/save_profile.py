@@ -50,7 +50,7 @@ def steps() -> list[tuple[str, Any, str]]:
         ("      save_draft", sorting, "save_draft"),
         ("        lock the sort (and count its moves)", sorting, "_lock_sort_for_draft"),
         ("        append the moves", sorting, "_append_moves"),
-        ("        replace the placements", sorting, "_replace_placements"),
+        ("        write the placements that changed", sorting, "_write_placements"),
         ("        write the sort row", sorting, "_write_sort"),
         ("        COMMIT", Session, "commit"),
         ("    JSON answer (make_response)", Flask, "make_response"),

@@ -52,7 +52,9 @@ INSERT_MOVE = """
     INSERT INTO move (sort_id, statement_id, from_place, to_place, client_seq, client_time, recorded_at)
     VALUES (:sort_id, :statement_id, :from_place, :to_place, :client_seq, :client_time, :recorded_at)"""
 
-DELETE_PLACEMENTS = "DELETE FROM placement WHERE sort_id = :sort_id"
+DELETE_PLACEMENTS_OF = "DELETE FROM placement WHERE sort_id = :sort_id AND statement_id IN ({ids})"
+UPDATE_PLACEMENT = """
+    UPDATE placement SET score = :score, slot = :slot WHERE sort_id = :sort_id AND statement_id = :statement_id"""
 INSERT_PLACEMENT = """
     INSERT INTO placement (sort_id, statement_id, score, slot) VALUES (:sort_id, :statement_id, :score, :slot)"""
 SELECT_PLACEMENTS = "SELECT statement_id, score, slot FROM placement WHERE sort_id = :sort_id"
@@ -93,12 +95,34 @@ def insert_moves(connection: Connection, moves: list[dict[str, Any]]) -> None:
                                         "recorded_at": recorded_at(move["recorded_at"])} for move in moves])
 
 
-def replace_placements(connection: Connection, sort_id: int, placements: list[dict[str, int]]) -> None:
-    """Delete the sort's placements, then insert these (``statement_id``, ``score``, ``slot``) in one executemany."""
-    _execute(connection, DELETE_PLACEMENTS, {"sort_id": sort_id})
-    if placements:
-        _execute(connection, INSERT_PLACEMENT, [{"sort_id": sort_id, "statement_id": p["statement_id"],
-                                                 "score": p["score"], "slot": p["slot"]} for p in placements])
+def write_placements(connection: Connection, sort_id: int, placements: list[dict[str, int]],
+                     stored: list[dict[str, int]] | None = None) -> None:
+    """Make the sort's placement rows these (``statement_id``, ``score``, ``slot``), writing only the rows that
+    differ: the cards no longer placed are deleted, the moved ones updated, the new ones inserted (each one
+    statement, sent only when needed). ``stored``: the rows as they are, when the caller has read them already.
+
+    Why not delete all and insert all: a draft moves a card or two, so most of its 30-60 rows are unchanged, and
+    on PostgreSQL every row deleted and inserted again costs the server an index entry in each of the table's
+    three indexes and a dead row to vacuum (with delete-all, the server spent ~2 ms of CPU per save on these rows
+    alone; an UPDATE of score and slot touches no index)."""
+    if stored is None:
+        stored = stored_placements(connection, sort_id)
+    before = {p["statement_id"]: (p["score"], p["slot"]) for p in stored}
+    after = {p["statement_id"]: (p["score"], p["slot"]) for p in placements}
+    gone = sorted(before.keys() - after.keys())
+    if gone:
+        names = {f"id{i}": statement_id for i, statement_id in enumerate(gone)}
+        _execute(connection, DELETE_PLACEMENTS_OF.format(ids=", ".join(f":{name}" for name in names)),
+                 {"sort_id": sort_id, **names})
+    moved = [{"sort_id": sort_id, "statement_id": statement_id, "score": score, "slot": slot}
+             for statement_id, (score, slot) in after.items()
+             if statement_id in before and before[statement_id] != (score, slot)]
+    if moved:
+        _execute(connection, UPDATE_PLACEMENT, moved)
+    new = [{"sort_id": sort_id, "statement_id": statement_id, "score": score, "slot": slot}
+           for statement_id, (score, slot) in after.items() if statement_id not in before]
+    if new:
+        _execute(connection, INSERT_PLACEMENT, new)
 
 
 def stored_placements(connection: Connection, sort_id: int) -> list[dict[str, int]]:

@@ -508,9 +508,11 @@ def _append_moves(session: Session, sort_id: int, moves: list[dict[str, Any]]) -
     return new
 
 
-def _replace_placements(session: Session, sort_id: int, placements: list[dict[str, int]]) -> None:
-    """A bulk DELETE, then one bulk INSERT (no objects). The caller expires an ORM Sort's ``placements``."""
-    draft_sql.replace_placements(session.connection(), sort_id, placements)
+def _write_placements(session: Session, sort_id: int, placements: list[dict[str, int]],
+                      stored: list[dict[str, int]] | None = None) -> None:
+    """Only the rows that changed (no objects; see draft_sql.write_placements). The caller expires an ORM Sort's
+    ``placements``."""
+    draft_sql.write_placements(session.connection(), sort_id, placements, stored)
 
 
 def _stored_placements(session: Session, sort_id: int) -> list[dict[str, int]]:
@@ -589,8 +591,10 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
     new_moves = _append_moves(session, sort.id, draft.moves)
     merged = draft.base_revision != sort.revision
     presort, placements = draft.presort, draft.placements
+    stored_rows = None
     if merged:
-        stored = state_of(sort, _stored_placements(session, sort.id))
+        stored_rows = _stored_placements(session, sort.id)
+        stored = state_of(sort, stored_rows)
         result = merge_moves(stored, new_moves, set(participant.study.grid_scores))
         if result is None:
             session.commit()
@@ -600,7 +604,7 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
                                             "were not kept.")})
         presort, placements = result
     if placements is not None:
-        _replace_placements(session, sort.id, placements)
+        _write_placements(session, sort.id, placements, stored_rows)
     _write_sort(session, participant, sort, draft, presort)
     session.commit()
     _forget_loaded_sort(session, sort.id)
@@ -731,7 +735,7 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     if problems:
         session.rollback()
         return Outcome(422, {"ok": False, "error": problems[0], "problems": problems}), None
-    _replace_placements(session, sort.id, placements)
+    _write_placements(session, sort.id, placements)
     # submitted again after going back to the grid: answers about cards that left the ends go
     forget_comments_off_the_ends(session, sort.id, participant.study,
                                  {p["statement_id"]: p["score"] for p in placements})

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from qsort import draft_sql
-from qsort.models import Move, Participant, Sort
+from qsort.models import Move, Participant, Placement, Sort
 from tests.factories import valid_placements
 
 T0 = 1_700_000_000_123  # ms since 1970: 2023-11-14 22:13:20.123
@@ -81,3 +81,32 @@ def test_rows_the_orm_wrote_read_back_through_the_draft_path_as_the_orm_reads_th
         locked = draft_sql.lock_sort(connection, participant.id, datetime(2025, 1, 1))
         assert locked == (participant.sort.id, "presorted", "grid", 4, {"7": "agree"}, {"grid": 1.5}, submitted, 0)
         get_session().rollback()
+
+
+def test_write_placements_deletes_updates_and_inserts_only_the_rows_that_differ(app, small_study, session):
+    study, token = small_study
+    ids = [s.id for s in study.statements]
+    participant = session.scalar(select(Participant).where(Participant.token == token))
+    sort = Sort(participant=participant)
+    session.add(sort)
+    session.commit()
+    first = [{"statement_id": ids[0], "score": -1, "slot": 0}, {"statement_id": ids[1], "score": 0, "slot": 0},
+             {"statement_id": ids[2], "score": 0, "slot": 1}]
+    draft_sql.write_placements(session.connection(), sort.id, first)
+    session.commit()
+    rows_before = {p.statement_id: p.id for p in session.scalars(select(Placement).where(Placement.sort_id == sort.id))}
+
+    # ids[0] back to the deck (deleted), ids[1] moved (updated), ids[2] unchanged, ids[3] placed (inserted)
+    second = [{"statement_id": ids[1], "score": 1, "slot": 0}, {"statement_id": ids[2], "score": 0, "slot": 1},
+              {"statement_id": ids[3], "score": 0, "slot": 0}]
+    draft_sql.write_placements(session.connection(), sort.id, second)
+    session.commit()
+    session.expire_all()
+    rows = {p.statement_id: p for p in session.scalars(select(Placement).where(Placement.sort_id == sort.id))}
+    assert {sid: (p.score, p.slot) for sid, p in rows.items()} == {ids[1]: (1, 0), ids[2]: (0, 1), ids[3]: (0, 0)}
+    assert rows[ids[1]].id == rows_before[ids[1]] and rows[ids[2]].id == rows_before[ids[2]]  # in place
+    assert rows[ids[3]].id not in rows_before.values()
+
+    draft_sql.write_placements(session.connection(), sort.id, [])  # every card back on the deck
+    session.commit()
+    assert session.scalars(select(Placement).where(Placement.sort_id == sort.id)).all() == []

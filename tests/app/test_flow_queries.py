@@ -44,9 +44,10 @@ def test_every_request_of_the_flow_sends_the_statements_it_needs(app, client, sm
     presort = {str(s["id"]): "agree" for s in state["statements"]}
     sends("POST", "/api/draft", _any, 200, json={"revision": 1, "step": "presort", "presort": presort},
           headers=csrf)
-    # the lock (UPDATE ... RETURNING the sort), the placements replaced, comments on cards no longer at the ends
-    # dropped, the sort row; the statement ids come from the cache of open studies
-    sends("POST", "/api/submit", FIND + ["UPDATE", "DELETE", "INSERT", "DELETE", "UPDATE"],
+    # the lock (UPDATE ... RETURNING the sort), the stored placements (none: the drafts were on the piles), all
+    # of them inserted, comments on cards no longer at the ends dropped, the sort row; the statement ids come from
+    # the cache of open studies
+    sends("POST", "/api/submit", FIND + ["UPDATE", "SELECT", "INSERT", "DELETE", "UPDATE"],
           json={"revision": 2, "placements": placements}, headers=csrf)
     with statements_sent(app) as sent:  # the double click: the lock, the stored placements to compare, nothing else
         again = client.post(base + "/api/submit", json={"revision": 2, "placements": placements}, headers=csrf)

@@ -38,6 +38,13 @@ def stored(session, token):
     return sort, placements, moves
 
 
+def placement_row_ids(session, token):
+    """{statement id: placement row id} of the participant's sort."""
+    session.expire_all()
+    sort = session.scalar(select(Participant).where(Participant.token == token)).sort
+    return {p.statement_id: p.id for p in sort.placements}
+
+
 def test_a_draft_save_sends_seven_statements(app, respondent, small_study, session):
     study, token = small_study
     ids = [s.id for s in study.statements]
@@ -53,21 +60,25 @@ def test_a_draft_save_sends_seven_statements(app, respondent, small_study, sessi
             "moves": [{"statement_id": ids[0], "from": "grid:-2", "to": "grid:2", "t": T0, "seq": 1},
                       {"statement_id": ids[-1], "from": "grid:2", "to": "grid:-2", "t": T0 + 900, "seq": 2}]}
 
+    row_ids = placement_row_ids(session, token)
     with statements_sent(app) as sent:
         response = respondent.post_json("/api/draft", body)
 
     assert response.status_code == 200 and response.json == {"ok": True, "revision": 2}
     # participant + study by token; the lock (UPDATE ... RETURNING the sort and its move count); the moves already
-    # stored among these seqs; the new moves; the placements replaced; the sort's revision and seconds.
-    assert sent == ["SELECT", "UPDATE", "SELECT", "INSERT", "DELETE", "INSERT", "UPDATE"]
+    # stored among these seqs; the new moves; the stored placements; the two that moved (one UPDATE for both); the
+    # sort's revision and seconds.
+    assert sent == ["SELECT", "UPDATE", "SELECT", "INSERT", "SELECT", "UPDATE", "UPDATE"]
     sort, stored_placements, moves = stored(session, token)
     assert stored_placements == sorted((p["statement_id"], p["score"], p["slot"]) for p in swapped)
+    assert placement_row_ids(session, token) == row_ids  # rows updated in place, none deleted and inserted again
     assert moves == [(1, ids[0], "grid:-2", "grid:2"), (2, ids[-1], "grid:2", "grid:-2")]
     assert (sort.revision, sort.step, sort.step_seconds["grid"]) == (2, "grid", 9.5)
 
     with statements_sent(app) as sent:  # the same save again (its answer was lost): nothing doubles
         again = respondent.post_json("/api/draft", {**body, "base_revision": 2, "revision": 3})
-    assert again.status_code == 200 and sent == ["SELECT", "UPDATE", "SELECT", "DELETE", "INSERT", "UPDATE"]
+    # no new move, no placement changed: nothing written but the sort row
+    assert again.status_code == 200 and sent == ["SELECT", "UPDATE", "SELECT", "SELECT", "UPDATE"]
     assert stored(session, token)[2] == moves
 
 
