@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 from html.parser import HTMLParser
 from itertools import count
@@ -381,3 +382,23 @@ def columns_of(scores: list[int]) -> dict[int, list[str]]:
     for number, score in enumerate(scores, start=1):
         columns[score].append(f"S{number:02d}")
     return columns
+
+
+# -- SQL sent by a request ---------------------------------------------------------------------------------------
+
+@contextmanager
+def statements_sent(app):
+    """The SQL statements the app sends meanwhile, by their first word (COMMIT is no statement here)."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    engine = app.extensions["qsort_engine"]
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -8,8 +8,7 @@ import re
 from sqlalchemy import select
 
 from qsort.models import Participant, Question
-from tests.app.test_save_path import statements_sent
-from tests.factories import csrf_from, make_study, valid_placements
+from tests.factories import csrf_from, make_study, statements_sent, valid_placements
 
 # What each request sends, in order (the first word of each statement; COMMIT is no statement here).
 FIND = ["SELECT"]  # participant + study + sort + whether the study asks questions before / after the sort

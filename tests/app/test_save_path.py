@@ -2,30 +2,12 @@
 on the cache of open studies' statement ids that spares it a query (benchmarks/save_path.py prints the figures)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from qsort.models import Move, Participant, Statement
-from tests.factories import valid_placements
+from tests.factories import statements_sent, valid_placements
 
 T0 = 1_700_000_000_000
-
-
-@contextmanager
-def statements_sent(app):
-    """The SQL statements the app sends meanwhile, by their first word (COMMIT is no statement here)."""
-    sent: list[str] = []
-    engine = app.extensions["qsort_engine"]
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def stored(session, token):
