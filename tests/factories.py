@@ -303,6 +303,31 @@ def login(client, email: str, password: str = PASSWORD):
     return client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
 
 
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style") and self._skip > 0
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """The text a person reads on a page: no tags, no attributes (where random tokens live), entities decoded.
+    Check for a name or code here, not in the raw HTML: a CSRF token may hold "P1" by chance."""
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
 class _Forms(HTMLParser):
     """Collects what a browser would send for each <form> of a page, as the page fills it in."""
 
