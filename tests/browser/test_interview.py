@@ -150,7 +150,10 @@ def test_two_devices_the_interviewer_follows_and_notes_reach_every_export(live_s
     customer_code = laptop.locator("[data-testid=customer-code]").inner_text().replace("\u202f", "").strip()
     assert tablet_context.cookies() == []
     tablet.goto(f"{base}/s/join")
+    # the field has the focus (autofocus) before a key is typed: on a busy machine the first keys came too early
+    tablet.wait_for_function("() => document.activeElement && document.activeElement.id === 'join-code'")
     tablet.keyboard.type(customer_code.lower())
+    assert tablet.input_value("#join-code") == customer_code.lower()
     screenshot(tablet, "01-tablet-join")
     tablet.keyboard.press("Enter")
     tablet.wait_for_url(re.compile(r"/welcome$"))
@@ -505,6 +508,7 @@ def test_paper_entry_counts_each_column_as_it_is_typed(live_server, desktop_page
     page = desktop_page
     log_in(page, live_server.url)
     page.goto(f"{live_server.url}/interview/studies/{study.id}/paper")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'participant'")
     page.keyboard.press("Enter")  # from the invited participant to the first column
     assert page.evaluate("() => document.activeElement.id") == "column-2"
     page.keyboard.type("9 ")  # column -2 holds one card: the space goes on to column -1
