@@ -81,11 +81,9 @@ def lock_sort(connection: Connection, participant_id: int, now: datetime) -> tup
 
 def moves_among(connection: Connection, sort_id: int, seqs: Iterable[int]) -> set[tuple[int, int, datetime | None]]:
     """(client_seq, statement_id, client_time) of the sort's stored moves with one of these seqs."""
-    seqs = sorted(seqs)
-    names = {f"seq{i}": seq for i, seq in enumerate(seqs)}
-    sql = MOVES_AMONG.format(seqs=", ".join(f":{name}" for name in names))
+    listed, values = _in_list("seq", sorted(seqs))
     return {_read(connection, row, MOVES_AMONG_TYPES)
-            for row in _execute(connection, sql, {"sort_id": sort_id, **names})}
+            for row in _execute(connection, MOVES_AMONG.format(seqs=listed), {"sort_id": sort_id, **values})}
 
 
 def insert_moves(connection: Connection, moves: list[dict[str, Any]]) -> None:
@@ -111,9 +109,8 @@ def write_placements(connection: Connection, sort_id: int, placements: list[dict
     after = {p["statement_id"]: (p["score"], p["slot"]) for p in placements}
     gone = sorted(before.keys() - after.keys())
     if gone:
-        names = {f"id{i}": statement_id for i, statement_id in enumerate(gone)}
-        _execute(connection, DELETE_PLACEMENTS_OF.format(ids=", ".join(f":{name}" for name in names)),
-                 {"sort_id": sort_id, **names})
+        listed, values = _in_list("id", gone)
+        _execute(connection, DELETE_PLACEMENTS_OF.format(ids=listed), {"sort_id": sort_id, **values})
     moved = [{"sort_id": sort_id, "statement_id": statement_id, "score": score, "slot": slot}
              for statement_id, (score, slot) in after.items()
              if statement_id in before and before[statement_id] != (score, slot)]
@@ -147,6 +144,12 @@ def update_sort(connection: Connection, sort_id: int, changes: dict[str, Any]) -
 
 _sql_in_driver_style: dict[tuple[str, str], str] = {}
 _converters: dict[tuple[str, str, str, str], Callable[[Any], Any] | None] = {}
+
+
+def _in_list(prefix: str, values: list[Any]) -> tuple[str, dict[str, Any]]:
+    """The ``:prefix0, :prefix1, ...`` of an ``IN (...)`` and their values."""
+    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in names), names
 
 
 def _execute(connection: Connection, sql: str, parameters: dict[str, Any] | list[dict[str, Any]]):
