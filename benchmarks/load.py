@@ -10,10 +10,11 @@ made since the last (cards dealt onto piles, then into the grid, then a few rear
 once (a double click), comments on the extreme cards, the answers, the thank-you page.
 
 It prints, per endpoint: requests, errors (a status the flow does not expect, or no answer), p50/p95/p99/max latency
-in ms; then reads the database: every participant whose submit was answered 200 must have exactly one sort,
-submitted, holding exactly the placements sent (each statement once, each column at its height), every move sent
-exactly once, their comments and answers. Pacing goes through an injected ``sleep`` (``--time-scale`` stretches
-or shrinks every pause); nothing here asserts on time: the figures are printed.
+in ms, and the same by 5-second window of when requests were sent (the ramp, every participant at the grid, the
+end of the flow: where the slow ones were); then reads the database: every participant whose submit was answered
+200 must have exactly one sort, submitted, holding exactly the placements sent (each statement once, each column at
+its height), every move sent exactly once, their comments and answers. Pacing goes through an injected ``sleep``
+(``--time-scale`` stretches or shrinks every pause); nothing here asserts on time: the figures are printed.
 
     .venv/bin/python benchmarks/load.py                       # 300 participants, SQLite, 4 workers
     .venv/bin/python benchmarks/load.py --database-url postgresql+psycopg://qsort@127.0.0.1:54329/qsort
@@ -74,14 +75,17 @@ class Response:
 
 
 class Recorder:
-    """Latency and outcome of every request, by endpoint."""
+    """Latency and outcome of every request, by endpoint, and when each was sent (for :meth:`timeline`)."""
 
     def __init__(self):
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
+        self.sent: list[tuple[float, str, float]] = []  # (perf_counter when sent, endpoint, seconds)
 
-    def add(self, endpoint: str, seconds: float, problem: str | None) -> None:
+    def add(self, endpoint: str, started: float, problem: str | None) -> None:
+        seconds = time.perf_counter() - started
         self.latencies[endpoint].append(seconds)
+        self.sent.append((started, endpoint, seconds))
         if problem:
             self.errors[endpoint].append(problem)
 
@@ -89,13 +93,35 @@ class Recorder:
         lines = [f"{'endpoint':<18} {'count':>6} {'errors':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)"]
         for endpoint in sorted(self.latencies, key=lambda e: list(EXPECTED).index(e) if e in EXPECTED else 99):
             values = sorted(self.latencies[endpoint])
-
-            def pct(fraction: float) -> float:
-                return values[min(len(values) - 1, int(fraction * len(values)))] * 1000
-
-            lines.append(f"{endpoint:<18} {len(values):>6} {len(self.errors[endpoint]):>6} {pct(.5):>7.1f} "
-                         f"{pct(.95):>7.1f} {pct(.99):>7.1f} {values[-1] * 1000:>7.1f}")
+            lines.append(f"{endpoint:<18} {len(values):>6} {len(self.errors[endpoint]):>6} {_ms(values, .5):>7.1f} "
+                         f"{_ms(values, .95):>7.1f} {_ms(values, .99):>7.1f} {values[-1] * 1000:>7.1f}")
         return "\n".join(lines)
+
+    def timeline(self, window: float = 5.0) -> str:
+        """Requests per second and p95 by window of time sent: where in the run the slow requests were (the ramp,
+        every participant at the grid, the end of the flow with its heavier pages)."""
+        if not self.sent:
+            return ""
+        start = min(sent for sent, _, _ in self.sent)
+        windows: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for sent, endpoint, seconds in self.sent:
+            kind = endpoint if endpoint in ("POST draft", "POST submit") else "pages"
+            windows[int((sent - start) // window)][kind].append(seconds)
+        lines = [f"{'sent at':>9} {'req/s':>6} {'drafts/s':>8} {'draft p95':>9} {'submits':>7} {'submit p95':>10} "
+                 f"{'pages/s':>7} {'page p95':>8}  (ms)"]
+        for index in sorted(windows):
+            kinds = windows[index]
+            drafts, submits, pages = (sorted(kinds[k]) for k in ("POST draft", "POST submit", "pages"))
+            total = len(drafts) + len(submits) + len(pages)
+            lines.append(f"{index * window:>7.0f} s {total / window:>6.0f} {len(drafts) / window:>8.0f} "
+                         f"{_ms(drafts, .95):>9.1f} {len(submits):>7} {_ms(submits, .95):>10.1f} "
+                         f"{len(pages) / window:>7.0f} {_ms(pages, .95):>8.1f}")
+        return "\n".join(lines)
+
+
+def _ms(values: list[float], fraction: float) -> float:
+    """The ``fraction`` percentile of sorted ``values`` (seconds), in ms; 0 for none."""
+    return values[min(len(values) - 1, int(fraction * len(values)))] * 1000 if values else 0.0
 
 
 class Browser:
@@ -126,11 +152,11 @@ class Browser:
         try:
             response = await asyncio.wait_for(self._exchange(raw.encode() + body), timeout=120)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
-            self.recorder.add(endpoint, time.perf_counter() - started, f"{type(error).__name__}: {error}")
+            self.recorder.add(endpoint, started, f"{type(error).__name__}: {error}")
             return None
         expected = expect or EXPECTED.get(endpoint, {200})
         problem = None if response.status in expected else f"{response.status}: {response.text[:200]}"
-        self.recorder.add(endpoint, time.perf_counter() - started, problem)
+        self.recorder.add(endpoint, started, problem)
         return response
 
     async def _exchange(self, data: bytes) -> Response:
@@ -596,6 +622,8 @@ def main() -> None:
         print(line)
     print(f"latencies by the clock (load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}):")
     print(recorder.table())
+    print("by time sent:")
+    print(recorder.timeline())
     for endpoint, problems in recorder.errors.items():
         for problem in problems[:3]:
             print(f"  error {endpoint}: {problem}")
