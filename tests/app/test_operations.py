@@ -289,3 +289,17 @@ def test_read_only_requests_keep_the_connections_prepared_statements_on_postgres
         with engine.connect() as connection:
             prepared = connection.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
         assert any("FROM study" in statement for statement in prepared), prepared
+
+
+def test_a_gunicorn_worker_compiles_every_template_before_its_first_request(app):
+    """Left to the first requests, compiling them costs the first customers after a start ~1 s of CPU per worker."""
+    from qsort.serving import GunicornServer
+
+    templates = set(app.jinja_env.list_templates(extensions=["html"]))
+    assert {"respond/sort.html", "respond/postsort.html", "studio/study.html"} <= templates
+    assert not any(name in templates for _, name in app.jinja_env.cache.keys())  # nothing rendered yet
+
+    loaded = GunicornServer(lambda: app, {"bind": "127.0.0.1:0"}).load()
+
+    assert loaded is app
+    assert {name for _, name in app.jinja_env.cache.keys()} == templates
