@@ -9,7 +9,8 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, exists
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        exists)
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from .flow import SORT_STATES, in_language  # noqa: F401 (SORT_STATES: the values of Sort.state)
@@ -280,8 +281,10 @@ class Move(Base):
     """One step of the move log: a card went from one place to another ("pile:agree", "grid:3", "deck")."""
 
     __tablename__ = "move"
+    # A draft save looks its moves up by seq (qsort/draft_sql.py MOVES_AMONG); the index serves sort_id alone too.
+    __table_args__ = (Index("ix_move_sort_id_client_seq", "sort_id", "client_seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"), index=True)
+    sort_id: Mapped[int] = mapped_column(ForeignKey("sort.id", ondelete="CASCADE"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
     from_place: Mapped[str] = mapped_column(String(30))
     to_place: Mapped[str] = mapped_column(String(30))

@@ -144,3 +144,25 @@ def test_every_revision_is_upgraded_from():
     revisions = revisions_oldest_first()
     assert revisions[0] == "0001" and revisions[-1] == head_revision()
     assert len(set(revisions)) == len(revisions)
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_declare(empty_database_url):
+    """No table, column, index or constraint of qsort/models.py missing from (or extra in) the migrated database:
+    a model changed without its migration would otherwise only show on a production upgrade."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from qsort.models import Base
+
+    upgrade(empty_database_url, "head")
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            # The draft save looks a sort's moves up by seq (draft_sql.MOVES_AMONG): one index serves that and
+            # every lookup by sort alone.
+            indexes = {index["name"]: index["column_names"] for index in inspect(connection).get_indexes("move")}
+            assert indexes == {"ix_move_sort_id_client_seq": ["sort_id", "client_seq"]}
+    finally:
+        engine.dispose()
