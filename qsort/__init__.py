@@ -35,6 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import db, errors, i18n, requestlog, security
 
+    from .draft_wsgi import DraftSaver
+
+    # The autosave's usual case is answered in front of Flask (qsort/draft_wsgi.py); inside ProxyFix, so it sees the
+    # scheme and host the proxy reports, as the app does.
+    app.wsgi_app = DraftSaver(app, app.wsgi_app)
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

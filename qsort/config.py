@@ -22,6 +22,7 @@ DEFAULTS = {
     "HTTPS": None,  # served over HTTPS: Secure cookies and HSTS. None: when PUBLIC_URL starts with https://
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # seconds a login lasts (a working day)
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "DRAFT_FAST_PATH": True,  # the autosave's usual case answered in front of Flask (qsort/draft_wsgi.py)
     "LOGIN_ATTEMPTS_PER_15_MIN": 10,
     "PUBLIC_URL": None,  # e.g. https://survey.example.com, used in printed and exported links
     # How many reverse proxies stand in front of the app (0: none). Only then are their X-Forwarded-For, -Proto,

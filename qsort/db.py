@@ -67,10 +67,15 @@ def close_session(exc: BaseException | None = None) -> None:
     changes nothing stored. Anything that wrote, or may have, is rolled back as before: ORM changes not
     flushed, a Core INSERT/UPDATE/DELETE not committed (:func:`_note_writes`), or an error in the request."""
     session = g.pop("db_session", None)
-    if session is None:
-        return
+    if session is not None:
+        end_session(session, failed=exc is not None)
+
+
+def end_session(session: Session, failed: bool = False) -> None:
+    """:func:`close_session` for a session of one's own (qsort/draft_wsgi.py): COMMIT a transaction that only read,
+    roll back anything else, release the connection."""
     try:
-        if exc is None and _only_read(session):
+        if not failed and _only_read(session):
             session.commit()
     except Exception:  # noqa: BLE001 - e.g. the database went away: closing below rolls back and releases
         pass

@@ -53,8 +53,19 @@ def loggable_path() -> str:
 
 def request_id() -> str:
     if "request_id" not in g:
-        g.request_id = secrets.token_hex(6)
+        g.request_id = new_request_id()
     return g.request_id
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(6)
+
+
+def log_request(method: str, path: str, status: int, elapsed_ms: float, size: int | None, rid: str) -> None:
+    """The request's line on ``qsort.request`` (``path`` with its tokens already replaced)."""
+    if REQUEST_LOG.isEnabledFor(logging.INFO):
+        REQUEST_LOG.info("%s %s %s %.1fms %sB rid=%s", method, path, status, elapsed_ms, "-" if size is None else size,
+                         rid)
 
 
 def describe_request() -> str:
@@ -99,9 +110,8 @@ def init_app(app: Flask) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000 if started is not None else float("nan")
         response.headers["X-Request-ID"] = request_id()
         if REQUEST_LOG.isEnabledFor(logging.INFO):
-            size = response.calculate_content_length()
-            REQUEST_LOG.info("%s %s %s %.1fms %sB rid=%s", request.method, loggable_path(), response.status_code,
-                             elapsed_ms, "-" if size is None else size, request_id())
+            log_request(request.method, loggable_path(), response.status_code, elapsed_ms,
+                        response.calculate_content_length(), request_id())
         return response
 
     @app.errorhandler(OperationalError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Request, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import Headers
 
 from .cells import CONTROL_CHARACTERS, strip_control_characters
 
@@ -43,11 +44,17 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if _private():
-            response.headers["Cache-Control"] = "no-store"
-        if app.config.get("HTTPS") or request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        add_security_headers(response.headers, private=_private(),
+                             https=bool(app.config.get("HTTPS") or request.is_secure))
         return response
+
+
+def add_security_headers(headers: Headers, private: bool, https: bool) -> None:
+    """The headers every answer carries (a view may have set its own CSP); ``private``: never cached."""
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if private:
+        headers["Cache-Control"] = "no-store"
+    if https:
+        headers.setdefault("Strict-Transport-Security", HSTS)

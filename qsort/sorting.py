@@ -577,14 +577,7 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
     added, placements deleted and added, the sort updated, COMMIT), counted by tests/app/test_save_path.py.
     """
     sort = _lock_sort_for_draft(session, participant)
-    refusal = _not_sorting(participant, sort)
-    if refusal is None and sort.state == "sorted":
-        refusal = Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")})
-    if refusal is None and draft.moves and sort.move_count + len(draft.moves) > MAX_MOVES_PER_SORT:
-        refusal = Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
-                                "error": _("This sort's move log is full (%(n)s moves): save it again without "
-                                           "moves; its cards are kept, further moves are not logged.",
-                                           n=MAX_MOVES_PER_SORT)})
+    refusal = _draft_refusal(participant, sort, draft)
     if refusal is not None:
         session.rollback()
         return refusal
@@ -613,6 +606,42 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
                              "message": _("This sort was also changed on another device or tab; your changes "
                                           "were combined with it and saved.")})
     return Outcome(200, {"ok": True, "revision": sort.revision})
+
+
+def save_plain_draft(session: Session, sorter: Sorter, draft: Draft) -> dict[str, Any] | None:
+    """:func:`save_draft` for the usual save alone, which needs no word for a person to read (qsort/draft_wsgi.py):
+    built on the stored revision, of a sort that is sorting and stays in its step. Stored exactly as save_draft
+    stores it; answered with save_draft's 200 body. None for any other save, with nothing stored (the lock is
+    rolled back): save_draft then answers it, in the participant's language."""
+    sort = _lock_sort_for_draft(session, sorter)
+    if (_draft_refusal(sorter, sort, draft) is not None or draft.base_revision != sort.revision
+            or _enters_grid(draft, sort)):
+        session.rollback()
+        return None
+    _append_moves(session, sort.id, draft.moves)
+    if draft.placements is not None:
+        _write_placements(session, sort.id, draft.placements)
+    _write_sort(session, sorter, sort, draft, draft.presort)
+    session.commit()
+    return {"ok": True, "revision": sort.revision}
+
+
+def _draft_refusal(participant: Participant | Sorter, sort: LockedSort | None, draft: Draft) -> Outcome | None:
+    """Why this draft cannot be saved (409: not sorting or already on the grid's submit; 413: move log full)."""
+    refusal = _not_sorting(participant, sort)
+    if refusal is None and sort.state == "sorted":
+        refusal = Outcome(409, {"ok": False, "error": _("This sort has already been submitted.")})
+    if refusal is None and draft.moves and sort.move_count + len(draft.moves) > MAX_MOVES_PER_SORT:
+        refusal = Outcome(413, {"ok": False, "too_many_moves": True, "field": "moves",
+                                "error": _("This sort's move log is full (%(n)s moves): save it again without "
+                                           "moves; its cards are kept, further moves are not logged.",
+                                           n=MAX_MOVES_PER_SORT)})
+    return refusal
+
+
+def _enters_grid(draft: Draft, sort: LockedSort) -> bool:
+    """The first save on the grid: it completes the presort step (through the ORM, :func:`_write_sort`)."""
+    return draft.step == "grid" and sort.step == "presort"
 
 
 def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) -> LockedSort | None:
@@ -647,7 +676,7 @@ def _write_sort(session: Session, participant: Participant | Sorter, sort: Locke
         changes["step_seconds"] = totals
     if presort is not None:
         changes["presort"] = presort
-    if draft.step == "grid" and sort.step == "presort":
+    if _enters_grid(draft, sort):
         before = (sort.step, sort.state, sort.submitted_at)
         complete_step(session.get(Study, participant.study.id), sort, "presort")  # once per sort: ORM is fine
         changes.update({name: getattr(sort, name) for name, old in zip(("step", "state", "submitted_at"), before)
