@@ -200,3 +200,24 @@ def _send(app, request: dict):
         else {"json": request["body"]}
     return client.post(request["path"], headers=headers,
                        base_url="https://localhost" if request["https"] else "http://localhost", **kwargs)
+
+
+def test_a_bug_in_the_front_is_logged_without_the_token_and_the_app_still_saves(
+        app, respondent, small_study, session, views, monkeypatch, caplog):
+    from qsort import sorting
+
+    study, token = small_study
+    body = on_the_grid(respondent, study)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sorting, "save_plain_draft", broken)
+    caplog.clear()
+    response = respondent.post_json("/api/draft", body)
+
+    assert response.status_code == 200 and response.json == {"ok": True, "revision": 2}
+    assert views == [token, token] and stored(session, token)[0] == 2
+    errors = [r for r in caplog.records if r.name == "qsort.error"]
+    assert len(errors) == 1 and "a bug" in errors[0].exc_text and token not in errors[0].getMessage()
+    assert "/s/<token>/api/draft" in errors[0].getMessage()

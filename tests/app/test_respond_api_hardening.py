@@ -93,6 +93,7 @@ def test_413_and_500_on_api_paths_are_json(respondent, small_study, app, monkeyp
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(sorting, "save_draft", broken)
+    monkeypatch.setattr(sorting, "save_plain_draft", broken)  # the same bug in the front (qsort/draft_wsgi.py)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     failed = respondent.post_json("/api/draft", {"revision": 1, "step": "presort"})
     assert failed.status_code == 500 and failed.is_json and failed.json["ok"] is False and failed.json["error"]
