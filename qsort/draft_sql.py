@@ -28,10 +28,12 @@ from .models import Move, Participant, Placement, Sort, Study
 SORT, MOVE, PLACEMENT, PARTICIPANT, STUDY = (model.__table__ for model in (Sort, Move, Placement, Participant, Study))
 
 FIND_SORTER = """
-    SELECT participant.id, participant.source, study.id, study.status, study.updated_at, study.grid_scores
+    SELECT participant.id, participant.source, sort.step, sort.revision,
+        study.id, study.status, study.updated_at, study.grid_scores
     FROM participant JOIN study ON participant.study_id = study.id
+        LEFT OUTER JOIN sort ON sort.participant_id = participant.id
     WHERE participant.token = :token"""
-FIND_SORTER_TYPES = (None, None, None, None, STUDY.c.updated_at, STUDY.c.grid_scores)
+FIND_SORTER_TYPES = (None, None, None, None, None, None, STUDY.c.updated_at, STUDY.c.grid_scores)
 
 # The no-op UPDATE takes the write lock (SQLite) or the row lock (PostgreSQL); RETURNING gives the sort as it is now
 # and the length of its move log. The subquery finds the sort again by its participant, not by "sort.id": SQLite
@@ -66,7 +68,8 @@ NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
 def find_sorter(connection: Connection, token: str) -> tuple | None:
-    """(participant id, source, study id, status, updated_at, grid_scores) for a link token, or None."""
+    """(participant id, source, their sort's step and revision (None, None before consent), study id, status,
+    updated_at, grid_scores) for a link token, or None. The sort as it is now, unlocked (see lock_sort)."""
     row = _execute(connection, FIND_SORTER, {"token": token}).first()
     return _read(connection, row, FIND_SORTER_TYPES)
 

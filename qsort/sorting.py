@@ -455,6 +455,8 @@ class Sorter:
     id: int
     source: str
     study: SortingStudy
+    sort_step: str | None = None  # the sort as it was read, unlocked: only a hint (the save locks and reads again)
+    sort_revision: int | None = None
 
 
 def find_sorter(session: Session, token: str) -> Sorter | None:
@@ -464,8 +466,8 @@ def find_sorter(session: Session, token: str) -> Sorter | None:
     row = draft_sql.find_sorter(session.connection(), token)
     if row is None:
         return None
-    participant_id, source, *study = row
-    return Sorter(participant_id, source, SortingStudy(*study))
+    participant_id, source, sort_step, sort_revision, *study = row
+    return Sorter(participant_id, source, SortingStudy(*study), sort_step, sort_revision)
 
 
 @dataclass
@@ -612,10 +614,16 @@ def save_plain_draft(session: Session, sorter: Sorter, draft: Draft) -> dict[str
     """:func:`save_draft` for the usual save alone, which needs no word for a person to read (qsort/draft_wsgi.py):
     built on the stored revision, of a sort that is sorting and stays in its step. Stored exactly as save_draft
     stores it; answered with save_draft's 200 body. None for any other save, with nothing stored (the lock is
-    rolled back): save_draft then answers it, in the participant's language."""
+    rolled back): save_draft then answers it, in the participant's language.
+
+    The usual declines (a merge, the first save on the grid) are seen in the sort as :func:`find_sorter` read it,
+    before the lock: they end with nothing written, so their transaction ends with COMMIT. A rollback would make
+    psycopg drop every statement it prepared on the connection (see qsort/db.py close_session)."""
+    if draft.base_revision != sorter.sort_revision or _enters_grid(draft, sorter.sort_step):
+        return None
     sort = _lock_sort_for_draft(session, sorter)
     if (_draft_refusal(sorter, sort, draft) is not None or draft.base_revision != sort.revision
-            or _enters_grid(draft, sort)):
+            or _enters_grid(draft, sort.step)):
         session.rollback()
         return None
     _append_moves(session, sort.id, draft.moves)
@@ -639,9 +647,10 @@ def _draft_refusal(participant: Participant | Sorter, sort: LockedSort | None, d
     return refusal
 
 
-def _enters_grid(draft: Draft, sort: LockedSort) -> bool:
-    """The first save on the grid: it completes the presort step (through the ORM, :func:`_write_sort`)."""
-    return draft.step == "grid" and sort.step == "presort"
+def _enters_grid(draft: Draft, step: str | None) -> bool:
+    """The first save on the grid (the sort's ``step`` is presort): it completes the presort step (through the
+    ORM, :func:`_write_sort`)."""
+    return draft.step == "grid" and step == "presort"
 
 
 def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) -> LockedSort | None:
@@ -676,7 +685,7 @@ def _write_sort(session: Session, participant: Participant | Sorter, sort: Locke
         changes["step_seconds"] = totals
     if presort is not None:
         changes["presort"] = presort
-    if _enters_grid(draft, sort):
+    if _enters_grid(draft, sort.step):
         before = (sort.step, sort.state, sort.submitted_at)
         complete_step(session.get(Study, participant.study.id), sort, "presort")  # once per sort: ORM is fine
         changes.update({name: getattr(sort, name) for name, old in zip(("step", "state", "submitted_at"), before)

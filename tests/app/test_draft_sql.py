@@ -77,7 +77,8 @@ def test_rows_the_orm_wrote_read_back_through_the_draft_path_as_the_orm_reads_th
 
         connection = get_session().connection()
         assert draft_sql.find_sorter(connection, token) == (
-            participant.id, participant.source, study.id, study.status, study.updated_at, study.grid_scores)
+            participant.id, participant.source, "grid", 4, study.id, study.status, study.updated_at,
+            study.grid_scores)
         locked = draft_sql.lock_sort(connection, participant.id, datetime(2025, 1, 1))
         assert locked == (participant.sort.id, "presorted", "grid", 4, {"7": "agree"}, {"grid": 1.5}, submitted, 0)
         get_session().rollback()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from qsort.draft_wsgi import DraftSaver
 from qsort.models import Move, Participant, Study
-from tests.factories import Respondent, add_participant, login, make_user, valid_placements
+from tests.factories import Respondent, add_participant, login, make_user, statements_sent, valid_placements
 
 T0 = 1_700_000_000_000
 
@@ -147,6 +147,34 @@ def test_a_declined_save_stores_nothing_before_the_view_runs(app, respondent, sm
     response = respondent.post_json("/api/draft", {**body, "base_revision": 0})
 
     assert response.status_code == 418 and stored(session, token) == before
+
+
+@pytest.mark.parametrize("kind", ["merge", "first save on the grid"])
+def test_the_usual_declines_write_nothing_and_end_with_commit(app, respondent, small_study, views, kind):
+    """Seen in the sort as read before the lock: nothing written, no ROLLBACK (which makes psycopg drop every
+    statement it prepared on the connection, so PostgreSQL would plan every query again)."""
+    from sqlalchemy import event
+
+    study, token = small_study
+    if kind == "merge":
+        body = {**on_the_grid(respondent, study), "base_revision": 0}
+    else:
+        respondent.through_instructions()
+        body = {"revision": 1, "base_revision": 0, "step": "grid", "placements": valid_placements(study)}
+    app.view_functions["respond.api_draft"] = lambda **kwargs: ({"ok": False}, 418)
+    engine, ended = app.extensions["qsort_engine"], []
+    listeners = {"commit": lambda conn: ended.append("COMMIT"), "rollback": lambda conn: ended.append("ROLLBACK")}
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        with statements_sent(app) as sent:
+            response = respondent.post_json("/api/draft", body)
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+    assert response.status_code == 418 and views[-1] == token
+    assert set(sent) == {"SELECT"} and ended == ["COMMIT"]  # (the first save also reads the study's card ids)
 
 
 def test_over_https_a_save_from_the_same_site_is_answered_in_front(app, respondent, small_study, views):
