@@ -135,7 +135,7 @@ class DraftSaver:
                 sent, max_age=config.get("WTF_CSRF_TIME_LIMIT", 3600))
         except BadData:
             return False
-        if not isinstance(token, str) or not hmac.compare_digest(expected, token):
+        if not isinstance(token, str) or not isinstance(expected, str) or not hmac.compare_digest(expected, token):
             return False
         return environ.get("wsgi.url_scheme") != "https" or not config["WTF_CSRF_SSL_STRICT"] or \
             self._same_origin_referrer(environ)

@@ -249,3 +249,30 @@ def test_a_bug_in_the_front_is_logged_without_the_token_and_the_app_still_saves(
     errors = [r for r in caplog.records if r.name == "qsort.error"]
     assert len(errors) == 1 and "a bug" in errors[0].exc_text and token not in errors[0].getMessage()
     assert "/s/<token>/api/draft" in errors[0].getMessage()
+
+
+def test_behind_a_proxy_the_front_checks_the_scheme_and_host_the_proxy_reports(respondent, small_study, database_url):
+    from qsort import create_app
+
+    study, token = small_study
+    body = on_the_grid(respondent, study)
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
+                          "WTF_CSRF_ENABLED": True, "PROXY_FIX": 1})
+    try:
+        saver = proxied.wsgi_app.app  # ProxyFix first, then the front: it sees what the proxy reports
+        assert isinstance(saver, DraftSaver)
+        passed_on, app_itself = [], saver.wsgi_app
+        saver.wsgi_app = lambda environ, start_response: passed_on.append(1) or app_itself(environ, start_response)
+        client = proxied.test_client()
+        client.set_cookie("session", respondent.client.get_cookie("session").value, domain="localhost")
+        forwarded = {"X-CSRFToken": respondent.csrf, "X-Forwarded-Proto": "https",
+                     "X-Forwarded-Host": "survey.example"}
+
+        refused = client.post(f"/s/{token}/api/draft", json=body, headers=forwarded)
+        assert refused.status_code == 400 and passed_on == [1]  # HTTPS without a Referer: Flask-WTF refuses
+        saved = client.post(f"/s/{token}/api/draft", json=body,
+                            headers={**forwarded, "Referer": f"https://survey.example/s/{token}/sort"})
+        assert saved.status_code == 200 and saved.json == {"ok": True, "revision": 2} and passed_on == [1]
+        assert saved.headers["Strict-Transport-Security"].startswith("max-age=")
+    finally:
+        proxied.extensions["qsort_engine"].dispose()
