@@ -376,31 +376,51 @@ def accepts_responses(participant: Participant) -> bool:
 # Post-sort: comments on the extreme cards, would-pay on the top ones
 # --------------------------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Card:
-    """A card as the post-sort page shows it."""
+    """A card as the post-sort page shows it, with the answers stored about it (None: none yet)."""
 
-    statement: Statement
+    statement_id: int
     text: str
     score: int
     ask_comment: bool
     ask_would_pay: bool
+    comment: str | None = None
+    would_pay: str | None = None
 
 
 def extreme_cards(participant: Participant, language: str) -> list[Card]:
-    """The cards in the most and least important columns (most first), with what to ask about each."""
+    """The cards in the most and least important columns (most first), with what to ask about each and what the
+    participant answered before. One Core query: the end columns' placements, their statements and comments."""
     study, sort = participant.study, participant.sort
-    if not study.grid_scores:
+    if not study.grid_scores or sort is None:
         return []
     top, bottom = max(study.grid_scores), min(study.grid_scores)
     ask_comment = study.extreme_comments != "off"
-    # One query for the end columns' placements and their statements (not every placement, then each card).
-    placements = object_session(participant).scalars(
-        select(Placement).where(Placement.sort_id == sort.id, Placement.score.in_((top, bottom)))
-        .options(joinedload(Placement.statement)).order_by(Placement.score.desc(), Placement.slot))
-    return [Card(p.statement, p.statement.text_in(language), p.score, ask_comment,
-                 study.ask_would_pay and p.score == top and p.statement.asks_would_pay)
-            for p in placements]
+    excluded = set(study.would_pay_excluded_tags or [])  # Statement.asks_would_pay, without loading statements
+    rows = object_session(participant).connection().execute(_END_CARDS, {"sort_id": sort.id, "top": top,
+                                                                         "bottom": bottom})
+    cards = []
+    for statement_id, score, text, translations, tags, comment, would_pay in rows:
+        asks_would_pay = study.ask_would_pay and score == top and not set(tags or []) & excluded
+        cards.append(Card(statement_id, (translations or {}).get(language) or text, score, ask_comment,
+                          asks_would_pay, comment, would_pay))
+    return cards
+
+
+def _end_cards():
+    placement, statement, comment = Placement.__table__, Statement.__table__, CardComment.__table__
+    return (select(placement.c.statement_id, placement.c.score, statement.c.text, statement.c.translations,
+                   statement.c.tags, comment.c.text, comment.c.would_pay)
+            .join_from(placement, statement, statement.c.id == placement.c.statement_id)
+            .outerjoin(comment, (comment.c.sort_id == placement.c.sort_id)
+                       & (comment.c.statement_id == placement.c.statement_id))
+            .where(placement.c.sort_id == bindparam("sort_id"),
+                   placement.c.score.in_([bindparam("top"), bindparam("bottom")]))
+            .order_by(placement.c.score.desc(), placement.c.slot))
+
+
+_END_CARDS = _end_cards()  # built once, as _BY_TOKEN
 
 
 def save_comments(session: Session, participant: Participant, entries: dict[int, dict[str, str | None]],
@@ -510,16 +530,40 @@ def _store_rows(session: Session, model, sort: StepSort, key: str, rows: list[di
 # Questions
 # --------------------------------------------------------------------------------------------------------------
 
-def questions_for(study: Study, step: str) -> list[Question]:
-    """The questions asked at ``step`` (pre_questions: phase "pre"; questions: phase "post")."""
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question as the participant's form reads it (what :func:`qsort.questions.shown_choices` reads of a
+    Question), with the participant's stored answer (None: none yet)."""
+
+    id: int
+    kind: str
+    prompt: dict[str, Any]
+    options: list[Any]
+    settings: dict[str, Any]
+    required: bool
+    answer: Any = None
+
+
+def questions_for(session: Session, participant: Participant, step: str) -> list[AskedQuestion]:
+    """The questions asked at ``step`` (pre_questions: phase "pre"; questions: phase "post") in their order,
+    with the participant's stored answers: one Core query."""
     phase = "pre" if step == "pre_questions" else "post"
-    return [q for q in study.questions if q.phase == phase]
+    sort_id = participant.sort.id if participant.sort is not None else None
+    rows = session.connection().execute(_ASKED_QUESTIONS, {"study_id": participant.study_id, "phase": phase,
+                                                           "sort_id": sort_id})
+    return [AskedQuestion(*row) for row in rows]
 
 
-def stored_answers(participant: Participant) -> dict[int, Any]:
-    """question id -> the stored answer, to fill the form in again when the participant comes back."""
-    sort = participant.sort
-    return {a.question_id: a.value for a in sort.answers} if sort is not None else {}
+def _asked_questions():
+    question, answer = Question.__table__, Answer.__table__
+    return (select(question.c.id, question.c.kind, question.c.prompt, question.c.options, question.c.settings,
+                   question.c.required, answer.c.value)
+            .outerjoin(answer, (answer.c.question_id == question.c.id) & (answer.c.sort_id == bindparam("sort_id")))
+            .where(question.c.study_id == bindparam("study_id"), question.c.phase == bindparam("phase"))
+            .order_by(question.c.position, question.c.id))
+
+
+_ASKED_QUESTIONS = _asked_questions()  # built once, as _BY_TOKEN
 
 
 def save_answers(session: Session, participant: Participant, step: str, values: dict[int, Any],

@@ -167,34 +167,35 @@ def _questions_step(token: str, step: str):
     if refusal:
         return refusal
     study = participant.study
-    questions = responses.questions_for(study, step)
-    form = questions_form(questions, language(), study.default_language, responses.stored_answers(participant))
+    questions = responses.questions_for(get_session(), participant, step)
+    form = questions_form(questions, language(), study.default_language,
+                          {question.id: question.answer for question in questions})
     can_change_sort = step == "questions" and responses.may_reopen_grid(participant)
-    if request.method == "POST" and form.back_to_grid.data:
+    if request.method == "POST" and wants_back_to_grid():
         # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
         if not can_change_sort:  # the sort is final (or this is before the sort): no going back
             return redirect(step_url(token, responses.current_step(participant)))
-        if wants_back_to_grid(form):
-            answered = [q for q in questions if not form["q" + str(q.id)].errors]
-            values = answer_values(form, answered)
-            return redirect(step_url(token, responses.reopen_grid(
-                get_session(), participant, responses.answers_writer(get_session(), values))))
+        form.validate()
+        answered = [q for q in questions if not form["q" + str(q.id)].errors]
+        values = answer_values(form, answered)
+        return redirect(step_url(token, responses.reopen_grid(
+            get_session(), participant, responses.answers_writer(get_session(), values))))
     elif request.method == "POST":
-        if form.validate_on_submit():
+        if form.validate():
             seconds = responses.seconds_since_view(session, participant, step)
             following = responses.save_answers(get_session(), participant, step, answer_values(form, questions),
                                                seconds)
             return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, step)
-    return render_step("respond/questions.html", participant, step, form=form, questions=questions,
-                       can_change_sort=can_change_sort), 200 if not form.errors else 422
+    return render_step("respond/questions.html", participant, step, form=form, can_change_sort=can_change_sort), \
+        200 if not form.errors else 422
 
 
-def wants_back_to_grid(form) -> bool:
-    """Validate a form sent with "Change my sort": only its CSRF token must pass (a half-filled form is fine)."""
-    form.validate_on_submit()
-    return "csrf_token" not in form.errors
+def wants_back_to_grid() -> bool:
+    """The form was sent with "Change my sort" (a half-filled form is fine then). Its CSRF token, like every
+    POST's, was checked before the view (CSRFProtect, qsort/security.py)."""
+    return request.form.get("back_to_grid", "") not in ("", "false")
 
 
 @bp.route("/<token>/questions/pre", methods=["GET", "POST"])
@@ -318,18 +319,16 @@ def postsort(token: str):
         return refusal
     study = participant.study
     cards = responses.extreme_cards(participant, language())
-    stored = {c.statement_id: c for c in participant.sort.comments}
-    form = postsort_form(cards, study.extreme_comments == "required", stored)
+    form = postsort_form(cards, study.extreme_comments == "required")
     can_change_sort = responses.may_reopen_grid(participant)
-    if request.method == "POST" and form.back_to_grid.data:
+    if request.method == "POST" and wants_back_to_grid():
         if not can_change_sort:
             return redirect(step_url(token, responses.current_step(participant)))
-        if wants_back_to_grid(form):  # the comments typed so far are kept
-            entries = postsort_entries(form, cards)
-            return redirect(step_url(token, responses.reopen_grid(
-                get_session(), participant, responses.comments_writer(get_session(), entries))))
+        entries = postsort_entries(form, cards)  # the comments typed so far are kept
+        return redirect(step_url(token, responses.reopen_grid(
+            get_session(), participant, responses.comments_writer(get_session(), entries))))
     elif request.method == "POST":
-        if form.validate_on_submit():
+        if form.validate():
             seconds = responses.seconds_since_view(session, participant, "postsort")
             following = responses.save_comments(get_session(), participant, postsort_entries(form, cards), seconds)
             return redirect(step_url(token, following))

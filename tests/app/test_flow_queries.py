@@ -51,17 +51,17 @@ def test_every_request_of_the_flow_sends_the_statements_it_needs(app, client, sm
     with statements_sent(app) as sent:  # the double click: the lock, the stored placements to compare, nothing else
         again = client.post(base + "/api/submit", json={"revision": 2, "placements": placements}, headers=csrf)
     assert again.status_code == 200 and sent == FIND + ["UPDATE", "SELECT"]
-    # the end columns' placements with their statements (one query), the stored comments
-    page = sends("GET", "/postsort", FIND + ["SELECT", "SELECT"])
+    # the end columns' placements with their statements and stored comments: one Core query
+    page = sends("GET", "/postsort", FIND + ["SELECT"])
     ends = [p["statement_id"] for p in placements if p["score"] in (-2, 2)]
     # the stored comments' statements, then one INSERT for all of them, the sort row
-    sends("POST", "/postsort", FIND + ["SELECT", "SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
+    sends("POST", "/postsort", FIND + ["SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
           data={"csrf_token": csrf_from(page), "submit": "Continue",
                 **{f"comment_{sid}": f"Because {sid}" for sid in ends}})
-    # the questions, the stored answers
-    page = sends("GET", "/questions", FIND + ["SELECT", "SELECT"])
+    # the questions with the stored answers: one Core query
+    page = sends("GET", "/questions", FIND + ["SELECT"])
     kinds = {q.kind: q.id for q in study.questions}
-    sends("POST", "/questions", FIND + ["SELECT", "SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
+    sends("POST", "/questions", FIND + ["SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
           data={"csrf_token": csrf_from(page), "submit": "Continue", f"q{kinds['single']}": "decider",
                 f"q{kinds['number']}": "12"})
     sends("GET", "/done", FIND)
