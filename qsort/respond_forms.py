@@ -278,25 +278,22 @@ def _choice_errors(field: FormField) -> list[str]:
 def postsort_form(cards: list[Card], comments_required: bool) -> ParticipantForm:
     """A "why?" box for each extreme card and, for the top ones, "would you pay more for this?", filled with the
     stored answers; then with the request's form on a POST."""
-    fields = []
+    # each text translated once per page, not once per card: a translation lookup is not free
+    why, would_pay = Label(_("Why?")), Label(_("Would you pay more for this?"))
+    pay_choices = [("yes", _("Yes")), ("no", _("No")), ("depends", _("It depends"))] \
+        if any(card.ask_would_pay for card in cards) else []
+    fields, stored = [], {}
     for card in cards:
         if card.ask_comment:
-            fields.append(FormField(f"comment_{card.statement_id}", Label(_("Why?")), "comment",
-                                    required=comments_required, max_length=MAX_COMMENT_LENGTH))
+            fields.append(FormField(f"comment_{card.statement_id}", why, "comment", required=comments_required,
+                                    max_length=MAX_COMMENT_LENGTH))
+            stored[f"comment_{card.statement_id}"] = card.comment
         if card.ask_would_pay:
-            fields.append(FormField(f"would_pay_{card.statement_id}", Label(_("Would you pay more for this?")),
-                                    "would_pay", choices=_pay_choices()))
+            fields.append(FormField(f"would_pay_{card.statement_id}", would_pay, "would_pay", choices=pay_choices))
+            stored[f"would_pay_{card.statement_id}"] = card.would_pay
     form = ParticipantForm(fields)
-    stored = {}
-    for card in cards:
-        stored[f"comment_{card.statement_id}"] = card.comment
-        stored[f"would_pay_{card.statement_id}"] = card.would_pay
     form.fill(stored, request.form if request.method == "POST" else None)
     return form
-
-
-def _pay_choices() -> list[tuple[str, str]]:
-    return [("yes", _("Yes")), ("no", _("No")), ("depends", _("It depends"))]
 
 
 def postsort_entries(form: ParticipantForm, cards: list[Card]) -> dict[int, dict[str, str | None]]:
