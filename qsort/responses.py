@@ -17,13 +17,16 @@ saving at once are serialised and a stale save can never overwrite a newer one.
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.util import identity_key
 
@@ -307,19 +310,19 @@ def _write_step_sort(session: Session, sort: StepSort, before: tuple) -> None:
 
 
 def write_sort_changes(session: Session, sort_id: int, changes: dict[str, Any]) -> None:
-    """Write changed fields of a locked sort row (the form steps, the submit). Through the session's Sort object
-    when it has one (the flow loads it with the participant): the commit's flush writes them in one UPDATE and
-    whatever listens to ``Sort.step`` hears of a new step (the interview's timer per step, qsort/interviews.py).
-    Else one Core UPDATE."""
+    """Write changed fields of a locked sort row (the form steps, the submit): one Core UPDATE. An interview's
+    sort goes through the session's Sort object instead (the flow loads it with the participant): the interview's
+    timer per step listens to ``Sort.step`` on it (qsort/interviews.py) and the commit's flush writes the changes
+    in one UPDATE. Only an interview's sort has such a timer; the ORM's flush costs several times the UPDATE."""
     if not changes:
         return
     loaded = session.identity_map.get(identity_key(Sort, sort_id))
-    if loaded is None:
-        table = Sort.__table__
-        session.connection().execute(update(table).where(table.c.id == sort_id).values(**changes))
+    if loaded is not None and loaded.source == "interview":
+        for name, value in changes.items():
+            setattr(loaded, name, value)
         return
-    for name, value in changes.items():
-        setattr(loaded, name, value)
+    table = Sort.__table__
+    session.connection().execute(update(table).where(table.c.id == sort_id).values(**changes))
 
 
 def forget_loaded_sort(session: Session, sort_id: int) -> None:
@@ -510,20 +513,25 @@ def _save_step(session: Session, participant: Participant, step: str, seconds: f
 
 def _store_rows(session: Session, model, sort: StepSort, key: str, rows: list[dict[str, Any]]) -> None:
     """Store the sort's rows of ``model`` (CardComment, Answer), one per ``key`` (a statement or question id):
-    a stored one is updated, a new one inserted. Core statements (one SELECT of the stored keys, then at most
-    one UPDATE and one INSERT, each for many rows) instead of an ORM object and an INSERT per row."""
+    a stored one is updated, a new one inserted. One Core INSERT ... ON CONFLICT DO UPDATE for all the rows
+    (the table's unique (sort_id, key)), run after the sort's lock, instead of an ORM object per row."""
     if not rows:
         return
-    table, connection = model.__table__, session.connection()
-    stored = set(connection.execute(select(table.c[key]).where(table.c.sort_id == sort.id)).scalars())
-    changed = [{"b_sort_id": sort.id, "b_key": row[key], **{name: value for name, value in row.items() if name != key}}
-               for row in rows if row[key] in stored]
-    added = [{"sort_id": sort.id, **row} for row in rows if row[key] not in stored]
-    if changed:
-        connection.execute(update(table).where(table.c.sort_id == bindparam("b_sort_id"),
-                                               table.c[key] == bindparam("b_key")), changed)
-    if added:
-        connection.execute(insert(table), added)
+    connection = session.connection()
+    statement = _upsert(connection.dialect.name, model.__table__, key, tuple(name for name in rows[0] if name != key))
+    connection.execute(statement, [{"sort_id": sort.id, **row} for row in rows])
+
+
+# INSERT ... ON CONFLICT (...) DO UPDATE: both engines qsort runs on have it, with the same API in SQLAlchemy.
+_INSERTS = {"sqlite": sqlite_dialect.insert, "postgresql": postgresql_dialect.insert}
+
+
+@functools.cache
+def _upsert(dialect: str, table, key: str, changed: tuple[str, ...]):
+    """The statement :func:`_store_rows` runs, built once per engine, table and columns."""
+    statement = _INSERTS[dialect](table)
+    return statement.on_conflict_do_update(index_elements=[table.c.sort_id, table.c[key]],
+                                           set_={name: statement.excluded[name] for name in changed})
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -54,14 +54,14 @@ def test_every_request_of_the_flow_sends_the_statements_it_needs(app, client, sm
     # the end columns' placements with their statements and stored comments: one Core query
     page = sends("GET", "/postsort", FIND + ["SELECT"])
     ends = [p["statement_id"] for p in placements if p["score"] in (-2, 2)]
-    # the stored comments' statements, then one INSERT for all of them, the sort row
-    sends("POST", "/postsort", FIND + ["SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
+    # the cards again, then one INSERT ... ON CONFLICT DO UPDATE for all the comments, the sort row
+    sends("POST", "/postsort", FIND + ["SELECT"] + LOCK + ["INSERT", "UPDATE"], 302,
           data={"csrf_token": csrf_from(page), "submit": "Continue",
                 **{f"comment_{sid}": f"Because {sid}" for sid in ends}})
     # the questions with the stored answers: one Core query
     page = sends("GET", "/questions", FIND + ["SELECT"])
     kinds = {q.kind: q.id for q in study.questions}
-    sends("POST", "/questions", FIND + ["SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
+    sends("POST", "/questions", FIND + ["SELECT"] + LOCK + ["INSERT", "UPDATE"], 302,
           data={"csrf_token": csrf_from(page), "submit": "Continue", f"q{kinds['single']}": "decider",
                 f"q{kinds['number']}": "12"})
     sends("GET", "/done", FIND)
