@@ -1,9 +1,9 @@
 """The participant's server-rendered forms. Every one carries a CSRF token, which CSRFProtect checks on every POST.
 
-The welcome, instructions and open-link forms are flask-wtf forms, built per request by functions: their labels
-and messages come from the study (in the participant's language) and from ``gettext``, which needs the request's
-locale. The post-sort and questions forms are plain data (:class:`ParticipantForm`, see below): questions become
-fields named ``q<id>``; post-sort cards ``comment_<id>`` and ``would_pay_<id>``.
+The forms of the flow (welcome, instructions, post-sort, questions) are plain data (:class:`ParticipantForm`, see
+below), built per request: their labels and messages come from the study (in the participant's language) and from
+``gettext``, which needs the request's locale. Questions become fields named ``q<id>``; post-sort cards
+``comment_<id>`` and ``would_pay_<id>``. The open link's form is a flask-wtf form.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, StringField, SubmitField
+from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from .flow import in_language
@@ -38,27 +38,6 @@ def choices(pairs: list[tuple[str, str]]) -> list:
 
 MAX_TEXT_ANSWER = 4000
 NUMBER_PATTERN = re.compile(r"^-?\d+([.,]\d+)?$")
-
-
-def welcome_form(consent_label: str) -> FlaskForm:
-    """Consent tick box and two buttons: "Start" (needs the tick) and "No, thank you" (ends politely)."""
-
-    class WelcomeForm(FlaskForm):
-        consent = BooleanField(consent_label, validators=[
-            DataRequired(message=_("Please tick the box to take part, or choose “No, thank you”."))])
-        agree = SubmitField(_("Start"))
-        decline = SubmitField(_("No, thank you"))
-
-    return WelcomeForm()
-
-
-def continue_form() -> FlaskForm:
-    """A page with nothing to fill in but a Continue button (the instructions)."""
-
-    class ContinueForm(FlaskForm):
-        submit = SubmitField(_("Continue"))
-
-    return ContinueForm()
 
 
 # A code starts with a letter or digit (any alphabet): it becomes a column name in CSV and xlsx exports, where a
@@ -273,6 +252,42 @@ def _choice_errors(field: FormField) -> list[str]:
         message = wtforms_translations.ngettext(*NOT_CHOICES, len(unknown))
         return [message % {"value": "', '".join(unknown)}]
     return []
+
+
+def pressed(button: str) -> bool:
+    """Whether the form was sent with the submit button named ``button`` (its value non-empty, as WTForms'
+    SubmitField reads it)."""
+    return request.method == "POST" and request.form.get(button, "") not in ("", "false")
+
+
+class WelcomeForm(ParticipantForm):
+    """The consent tick box and two buttons: "Start" (needs the tick) and "No, thank you" (ends politely)."""
+
+    def __init__(self, consent_label: str, given: bool):
+        self.consent = FormField("consent", Label(consent_label), "consent", required=True, data=given)
+        super().__init__([self.consent])
+        if request.method == "POST":
+            self.consent.raw = request.form.getlist("consent")
+            self.consent.data = bool(self.consent.raw) and self.consent.raw[0] not in ("", "false")
+
+    @property
+    def agree(self) -> Button:
+        return Button("agree", Label(_("Start")))
+
+    @property
+    def decline(self) -> Button:
+        return Button("decline", Label(_("No, thank you")))
+
+    def validate(self) -> bool:
+        self.consent.errors = [] if self.consent.data else [
+            _("Please tick the box to take part, or choose “No, thank you”.")]
+        return not self.consent.errors
+
+
+def continue_form() -> ParticipantForm:
+    """A page with nothing to fill in but a Continue button (the instructions): sent, it is valid (its CSRF
+    token is checked before the view, as every POST's)."""
+    return ParticipantForm([])
 
 
 def postsort_form(cards: list[Card], comments_required: bool) -> ParticipantForm:

@@ -19,13 +19,14 @@ from ..i18n import use_study_languages
 from ..models import Participant
 from ..open_link import OpenLinkOutcome, participant_for_code, shown_secret
 from ..respond_forms import (
+    WelcomeForm,
     answer_values,
     continue_form,
     open_link_form,
     postsort_entries,
     postsort_form,
+    pressed,
     questions_form,
-    welcome_form,
 )
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
@@ -146,19 +147,18 @@ def welcome(token: str):
         return refusal
     study = participant.study
     consent_label = study.text("consent", language()) or _("I have read the information above and agree to take part.")
-    form = welcome_form(consent_label)
+    form = WelcomeForm(consent_label, participant.consent == "given")
     db = get_session()
     if request.method == "POST":
-        if form.decline.data:
+        if pressed("decline"):
             responses.decline_consent(db, participant)
             return render_step("respond/declined.html", participant, "welcome")
-        if form.validate_on_submit():
+        if form.validate():
             seconds = responses.seconds_since_view(session, participant, "welcome")
             following = responses.give_consent(db, participant, language(), seconds)
             return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, "welcome")
-        form.consent.data = participant.consent == "given"
     return render_step("respond/welcome.html", participant, "welcome", form=form), 200 if not form.errors else 422
 
 
@@ -171,7 +171,7 @@ def _questions_step(token: str, step: str):
     form = questions_form(questions, language(), study.default_language,
                           {question.id: question.answer for question in questions})
     can_change_sort = step == "questions" and responses.may_reopen_grid(participant)
-    if request.method == "POST" and wants_back_to_grid():
+    if pressed("back_to_grid"):  # a half-filled form is fine then
         # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
         if not can_change_sort:  # the sort is final (or this is before the sort): no going back
             return redirect(step_url(token, responses.current_step(participant)))
@@ -192,12 +192,6 @@ def _questions_step(token: str, step: str):
         200 if not form.errors else 422
 
 
-def wants_back_to_grid() -> bool:
-    """The form was sent with "Change my sort" (a half-filled form is fine then). Its CSRF token, like every
-    POST's, was checked before the view (CSRFProtect, qsort/security.py)."""
-    return request.form.get("back_to_grid", "") not in ("", "false")
-
-
 @bp.route("/<token>/questions/pre", methods=["GET", "POST"])
 def pre_questions(token: str):
     return _questions_step(token, "pre_questions")
@@ -214,7 +208,7 @@ def instructions(token: str):
     if refusal:
         return refusal
     form = continue_form()
-    if form.validate_on_submit():
+    if request.method == "POST":
         seconds = responses.seconds_since_view(session, participant, "instructions")
         following = responses.finish_simple_step(get_session(), participant, "instructions", seconds)
         return redirect(step_url(token, following))
@@ -321,7 +315,7 @@ def postsort(token: str):
     cards = responses.extreme_cards(participant, language())
     form = postsort_form(cards, study.extreme_comments == "required")
     can_change_sort = responses.may_reopen_grid(participant)
-    if request.method == "POST" and wants_back_to_grid():
+    if pressed("back_to_grid"):  # a half-filled form is fine then
         if not can_change_sort:
             return redirect(step_url(token, responses.current_step(participant)))
         entries = postsort_entries(form, cards)  # the comments typed so far are kept
