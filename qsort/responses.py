@@ -24,7 +24,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session, joinedload, object_session
@@ -282,7 +282,7 @@ class StepSort:
     """The participant's sort row as :func:`lock_sort_row` returned it: what a form step reads and changes
     (:func:`add_step_seconds`, :func:`complete_step`), written back by :func:`_write_step_sort`."""
 
-    id: int
+    id: int | None  # None: a sort not stored yet (give_consent)
     state: str
     step: str
     step_seconds: dict[str, float] | None
@@ -338,17 +338,30 @@ def forget_loaded_sort(session: Session, sort_id: int) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 def give_consent(session: Session, participant: Participant, language: str, seconds: float) -> str:
-    """Consent given: start the sort (once, even from two tabs) and return the next step."""
-    sort = lock_sort(session, participant)
-    participant.consent = "given"
-    participant.consent_at = utcnow()
-    participant.language = language
+    """Consent given: start the sort (once, even from two tabs) and return the next step.
+
+    Core statements: the UPDATE of the participant's row stores the consent and takes the write lock (PostgreSQL:
+    the row lock) before the sort is read, so two tabs consenting at once make one sort. A new sort is inserted
+    with its first step done; a sort begun earlier (another tab, an interview's) moves on like any form step."""
+    table = Participant.__table__
+    session.connection().execute(update(table).where(table.c.id == participant.id)
+                                 .values(consent="given", consent_at=utcnow(), language=language))
+    sort = lock_sort_row(session, participant)
     if sort is None:
-        sort = Sort(participant=participant, step="welcome", state="started")
-        session.add(sort)
-    add_step_seconds(sort, "welcome", seconds)
-    following = complete_step(participant.study, sort, "welcome")
+        sort = StepSort(None, "started", "welcome", {}, None)
+        add_step_seconds(sort, "welcome", seconds)
+        following = complete_step(participant.study, sort, "welcome")
+        session.connection().execute(insert(Sort.__table__).values(
+            participant_id=participant.id, **{name: getattr(sort, name) for name in STEP_FIELDS}))
+    else:
+        before = tuple(getattr(sort, name) for name in STEP_FIELDS)
+        add_step_seconds(sort, "welcome", seconds)
+        following = complete_step(participant.study, sort, "welcome")
+        _write_step_sort(session, sort, before)
     session.commit()
+    session.expire(participant)  # its consent and sort, written with Core, are read afresh if read again
+    if sort.id is not None:
+        forget_loaded_sort(session, sort.id)
     return following
 
 

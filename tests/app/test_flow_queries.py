@@ -12,7 +12,6 @@ from tests.factories import csrf_from, make_study, statements_sent, valid_placem
 
 # What each request sends, in order (the first word of each statement; COMMIT is no statement here).
 FIND = ["SELECT"]  # participant + study + sort + whether the study asks questions before / after the sort
-CONSENT_LOCK = ["UPDATE", "SELECT"]  # qsort.responses.lock_sort: the write lock, then participant, study and sort
 LOCK = ["UPDATE"]  # qsort.responses.lock_sort_row: the write lock on the sort row, RETURNING the row
 
 
@@ -30,8 +29,8 @@ def test_every_request_of_the_flow_sends_the_statements_it_needs(app, client, sm
 
     sends("GET", "", FIND, 302)
     page = sends("GET", "/welcome", FIND)
-    # the sort is created (INSERT), consent stored (UPDATE participant)
-    sends("POST", "/welcome", FIND + CONSENT_LOCK + ["UPDATE", "INSERT"], 302,
+    # consent stored (UPDATE participant: the lock), no sort yet (the sort row's lock finds none), the sort created
+    sends("POST", "/welcome", FIND + ["UPDATE"] + LOCK + ["INSERT"], 302,
           data={"csrf_token": csrf_from(page), "consent": "y", "agree": "Start"})
     page = sends("GET", "/instructions", FIND)
     sends("POST", "/instructions", FIND + LOCK + ["UPDATE"], 302,
