@@ -63,17 +63,17 @@ def open_link_form() -> FlaskForm:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The post-sort and questions forms: plain data, no WTForms
+# The forms of the flow: plain data, no WTForms
 # ---------------------------------------------------------------------------------------------------------------
-# These two pages hold a field per card or question. With WTForms each request built a form class and each widget
-# call cost about ten times a template macro: the pages were the heaviest of a participant's flow. Here a field is
-# plain data, filled from the stored answers or the request, checked by the explicit functions below (the messages
-# WTForms' validators gave for the same input, tests/app check them), and written by the macros in
-# templates/respond/_inputs.html (the HTML WTForms' widgets wrote). The CSRF token of every POST is checked by
-# CSRFProtect before any view runs (qsort/security.py); the pages write it with ``csrf_token()``.
+# The post-sort and questions pages hold a field per card or question. With WTForms each request built a form
+# class and each widget call cost about ten times a template macro: they were the heaviest pages of the flow. Here
+# a field is plain data, filled from the stored answers or the request, checked by the explicit functions below
+# (the messages WTForms' validators gave for the same input; tests/app/test_participant_forms.py), and written by
+# the macros in templates/respond/_inputs.html (the HTML WTForms' widgets wrote). The CSRF token of every POST is
+# checked by CSRFProtect before any view runs (qsort/security.py); the pages write it with ``csrf_token()``.
 
-# A field's kind: the question kinds (models.QUESTION_KINDS) and the post-sort's two, each with its input.
-TEXT_AREA_KINDS = ("text", "comment")
+# A field's kind: the question kinds (models.QUESTION_KINDS), the post-sort's two and the consent. Text areas
+# ("text", "comment"), a text input ("number") and a tick box ("consent") are written by their own macros.
 RADIO_KINDS = ("single", "likert", "would_pay")
 CHECKBOX_KINDS = ("multiple",)
 
@@ -100,7 +100,7 @@ class Option:
 
 @dataclass
 class FormField:
-    """One field of the post-sort or questions form: what its input shows, what was sent, what is wrong with it.
+    """One field of a participant's form: what its input shows, what was sent, what is wrong with it.
 
     ``data`` is what the input shows: the stored answer on a GET, what was sent on a POST (a field the POST
     lacks keeps the stored answer, tick boxes excepted: none ticked is an answer). ``raw`` is what the browser
@@ -108,7 +108,7 @@ class FormField:
 
     name: str  # the input's name and id: q<question id>, comment_<statement id>, would_pay_<statement id>
     label: Label
-    kind: str  # a question kind, "comment" or "would_pay"
+    kind: str  # a question kind, "comment", "would_pay" or "consent"
     required: bool = False
     choices: list[tuple[str, str]] = dataclass_field(default_factory=list)  # (value, label) of a choice field
     settings: dict[str, Any] = dataclass_field(default_factory=dict)  # a number question's min, max, integer

@@ -8,12 +8,12 @@ The ``respond`` blueprint (qsort/blueprints/respond.py) is a thin HTTP layer ove
 - the **post-sort** comments and the **questions** (:func:`extreme_cards`, :func:`save_comments`, :func:`save_answers`);
 - **time per step** (:func:`note_view`, :func:`seconds_since_view`, :func:`add_step_seconds`).
 
-Concurrency: every write (here and in qsort/sorting.py) starts with a no-op UPDATE: of the participant's row
-for consent (:func:`lock_sort`: there may be no sort yet), of the sort's row after that (:func:`lock_sort_row`,
-and the draft save and submit in qsort/sorting.py). On SQLite (WAL) that takes the database's write lock for the
-rest of the transaction, waiting up to the busy timeout; on PostgreSQL it locks the row. Everything a save
-compares (the stored revision, the sort's state) is read after that, inside the same transaction, so two tabs
-saving at once are serialised and a stale save can never overwrite a newer one.
+Concurrency: every write (here and in qsort/sorting.py) starts with an UPDATE: of the participant's row for
+consent (:func:`give_consent` stores it so, :func:`lock_sort` is a no-op: there may be no sort yet), of the sort's
+row after that (:func:`lock_sort_row`, and the draft save and submit in qsort/sorting.py). On SQLite (WAL) that
+takes the database's write lock for the rest of the transaction, waiting up to the busy timeout; on PostgreSQL it
+locks the row. Everything a save compares (the stored revision, the sort's state) is read after that, inside the
+same transaction, so two tabs saving at once are serialised and a stale save can never overwrite a newer one.
 """
 from __future__ import annotations
 

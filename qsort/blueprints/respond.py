@@ -171,7 +171,7 @@ def _questions_step(token: str, step: str):
     form = questions_form(questions, language(), study.default_language,
                           {question.id: question.answer for question in questions})
     can_change_sort = step == "questions" and responses.may_reopen_grid(participant)
-    if pressed("back_to_grid"):  # a half-filled form is fine then
+    if pressed("back_to_grid"):
         # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
         if not can_change_sort:  # the sort is final (or this is before the sort): no going back
             return redirect(step_url(token, responses.current_step(participant)))
@@ -315,7 +315,7 @@ def postsort(token: str):
     cards = responses.extreme_cards(participant, language())
     form = postsort_form(cards, study.extreme_comments == "required")
     can_change_sort = responses.may_reopen_grid(participant)
-    if pressed("back_to_grid"):  # a half-filled form is fine then
+    if pressed("back_to_grid"):  # back to the grid: a half-filled form is fine
         if not can_change_sort:
             return redirect(step_url(token, responses.current_step(participant)))
         entries = postsort_entries(form, cards)  # the comments typed so far are kept
