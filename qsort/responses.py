@@ -8,15 +8,16 @@ The ``respond`` blueprint (qsort/blueprints/respond.py) is a thin HTTP layer ove
 - the **post-sort** comments and the **questions** (:func:`extreme_cards`, :func:`save_comments`, :func:`save_answers`);
 - **time per step** (:func:`note_view`, :func:`seconds_since_view`, :func:`add_step_seconds`).
 
-Concurrency: every write (here and in qsort/sorting.py) starts with a no-op UPDATE: of the participant's row
-for consent (:func:`lock_sort`: there may be no sort yet), of the sort's row after that (:func:`lock_sort_row`,
-and the draft save and submit in qsort/sorting.py). On SQLite (WAL) that takes the database's write lock for the
-rest of the transaction, waiting up to the busy timeout; on PostgreSQL it locks the row. Everything a save
-compares (the stored revision, the sort's state) is read after that, inside the same transaction, so two tabs
-saving at once are serialised and a stale save can never overwrite a newer one.
+Concurrency: every write (here and in qsort/sorting.py) starts with an UPDATE: of the participant's row for
+consent (:func:`give_consent` stores it so, :func:`lock_sort` is a no-op: there may be no sort yet), of the sort's
+row after that (:func:`lock_sort_row`, and the draft save and submit in qsort/sorting.py). On SQLite (WAL) that
+takes the database's write lock for the rest of the transaction, waiting up to the busy timeout; on PostgreSQL it
+locks the row. Everything a save compares (the stored revision, the sort's state) is read after that, inside the
+same transaction, so two tabs saving at once are serialised and a stale save can never overwrite a newer one.
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, MutableMapping
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.util import identity_key
 
@@ -279,7 +282,7 @@ class StepSort:
     """The participant's sort row as :func:`lock_sort_row` returned it: what a form step reads and changes
     (:func:`add_step_seconds`, :func:`complete_step`), written back by :func:`_write_step_sort`."""
 
-    id: int
+    id: int | None  # None: a sort not stored yet (give_consent)
     state: str
     step: str
     step_seconds: dict[str, float] | None
@@ -307,19 +310,19 @@ def _write_step_sort(session: Session, sort: StepSort, before: tuple) -> None:
 
 
 def write_sort_changes(session: Session, sort_id: int, changes: dict[str, Any]) -> None:
-    """Write changed fields of a locked sort row (the form steps, the submit). Through the session's Sort object
-    when it has one (the flow loads it with the participant): the commit's flush writes them in one UPDATE and
-    whatever listens to ``Sort.step`` hears of a new step (the interview's timer per step, qsort/interviews.py).
-    Else one Core UPDATE."""
+    """Write changed fields of a locked sort row (the form steps, the submit): one Core UPDATE. An interview's
+    sort goes through the session's Sort object instead (the flow loads it with the participant): the interview's
+    timer per step listens to ``Sort.step`` on it (qsort/interviews.py) and the commit's flush writes the changes
+    in one UPDATE. Only an interview's sort has such a timer; the ORM's flush costs several times the UPDATE."""
     if not changes:
         return
     loaded = session.identity_map.get(identity_key(Sort, sort_id))
-    if loaded is None:
-        table = Sort.__table__
-        session.connection().execute(update(table).where(table.c.id == sort_id).values(**changes))
+    if loaded is not None and loaded.source == "interview":
+        for name, value in changes.items():
+            setattr(loaded, name, value)
         return
-    for name, value in changes.items():
-        setattr(loaded, name, value)
+    table = Sort.__table__
+    session.connection().execute(update(table).where(table.c.id == sort_id).values(**changes))
 
 
 def forget_loaded_sort(session: Session, sort_id: int) -> None:
@@ -335,17 +338,30 @@ def forget_loaded_sort(session: Session, sort_id: int) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 def give_consent(session: Session, participant: Participant, language: str, seconds: float) -> str:
-    """Consent given: start the sort (once, even from two tabs) and return the next step."""
-    sort = lock_sort(session, participant)
-    participant.consent = "given"
-    participant.consent_at = utcnow()
-    participant.language = language
+    """Consent given: start the sort (once, even from two tabs) and return the next step.
+
+    Core statements: the UPDATE of the participant's row stores the consent and takes the write lock (PostgreSQL:
+    the row lock) before the sort is read, so two tabs consenting at once make one sort. A new sort is inserted
+    with its first step done; a sort begun earlier (another tab, an interview's) moves on like any form step."""
+    table = Participant.__table__
+    session.connection().execute(update(table).where(table.c.id == participant.id)
+                                 .values(consent="given", consent_at=utcnow(), language=language))
+    sort = lock_sort_row(session, participant)
     if sort is None:
-        sort = Sort(participant=participant, step="welcome", state="started")
-        session.add(sort)
-    add_step_seconds(sort, "welcome", seconds)
-    following = complete_step(participant.study, sort, "welcome")
+        sort = StepSort(None, "started", "welcome", {}, None)
+        add_step_seconds(sort, "welcome", seconds)
+        following = complete_step(participant.study, sort, "welcome")
+        session.connection().execute(insert(Sort.__table__).values(
+            participant_id=participant.id, **{name: getattr(sort, name) for name in STEP_FIELDS}))
+    else:
+        before = tuple(getattr(sort, name) for name in STEP_FIELDS)
+        add_step_seconds(sort, "welcome", seconds)
+        following = complete_step(participant.study, sort, "welcome")
+        _write_step_sort(session, sort, before)
     session.commit()
+    session.expire(participant)  # its consent and sort, written with Core, are read afresh if read again
+    if sort.id is not None:
+        forget_loaded_sort(session, sort.id)
     return following
 
 
@@ -376,31 +392,51 @@ def accepts_responses(participant: Participant) -> bool:
 # Post-sort: comments on the extreme cards, would-pay on the top ones
 # --------------------------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Card:
-    """A card as the post-sort page shows it."""
+    """A card as the post-sort page shows it, with the answers stored about it (None: none yet)."""
 
-    statement: Statement
+    statement_id: int
     text: str
     score: int
     ask_comment: bool
     ask_would_pay: bool
+    comment: str | None = None
+    would_pay: str | None = None
 
 
 def extreme_cards(participant: Participant, language: str) -> list[Card]:
-    """The cards in the most and least important columns (most first), with what to ask about each."""
+    """The cards in the most and least important columns (most first), with what to ask about each and what the
+    participant answered before. One Core query: the end columns' placements, their statements and comments."""
     study, sort = participant.study, participant.sort
-    if not study.grid_scores:
+    if not study.grid_scores or sort is None:
         return []
     top, bottom = max(study.grid_scores), min(study.grid_scores)
     ask_comment = study.extreme_comments != "off"
-    # One query for the end columns' placements and their statements (not every placement, then each card).
-    placements = object_session(participant).scalars(
-        select(Placement).where(Placement.sort_id == sort.id, Placement.score.in_((top, bottom)))
-        .options(joinedload(Placement.statement)).order_by(Placement.score.desc(), Placement.slot))
-    return [Card(p.statement, p.statement.text_in(language), p.score, ask_comment,
-                 study.ask_would_pay and p.score == top and p.statement.asks_would_pay)
-            for p in placements]
+    excluded = set(study.would_pay_excluded_tags or [])  # Statement.asks_would_pay, without loading statements
+    rows = object_session(participant).connection().execute(_END_CARDS, {"sort_id": sort.id, "top": top,
+                                                                         "bottom": bottom})
+    cards = []
+    for statement_id, score, text, translations, tags, comment, would_pay in rows:
+        asks_would_pay = study.ask_would_pay and score == top and not set(tags or []) & excluded
+        cards.append(Card(statement_id, (translations or {}).get(language) or text, score, ask_comment,
+                          asks_would_pay, comment, would_pay))
+    return cards
+
+
+def _end_cards():
+    placement, statement, comment = Placement.__table__, Statement.__table__, CardComment.__table__
+    return (select(placement.c.statement_id, placement.c.score, statement.c.text, statement.c.translations,
+                   statement.c.tags, comment.c.text, comment.c.would_pay)
+            .join_from(placement, statement, statement.c.id == placement.c.statement_id)
+            .outerjoin(comment, (comment.c.sort_id == placement.c.sort_id)
+                       & (comment.c.statement_id == placement.c.statement_id))
+            .where(placement.c.sort_id == bindparam("sort_id"),
+                   placement.c.score.in_([bindparam("top"), bindparam("bottom")]))
+            .order_by(placement.c.score.desc(), placement.c.slot))
+
+
+_END_CARDS = _end_cards()  # built once, as _BY_TOKEN
 
 
 def save_comments(session: Session, participant: Participant, entries: dict[int, dict[str, str | None]],
@@ -490,36 +526,65 @@ def _save_step(session: Session, participant: Participant, step: str, seconds: f
 
 def _store_rows(session: Session, model, sort: StepSort, key: str, rows: list[dict[str, Any]]) -> None:
     """Store the sort's rows of ``model`` (CardComment, Answer), one per ``key`` (a statement or question id):
-    a stored one is updated, a new one inserted. Core statements (one SELECT of the stored keys, then at most
-    one UPDATE and one INSERT, each for many rows) instead of an ORM object and an INSERT per row."""
+    a stored one is updated, a new one inserted. One Core INSERT ... ON CONFLICT DO UPDATE for all the rows
+    (the table's unique (sort_id, key)), run after the sort's lock, instead of an ORM object per row."""
     if not rows:
         return
-    table, connection = model.__table__, session.connection()
-    stored = set(connection.execute(select(table.c[key]).where(table.c.sort_id == sort.id)).scalars())
-    changed = [{"b_sort_id": sort.id, "b_key": row[key], **{name: value for name, value in row.items() if name != key}}
-               for row in rows if row[key] in stored]
-    added = [{"sort_id": sort.id, **row} for row in rows if row[key] not in stored]
-    if changed:
-        connection.execute(update(table).where(table.c.sort_id == bindparam("b_sort_id"),
-                                               table.c[key] == bindparam("b_key")), changed)
-    if added:
-        connection.execute(insert(table), added)
+    connection = session.connection()
+    statement = _upsert(connection.dialect.name, model.__table__, key, tuple(name for name in rows[0] if name != key))
+    connection.execute(statement, [{"sort_id": sort.id, **row} for row in rows])
+
+
+# INSERT ... ON CONFLICT (...) DO UPDATE: both engines qsort runs on have it, with the same API in SQLAlchemy.
+_INSERTS = {"sqlite": sqlite_dialect.insert, "postgresql": postgresql_dialect.insert}
+
+
+@functools.cache
+def _upsert(dialect: str, table, key: str, changed: tuple[str, ...]):
+    """The statement :func:`_store_rows` runs, built once per engine, table and columns."""
+    statement = _INSERTS[dialect](table)
+    return statement.on_conflict_do_update(index_elements=[table.c.sort_id, table.c[key]],
+                                           set_={name: statement.excluded[name] for name in changed})
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Questions
 # --------------------------------------------------------------------------------------------------------------
 
-def questions_for(study: Study, step: str) -> list[Question]:
-    """The questions asked at ``step`` (pre_questions: phase "pre"; questions: phase "post")."""
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question as the participant's form reads it (what :func:`qsort.questions.shown_choices` reads of a
+    Question), with the participant's stored answer (None: none yet)."""
+
+    id: int
+    kind: str
+    prompt: dict[str, Any]
+    options: list[Any]
+    settings: dict[str, Any]
+    required: bool
+    answer: Any = None
+
+
+def questions_for(session: Session, participant: Participant, step: str) -> list[AskedQuestion]:
+    """The questions asked at ``step`` (pre_questions: phase "pre"; questions: phase "post") in their order,
+    with the participant's stored answers: one Core query."""
     phase = "pre" if step == "pre_questions" else "post"
-    return [q for q in study.questions if q.phase == phase]
+    sort_id = participant.sort.id if participant.sort is not None else None
+    rows = session.connection().execute(_ASKED_QUESTIONS, {"study_id": participant.study_id, "phase": phase,
+                                                           "sort_id": sort_id})
+    return [AskedQuestion(*row) for row in rows]
 
 
-def stored_answers(participant: Participant) -> dict[int, Any]:
-    """question id -> the stored answer, to fill the form in again when the participant comes back."""
-    sort = participant.sort
-    return {a.question_id: a.value for a in sort.answers} if sort is not None else {}
+def _asked_questions():
+    question, answer = Question.__table__, Answer.__table__
+    return (select(question.c.id, question.c.kind, question.c.prompt, question.c.options, question.c.settings,
+                   question.c.required, answer.c.value)
+            .outerjoin(answer, (answer.c.question_id == question.c.id) & (answer.c.sort_id == bindparam("sort_id")))
+            .where(question.c.study_id == bindparam("study_id"), question.c.phase == bindparam("phase"))
+            .order_by(question.c.position, question.c.id))
+
+
+_ASKED_QUESTIONS = _asked_questions()  # built once, as _BY_TOKEN
 
 
 def save_answers(session: Session, participant: Participant, step: str, values: dict[int, Any],

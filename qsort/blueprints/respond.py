@@ -19,13 +19,14 @@ from ..i18n import use_study_languages
 from ..models import Participant
 from ..open_link import OpenLinkOutcome, participant_for_code, shown_secret
 from ..respond_forms import (
+    WelcomeForm,
     answer_values,
     continue_form,
     open_link_form,
     postsort_entries,
     postsort_form,
+    pressed,
     questions_form,
-    welcome_form,
 )
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
@@ -146,19 +147,18 @@ def welcome(token: str):
         return refusal
     study = participant.study
     consent_label = study.text("consent", language()) or _("I have read the information above and agree to take part.")
-    form = welcome_form(consent_label)
+    form = WelcomeForm(consent_label, participant.consent == "given")
     db = get_session()
     if request.method == "POST":
-        if form.decline.data:
+        if pressed("decline"):
             responses.decline_consent(db, participant)
             return render_step("respond/declined.html", participant, "welcome")
-        if form.validate_on_submit():
+        if form.validate():
             seconds = responses.seconds_since_view(session, participant, "welcome")
             following = responses.give_consent(db, participant, language(), seconds)
             return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, "welcome")
-        form.consent.data = participant.consent == "given"
     return render_step("respond/welcome.html", participant, "welcome", form=form), 200 if not form.errors else 422
 
 
@@ -167,34 +167,29 @@ def _questions_step(token: str, step: str):
     if refusal:
         return refusal
     study = participant.study
-    questions = responses.questions_for(study, step)
-    form = questions_form(questions, language(), study.default_language, responses.stored_answers(participant))
+    questions = responses.questions_for(get_session(), participant, step)
+    form = questions_form(questions, language(), study.default_language,
+                          {question.id: question.answer for question in questions})
     can_change_sort = step == "questions" and responses.may_reopen_grid(participant)
-    if request.method == "POST" and form.back_to_grid.data:
+    if pressed("back_to_grid"):
         # back to the grid, keeping the answers given so far (those that are valid: an unfinished form is fine)
         if not can_change_sort:  # the sort is final (or this is before the sort): no going back
             return redirect(step_url(token, responses.current_step(participant)))
-        if wants_back_to_grid(form):
-            answered = [q for q in questions if not form["q" + str(q.id)].errors]
-            values = answer_values(form, answered)
-            return redirect(step_url(token, responses.reopen_grid(
-                get_session(), participant, responses.answers_writer(get_session(), values))))
+        form.validate()
+        answered = [q for q in questions if not form["q" + str(q.id)].errors]
+        values = answer_values(form, answered)
+        return redirect(step_url(token, responses.reopen_grid(
+            get_session(), participant, responses.answers_writer(get_session(), values))))
     elif request.method == "POST":
-        if form.validate_on_submit():
+        if form.validate():
             seconds = responses.seconds_since_view(session, participant, step)
             following = responses.save_answers(get_session(), participant, step, answer_values(form, questions),
                                                seconds)
             return redirect(step_url(token, following))
     else:
         responses.note_view(session, participant, step)
-    return render_step("respond/questions.html", participant, step, form=form, questions=questions,
-                       can_change_sort=can_change_sort), 200 if not form.errors else 422
-
-
-def wants_back_to_grid(form) -> bool:
-    """Validate a form sent with "Change my sort": only its CSRF token must pass (a half-filled form is fine)."""
-    form.validate_on_submit()
-    return "csrf_token" not in form.errors
+    return render_step("respond/questions.html", participant, step, form=form, can_change_sort=can_change_sort), \
+        200 if not form.errors else 422
 
 
 @bp.route("/<token>/questions/pre", methods=["GET", "POST"])
@@ -213,7 +208,7 @@ def instructions(token: str):
     if refusal:
         return refusal
     form = continue_form()
-    if form.validate_on_submit():
+    if request.method == "POST":
         seconds = responses.seconds_since_view(session, participant, "instructions")
         following = responses.finish_simple_step(get_session(), participant, "instructions", seconds)
         return redirect(step_url(token, following))
@@ -318,18 +313,16 @@ def postsort(token: str):
         return refusal
     study = participant.study
     cards = responses.extreme_cards(participant, language())
-    stored = {c.statement_id: c for c in participant.sort.comments}
-    form = postsort_form(cards, study.extreme_comments == "required", stored)
+    form = postsort_form(cards, study.extreme_comments == "required")
     can_change_sort = responses.may_reopen_grid(participant)
-    if request.method == "POST" and form.back_to_grid.data:
+    if pressed("back_to_grid"):  # back to the grid: a half-filled form is fine
         if not can_change_sort:
             return redirect(step_url(token, responses.current_step(participant)))
-        if wants_back_to_grid(form):  # the comments typed so far are kept
-            entries = postsort_entries(form, cards)
-            return redirect(step_url(token, responses.reopen_grid(
-                get_session(), participant, responses.comments_writer(get_session(), entries))))
+        entries = postsort_entries(form, cards)  # the comments typed so far are kept
+        return redirect(step_url(token, responses.reopen_grid(
+            get_session(), participant, responses.comments_writer(get_session(), entries))))
     elif request.method == "POST":
-        if form.validate_on_submit():
+        if form.validate():
             seconds = responses.seconds_since_view(session, participant, "postsort")
             following = responses.save_comments(get_session(), participant, postsort_entries(form, cards), seconds)
             return redirect(step_url(token, following))

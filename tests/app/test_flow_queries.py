@@ -12,7 +12,6 @@ from tests.factories import csrf_from, make_study, statements_sent, valid_placem
 
 # What each request sends, in order (the first word of each statement; COMMIT is no statement here).
 FIND = ["SELECT"]  # participant + study + sort + whether the study asks questions before / after the sort
-CONSENT_LOCK = ["UPDATE", "SELECT"]  # qsort.responses.lock_sort: the write lock, then participant, study and sort
 LOCK = ["UPDATE"]  # qsort.responses.lock_sort_row: the write lock on the sort row, RETURNING the row
 
 
@@ -30,8 +29,8 @@ def test_every_request_of_the_flow_sends_the_statements_it_needs(app, client, sm
 
     sends("GET", "", FIND, 302)
     page = sends("GET", "/welcome", FIND)
-    # the sort is created (INSERT), consent stored (UPDATE participant)
-    sends("POST", "/welcome", FIND + CONSENT_LOCK + ["UPDATE", "INSERT"], 302,
+    # consent stored (UPDATE participant: the lock), no sort yet (the sort row's lock finds none), the sort created
+    sends("POST", "/welcome", FIND + ["UPDATE"] + LOCK + ["INSERT"], 302,
           data={"csrf_token": csrf_from(page), "consent": "y", "agree": "Start"})
     page = sends("GET", "/instructions", FIND)
     sends("POST", "/instructions", FIND + LOCK + ["UPDATE"], 302,
@@ -51,17 +50,17 @@ def test_every_request_of_the_flow_sends_the_statements_it_needs(app, client, sm
     with statements_sent(app) as sent:  # the double click: the lock, the stored placements to compare, nothing else
         again = client.post(base + "/api/submit", json={"revision": 2, "placements": placements}, headers=csrf)
     assert again.status_code == 200 and sent == FIND + ["UPDATE", "SELECT"]
-    # the end columns' placements with their statements (one query), the stored comments
-    page = sends("GET", "/postsort", FIND + ["SELECT", "SELECT"])
+    # the end columns' placements with their statements and stored comments: one Core query
+    page = sends("GET", "/postsort", FIND + ["SELECT"])
     ends = [p["statement_id"] for p in placements if p["score"] in (-2, 2)]
-    # the stored comments' statements, then one INSERT for all of them, the sort row
-    sends("POST", "/postsort", FIND + ["SELECT", "SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
+    # the cards again, then one INSERT ... ON CONFLICT DO UPDATE for all the comments, the sort row
+    sends("POST", "/postsort", FIND + ["SELECT"] + LOCK + ["INSERT", "UPDATE"], 302,
           data={"csrf_token": csrf_from(page), "submit": "Continue",
                 **{f"comment_{sid}": f"Because {sid}" for sid in ends}})
-    # the questions, the stored answers
-    page = sends("GET", "/questions", FIND + ["SELECT", "SELECT"])
+    # the questions with the stored answers: one Core query
+    page = sends("GET", "/questions", FIND + ["SELECT"])
     kinds = {q.kind: q.id for q in study.questions}
-    sends("POST", "/questions", FIND + ["SELECT", "SELECT"] + LOCK + ["SELECT", "INSERT", "UPDATE"], 302,
+    sends("POST", "/questions", FIND + ["SELECT"] + LOCK + ["INSERT", "UPDATE"], 302,
           data={"csrf_token": csrf_from(page), "submit": "Continue", f"q{kinds['single']}": "decider",
                 f"q{kinds['number']}": "12"})
     sends("GET", "/done", FIND)

@@ -74,7 +74,7 @@ def test_excluded_tags_are_not_asked_would_pay(session):
                        for p in placements]
     session.add(sort)
     session.commit()
-    cards = {c.statement.id: c.ask_would_pay for c in responses.extreme_cards(participant, "en")}
+    cards = {c.statement_id: c.ask_would_pay for c in responses.extreme_cards(participant, "en")}
     assert cards[top_ids[0]] is False
     assert all(cards[i] for i in top_ids[1:])
 
