@@ -62,10 +62,12 @@ class DraftSaver:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         token = self._draft_token(environ)
-        if token is not None:
+        # The cookie and CSRF token first, from the headers alone: a request that fails them is not read here (the
+        # app refuses it before its body is read, too).
+        if token is not None and self._csrf_session(environ):
             started = time.perf_counter()
             body = self._body(environ)
-            saved = self._save(environ, token, body) if body is not None else None
+            saved = self._save(token, body) if body is not None else None
             if saved is not None:
                 return self._answer(environ, start_response, saved, started)
         return self.wsgi_app(environ, start_response)
@@ -88,10 +90,8 @@ class DraftSaver:
         environ["wsgi.input"] = io.BytesIO(body)
         return body if len(body) == int(length) else None
 
-    def _save(self, environ: dict[str, Any], token: str, body: bytes) -> dict[str, Any] | None:
+    def _save(self, token: str, body: bytes) -> dict[str, Any] | None:
         """The save's JSON answer, or None when declined (nothing stored)."""
-        if not self._csrf_session(environ):
-            return None
         session = self.app.extensions["qsort_sessionmaker"]()
         failed = False
         try:

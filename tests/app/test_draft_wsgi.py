@@ -276,3 +276,30 @@ def test_behind_a_proxy_the_front_checks_the_scheme_and_host_the_proxy_reports(r
         assert saved.headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
         proxied.extensions["qsort_engine"].dispose()
+
+
+def test_a_request_without_a_valid_csrf_token_is_not_read_by_the_front(app, respondent, small_study):
+    """The front checks the cookie and token from the headers before it reads a body (up to MAX_CONTENT_LENGTH)."""
+    import io
+    import json
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    study, token = small_study
+    body = json.dumps(on_the_grid(respondent, study)).encode()
+
+    class Counted(io.BytesIO):
+        read_bytes = 0
+
+        def read(self, size=-1):
+            data = super().read(size)
+            Counted.read_bytes += len(data)
+            return data
+
+    cookie = f"session={respondent.client.get_cookie('session').value}"
+    environ = EnvironBuilder(path=f"/s/{token}/api/draft", method="POST", data=body,
+                             content_type="application/json", headers={"X-CSRFToken": forged_csrf("x", "y")},
+                             environ_overrides={"HTTP_COOKIE": cookie}).get_environ()
+    environ["wsgi.input"] = Counted(body)
+    _, status, _ = run_wsgi_app(app.wsgi_app, environ, buffered=True)
+    assert status.startswith("400") and Counted.read_bytes == 0
