@@ -598,10 +598,7 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
                                             "version is shown; your last changes here clashed with it and "
                                             "were not kept.")})
         presort, placements = result
-    if placements is not None:
-        _write_placements(session, sort.id, placements, stored_rows)
-    _write_sort(session, participant, sort, draft, presort)
-    session.commit()
+    _store_draft(session, participant, sort, draft, presort, placements, stored_rows)
     _forget_loaded_sort(session, sort.id)
     if merged:
         return Outcome(200, {"ok": True, "revision": sort.revision, "merged": True, "state": state_of(sort, placements),
@@ -627,11 +624,19 @@ def save_plain_draft(session: Session, sorter: Sorter, draft: Draft) -> dict[str
         session.rollback()
         return None
     _append_moves(session, sort.id, draft.moves)
-    if draft.placements is not None:
-        _write_placements(session, sort.id, draft.placements)
-    _write_sort(session, sorter, sort, draft, draft.presort)
-    session.commit()
+    _store_draft(session, sorter, sort, draft, draft.presort, draft.placements)
     return {"ok": True, "revision": sort.revision}
+
+
+def _store_draft(session: Session, participant: Participant | Sorter, sort: LockedSort, draft: Draft,
+                 presort: dict[str, str] | None, placements: list[dict[str, int]] | None,
+                 stored_rows: list[dict[str, int]] | None = None) -> None:
+    """Write the draft's placements (those that changed) and its sort row, and commit: the end of every save that
+    is stored, plain or merged (``stored_rows``: the placements as read for the merge)."""
+    if placements is not None:
+        _write_placements(session, sort.id, placements, stored_rows)
+    _write_sort(session, participant, sort, draft, presort)
+    session.commit()
 
 
 def _draft_refusal(participant: Participant | Sorter, sort: LockedSort | None, draft: Draft) -> Outcome | None:
