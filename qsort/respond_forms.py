@@ -257,7 +257,12 @@ def _choice_errors(field: FormField) -> list[str]:
 def pressed(button: str) -> bool:
     """Whether the form was sent with the submit button named ``button`` (its value non-empty, as WTForms'
     SubmitField reads it)."""
-    return request.method == "POST" and request.form.get(button, "") not in ("", "false")
+    return request.method == "POST" and _sent_as_on(request.form.get(button))
+
+
+def _sent_as_on(value: str | None) -> bool:
+    """WTForms' reading of a sent button or tick box: on unless missing, empty or "false"."""
+    return value not in (None, "", "false")
 
 
 class WelcomeForm(ParticipantForm):
@@ -268,7 +273,7 @@ class WelcomeForm(ParticipantForm):
         super().__init__([self.consent])
         if request.method == "POST":
             self.consent.raw = request.form.getlist("consent")
-            self.consent.data = bool(self.consent.raw) and self.consent.raw[0] not in ("", "false")
+            self.consent.data = bool(self.consent.raw) and _sent_as_on(self.consent.raw[0])
 
     @property
     def agree(self) -> Button:
