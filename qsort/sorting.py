@@ -25,7 +25,6 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
-from sqlalchemy.orm.util import identity_key
 
 from . import draft_sql
 from .flow import PILES, SORTING_STEPS, STEPS, study_labels
@@ -35,6 +34,7 @@ from .responses import (
     accepts_responses,
     complete_step,
     forget_comments_off_the_ends,
+    forget_loaded_sort,
     grid_is_locked,
     step_index,
     steps_for,
@@ -599,7 +599,7 @@ def save_draft(session: Session, participant: Participant | Sorter, draft: Draft
                                             "were not kept.")})
         presort, placements = result
     _store_draft(session, participant, sort, draft, presort, placements, stored_rows)
-    _forget_loaded_sort(session, sort.id)
+    forget_loaded_sort(session, sort.id)
     if merged:
         return Outcome(200, {"ok": True, "revision": sort.revision, "merged": True, "state": state_of(sort, placements),
                              "message": _("This sort was also changed on another device or tab; your changes "
@@ -667,14 +667,6 @@ def _lock_sort_for_draft(session: Session, participant: Participant | Sorter) ->
     pass MAX_MOVES_PER_SORT by one save's moves (the cap bounds the log; it need not be exact)."""
     row = draft_sql.lock_sort(session.connection(), participant.id, utcnow())
     return LockedSort(*row) if row is not None else None
-
-
-def _forget_loaded_sort(session: Session, sort_id: int) -> None:
-    """The draft path's SQL bypassed the ORM: a Sort object this session loaded before no longer holds what is
-    stored, so it reloads on its next use."""
-    loaded = session.identity_map.get(identity_key(Sort, sort_id))
-    if loaded is not None:
-        session.expire(loaded)
 
 
 def _write_sort(session: Session, participant: Participant | Sorter, sort: LockedSort, draft: Draft,
@@ -792,5 +784,5 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     write_sort_changes(session, sort.id, {name: getattr(sort, name) for name, old in before.items()
                                           if getattr(sort, name) != old})
     session.commit()
-    _forget_loaded_sort(session, sort.id)
+    forget_loaded_sort(session, sort.id)
     return Outcome(200, {"ok": True}), following
