@@ -4,8 +4,12 @@ Every invited participant gets a single-use link ``/s/<token>`` (the token is 25
 ``models.new_token``); a study's open link ``/s/open/<open_link_token>`` asks for a participant code instead.
 
 The fields a researcher knows about a B2B contact are fixed columns of the invite form and the CSV;
-``code``, ``name`` and ``email`` are columns of ``Participant``, the others (customer account, CRM id,
-relationship stage, revenue band) and any extra CSV columns are stored in ``Participant.attributes``.
+``code``, ``name``, ``email`` and ``language`` are columns of ``Participant``, the others (customer account, CRM
+id, relationship stage, revenue band) and any extra CSV columns are stored in ``Participant.attributes``.
+
+A participant's ``language`` (one of the study's languages, or none) is the language their invitation and
+reminders are written in and the one their link opens in (``?lang=``); they can still switch on the page, and the
+language they consent in is kept from then on.
 
 A CSV import is all or nothing: every row is checked first, and the first problems are reported with their
 line and column; nothing is saved unless every row is right.
@@ -22,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .cells import spreadsheet_row, strip_control_characters
-from .flow import EMAIL_PATTERN
+from .flow import EMAIL_PATTERN, LANGUAGES
 from .i18n import text as _
 from .models import Participant, Study
 
@@ -46,6 +50,15 @@ HEADER_ALIASES = {
     "crmid": "crm_id", "crm": "crm_id",
     "relationshipstage": "relationship_stage", "stage": "relationship_stage",
     "revenueband": "revenue_band", "revenue": "revenue_band",
+    "language": "language", "lang": "language", "locale": "language", "taal": "language", "språk": "language",
+}
+# What a language cell may say, lower-cased: the code, the language's own name, or its English name.
+LANGUAGE_WORDS = {
+    **{code: code for code in LANGUAGES}, **{name.lower(): code for code, name in LANGUAGES.items()},
+    "english": "en", "engels": "en", "engelsk": "en",
+    "dutch": "nl", "nederlands": "nl", "nederlandsk": "nl", "nederlandse": "nl",
+    "norwegian": "nb", "norsk": "nb", "no": "nb", "bokmål": "nb", "noors": "nb", "nb-no": "nb", "no-nb": "nb",
+    "en-gb": "en", "en-us": "en", "nl-nl": "nl", "nl-be": "nl",
 }
 MAX_ROWS = 5000
 MAX_FIELD = 500
@@ -70,6 +83,7 @@ class Invitee:
     code: str = ""
     name: str = ""
     email: str = ""
+    language: str = ""  # as written; "" = not set (the browser's language, else the study's default)
     attributes: dict[str, str] = field(default_factory=dict)
     line: int | None = None  # the CSV line, for error messages
 
@@ -78,9 +92,22 @@ def _where(line: int | None, column: str) -> str:
     return _("line %(line)d, column %(column)s", line=line, column=column) if line is not None else column
 
 
-def check_invitee(invitee: Invitee, taken_codes: set[str]) -> list[str]:
-    """The problems with one invitee (empty when it can be saved); ``taken_codes`` are lower-cased."""
+def language_code(written: str) -> str | None:
+    """The language code a researcher meant by ``written`` ("nb", "Norsk", "Dutch", "nl-BE"), None if unknown;
+    "" stays "" (not set)."""
+    if not written.strip():
+        return ""
+    return LANGUAGE_WORDS.get(written.strip().lower())
+
+
+def check_invitee(invitee: Invitee, taken_codes: set[str], languages: list[str]) -> list[str]:
+    """The problems with one invitee (empty when it can be saved); ``taken_codes`` are lower-cased,
+    ``languages`` the study's."""
     problems = []
+    if language_code(invitee.language) not in ("", *languages):
+        problems.append(_where(invitee.line, "language") + ": " + _(
+            "%(value)r is not one of this study's languages (%(languages)s)", value=invitee.language,
+            languages=", ".join(languages)))
     if invitee.code and not CODE_PATTERN.match(invitee.code):
         problems.append(_where(invitee.line, "code") + ": " + _(
             "%(code)r is not a valid participant code (letters, digits, '.', '_' or '-', at most 100, "
@@ -119,9 +146,10 @@ def next_free_code(taken_codes: set[str], prefix: str = "P") -> str:
 def check_invitees(session: Session, study: Study, invitees: list[Invitee]) -> list[str]:
     """Every problem with these invitees (codes must be new to the study and unique among them)."""
     taken = existing_codes(session, study)
+    languages = list(study.languages or [study.default_language])
     problems = []
     for invitee in invitees:
-        found = check_invitee(invitee, taken)
+        found = check_invitee(invitee, taken, languages)
         problems.extend(found)
         if not found and invitee.code:
             taken.add(invitee.code.lower())
@@ -143,6 +171,7 @@ def create_participants(session: Session, study: Study, invitees: list[Invitee])
         code = invitee.code or next_free_code(taken)
         taken.add(code.lower())
         participant = Participant(study=study, code=code, name=invitee.name, email=invitee.email,
+                                  language=language_code(invitee.language) or None,
                                   attributes={k: v for k, v in invitee.attributes.items() if v != ""},
                                   source="invite")
         session.add(participant)
@@ -207,7 +236,7 @@ def parse_invite_csv(data: bytes | str) -> tuple[list[Invitee], list[str]]:
             invitee = Invitee(line=line)
             for (name, target), cell in zip(columns, row + [""] * (len(columns) - len(row))):
                 value = cell.strip()
-                if target in ("code", "name", "email"):
+                if target in ("code", "name", "email", "language"):
                     setattr(invitee, target, value)
                 else:
                     invitee.attributes[target] = value
@@ -264,8 +293,10 @@ def public_base_url() -> str:
 
 
 def invite_link(participant: Participant, base_url: str | None = None) -> str:
-    """The absolute single-use link of an invited participant."""
-    return (base_url or public_base_url()) + f"/s/{participant.token}"
+    """The absolute single-use link of an invited participant; with ``?lang=`` when their language is known, so
+    the first page opens in it whatever the browser says (qsort.i18n remembers it for the visit)."""
+    link = (base_url or public_base_url()) + f"/s/{participant.token}"
+    return f"{link}?lang={participant.language}" if participant.language in LANGUAGES else link
 
 
 def open_link(study: Study, base_url: str | None = None) -> str:
@@ -274,16 +305,17 @@ def open_link(study: Study, base_url: str | None = None) -> str:
 
 
 def links_csv(participants: list[Participant], base_url: str | None = None) -> str:
-    """code, name, email, link, then every attribute any of them has (sorted), one row per participant."""
+    """code, name, email, link, language, then every attribute any of them has (sorted), one row per
+    participant."""
     base = base_url or public_base_url()
     keys = [key for key, _ in KNOWN_ATTRIBUTES]
     extra = sorted({key for p in participants for key in (p.attributes or {})} - set(keys))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     # Names and attributes come from invite CSVs: every cell through the one neutraliser (qsort/cells.py).
-    writer.writerow(spreadsheet_row(["code", "name", "email", "link", *keys, *extra]))
+    writer.writerow(spreadsheet_row(["code", "name", "email", "link", "language", *keys, *extra]))
     for p in participants:
         attributes = p.attributes or {}
-        writer.writerow(spreadsheet_row([p.code or "", p.name, p.email, invite_link(p, base),
+        writer.writerow(spreadsheet_row([p.code or "", p.name, p.email, invite_link(p, base), p.language or "",
                                          *[attributes.get(k, "") for k in keys + extra]]))
     return out.getvalue()

@@ -183,10 +183,11 @@ def test_invites_are_delivered_in_each_participants_language(client, auth, study
     assert to_anna["From"] == "Survey team <survey@example.com>"
     assert to_anna["Content-Language"] == "nl"
     body = to_anna.get_content()
-    assert body.startswith("Beste Anna de Vries,") and link_of(anna) in body
+    assert body.startswith("Beste Anna de Vries,") and f"{link_of(anna)}?lang=nl" in body  # opens in Dutch
     [to_bob] = smtp.to("bob@ex.com")
     assert to_bob["Subject"] == "Invitation: What matters to you"
     assert "Dear Bob Smith," in to_bob.get_content() and link_of(bob) in to_bob.get_content()
+    assert f"{link_of(bob)}?lang" not in to_bob.get_content()  # no language known: the browser's decides
     assert len(smtp.messages) == 2
 
     session.expire_all()

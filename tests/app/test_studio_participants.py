@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -343,3 +344,76 @@ def test_participant_view_shows_choice_and_likert_answers_by_their_labels(ana, s
     session.commit()
     page = ana.get(f"/studio/{study.id}/participants/{person.id}").get_data(as_text=True)
     assert "<td>1 · Not at all</td>" in page and "<td>Goods; Services</td>" in page
+
+
+# -- the participant's language: their invitation's, and the one their link opens in -------------------------
+
+def language_options(client, study) -> list[str]:
+    page = client.get(f"/studio/{study.id}/participants").get_data(as_text=True)
+    select = page.split('name="language"')[1].split("</select>")[0]
+    return re.findall(r'<option[^>]*value="([^"]*)"', select)
+
+
+def test_invite_with_a_language_gives_a_link_in_that_language(ana, study, session):
+    assert language_options(ana, study) == ["", "en", "nl"]  # the study's languages, or the browser's
+    assert invite(ana, study, code="C01", language="nl").status_code == 302
+    assert invite(ana, study, code="C02").status_code == 302
+    dutch, unset = participants_of(session, study)
+    assert (dutch.language, unset.language) == ("nl", None)
+    page = ana.get(f"/studio/{study.id}/participants").get_data(as_text=True)
+    assert f'data-copy="http://localhost/s/{dutch.token}?lang=nl"' in page
+    assert f'data-copy="http://localhost/s/{unset.token}"' in page
+    assert "Language: Nederlands" in page.split(f'id="p-{dutch.id}"')[1].split("</tr>")[0]
+    assert "Language:" not in page.split(f'id="p-{unset.id}"')[1].split("</tr>")[0]
+
+
+def test_invite_refuses_a_language_the_study_lacks(ana, study, session):
+    response = invite(ana, study, code="C01", language="nb")  # the study is in en and nl
+    assert response.status_code == 400
+    assert participants_of(session, study) == []
+
+
+def test_the_link_opens_in_the_participants_language_whatever_the_browser(ana, study, session, app):
+    invite(ana, study, code="C01", language="nl")
+    [dutch] = participants_of(session, study)
+    link = ana.get(f"/studio/{study.id}/participants/links.csv").get_data(as_text=True).splitlines()[1].split(",")[3]
+    assert link == f"http://localhost/s/{dutch.token}?lang=nl"
+    customer = app.test_client()
+    page = customer.get(link.removeprefix("http://localhost"), headers={"Accept-Language": "en"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert '<html lang="nl"' in page and "Welkom" in page
+    # ... and they can still switch
+    english = customer.get(f"/s/{dutch.token}/welcome?lang=en").get_data(as_text=True)
+    assert '<html lang="en"' in english and "Welcome" in english
+
+
+CSV_LANGUAGES = ("code,name,language\n"
+                 "C01,Ann,nl\n"
+                 "C02,Bo,Dutch\n"
+                 "C03,Cy,\n"
+                 "C04,Di,EN\n"
+                 "C05,Ed,Nederlands\n")
+
+
+def test_csv_language_column_by_code_or_name(ana, study, session):
+    assert upload(ana, study, CSV_LANGUAGES).status_code == 302
+    assert [(p.code, p.language) for p in participants_of(session, study)] == [
+        ("C01", "nl"), ("C02", "nl"), ("C03", None), ("C04", "en"), ("C05", "nl")]
+    rows = list(csv.DictReader(io.StringIO(ana.get(f"/studio/{study.id}/participants/links.csv")
+                                           .get_data(as_text=True))))
+    assert list(rows[0])[:5] == ["code", "name", "email", "link", "language"]
+    assert [r["language"] for r in rows] == ["nl", "nl", "", "en", "nl"]
+    assert rows[0]["link"].endswith("?lang=nl") and "?" not in rows[2]["link"]
+
+
+def test_csv_language_errors_name_line_and_column_and_import_nothing(ana, study, session):
+    content = ("Contact name;Taal\n"
+               "Ann;nl\n"
+               "Bo;Deutsch\n"      # line 3: not a language we know
+               "Cy;nb\n")          # line 4: a language the study lacks
+    response = upload(ana, study, content)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "line 3, column language: &#39;Deutsch&#39; is not one of this study&#39;s languages (en, nl)" in page
+    assert "line 4, column language: &#39;nb&#39; is not one of this study&#39;s languages (en, nl)" in page
+    assert participants_of(session, study) == []

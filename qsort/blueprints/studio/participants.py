@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from ... import flow, invites, mail, progress
@@ -27,6 +27,16 @@ class InviteForm(FlaskForm):
     relationship_stage = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
     revenue_band = StringField(validators=[Optional(), Length(max=invites.MAX_FIELD)])
     code = StringField(validators=[Optional(), Regexp(invites.CODE_PATTERN)])
+    # The study's languages, filled in per study (invite_form); "" lets the participant's browser choose.
+    language = SelectField(choices=[], default="")
+
+
+def invite_form(study) -> InviteForm:
+    """The invite form of ``study``: its language choices are the study's languages."""
+    form = InviteForm()
+    form.language.choices = [("", _("Their browser's language"))] + [
+        (code, flow.LANGUAGES.get(code, code)) for code in (study.languages or [study.default_language])]
+    return form
 
 
 class InviteImportForm(FlaskForm):
@@ -61,8 +71,8 @@ def _page(study, form=None, status=None, code=200):
     median_seconds, n_timed = progress.median_completion(rows_all)
     return render_template(
         "studio/participants.html", study=study, rows=rows, counts=progress.status_counts(rows_all),
-        total=len(rows_all), status=status, form=form or InviteForm(), open_form=OpenLinkForm(),
-        open_link=invites.open_link(study), base_url=invites.public_base_url(),
+        total=len(rows_all), status=status, form=form or invite_form(study), open_form=OpenLinkForm(),
+        open_link=invites.open_link(study), base_url=invites.public_base_url(), invite_link=invites.invite_link,
         median_seconds=median_seconds, n_timed=n_timed, format_duration=progress.format_duration,
         status_labels=status_labels(), step_labels=step_labels(), attribute_labels=attribute_labels(),
         last_mails=mail.last_mails(get_session(), study), mail_status_labels=mail.status_labels(),
@@ -82,7 +92,7 @@ def participants(study_id: int):
 @bp.post("/<int:study_id>/participants/invite")
 def participants_invite(study_id: int):
     study = load_study(study_id)
-    form = InviteForm()
+    form = invite_form(study)
     if not form.validate_on_submit():
         flash(_("The invite was not created: check the marked fields."), "error")
         return _page(study, form=form, code=400)
@@ -90,7 +100,8 @@ def participants_invite(study_id: int):
         return (getattr(form, name).data or "").strip()
 
     attributes = {key: value(key) for key, _label in invites.KNOWN_ATTRIBUTES}
-    invitee = invites.Invitee(code=value("code"), name=value("name"), email=value("email"), attributes=attributes)
+    invitee = invites.Invitee(code=value("code"), name=value("name"), email=value("email"),
+                              language=value("language"), attributes=attributes)
     try:
         [participant] = invites.create_participants(get_session(), study, [invitee])
     except invites.InviteError as error:
