@@ -110,7 +110,10 @@ def login():
         user = find_user_by_email(get_session(), email)
         if verify_password(user, form.password.data):   # one hash, known email or not
             _forget(LoginAttempt.email == email, LoginAttempt.remote_addr == address)
+            language = session.get("lang")  # the language chosen on the login page outlives the new session
             session.clear()
+            if language:
+                session["lang"] = language
             session.permanent = True
             session["user_id"] = user.id
             session["session_version"] = user.session_version

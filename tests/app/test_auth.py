@@ -31,6 +31,17 @@ def test_login_and_logout(client, researcher):
     assert client.get("/studio/").status_code == 302
 
 
+def test_the_language_chosen_on_the_login_page_stays_after_login(client, researcher):
+    """The login starts a new session (no fixation); the language picked before it is kept, not the browser's."""
+    client.get("/auth/login?lang=nb", headers={"Accept-Language": "en"})
+    token = csrf_from(client.get("/auth/login", headers={"Accept-Language": "en"}))
+    response = client.post("/auth/login", data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": token},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 302
+    page = client.get("/studio/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="nb"' in page
+
+
 def test_login_without_csrf_is_refused(client, researcher):
     response = client.post("/auth/login", data={"email": "ana@example.com", "password": PASSWORD})
     assert response.status_code == 400
