@@ -34,7 +34,7 @@ class InviteForm(FlaskForm):
 def invite_form(study) -> InviteForm:
     """The invite form of ``study``: its language choices are the study's languages."""
     form = InviteForm()
-    form.language.choices = [("", _("Their browser's language"))] + [
+    form.language.choices = [("", _("Browser's choice"))] + [
         (code, flow.LANGUAGES.get(code, code)) for code in (study.languages or [study.default_language])]
     return form
 
