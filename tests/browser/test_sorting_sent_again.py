@@ -254,3 +254,42 @@ def test_the_notice_gives_way_when_the_study_closes_meanwhile(live_server, deskt
     page.wait_for_selector("#save-status[data-status='error']", state="attached", timeout=10000)
     assert "closed" in page.locator("#save-status").inner_text()
     assert page.locator(NOTICE).is_hidden()
+
+
+def reopened_demo_sort(session) -> str:
+    """The demo study (40 cards, -4..+4, its own long grid instruction) in Norwegian, with a sort sent before and
+    reopened: every card in the grid, the grid a draft again. Returns the participant's token."""
+    from qsort.demo import build_study
+    from qsort.models import User
+
+    owner = User(email="sent-again@example.com", name="Owner", password_hash="not-a-login")
+    study = build_study(owner)
+    participant = Participant(study=study, source="invite", consent="given", language="nb")
+    session.add_all([owner, study, participant])
+    session.flush()
+    sort = Sort(participant=participant, state="presorted", step="grid", grid_submitted_at=utcnow())
+    session.add(sort)
+    columns = [score for score, height in study.grid for _ in range(height)]
+    slots: dict[int, int] = {}
+    for statement, score in zip(study.statements, columns):
+        sort.placements.append(Placement(statement=statement, score=score, slot=slots.setdefault(score, 0)))
+        slots[score] += 1
+    session.commit()
+    return participant.token
+
+
+def test_a_full_size_study_keeps_its_grid_on_the_first_screen(live_server, desktop_page, phone_page, session,
+                                                               screenshot):
+    """With the study's own instruction under the notice, the grid still starts on the first screen: on a phone
+    (360x740 and 390x844) the column bar, the column and its first card; on a desktop the columns' heads."""
+    token = reopened_demo_sort(session)
+    for page, sizes in ((phone_page, [(360, 740), (390, 844)]), (desktop_page, [(1280, 800)])):
+        page.goto(f"{live_server.url}/s/{token}/sort?lang=nb")
+        page.wait_for_selector(READY, state="attached")
+        assert page.locator(NOTICE).is_visible() and page.locator("#grid-instruction").is_visible()
+        for width, height in sizes:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(100)
+            assert_notice_beside_the_bars(page)
+            kind = "phone" if width < 700 else "desktop"
+            keep_shot(screenshot(page, f"demo-{width}", full_page=False), f"demo-{kind}-{width}x{height}-nb.png")
