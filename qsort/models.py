@@ -249,6 +249,9 @@ class Sort(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # When the grid was last submitted on the sorting page (qsort.sorting.submit_sort); kept when the participant
+    # goes back to change it, so the page can say the sort was sent before. None: never (paper, imports).
+    grid_submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     participant: Mapped[Participant] = relationship(back_populates="sort")
     placements: Mapped[list["Placement"]] = relationship(back_populates="sort", cascade="all, delete-orphan")

@@ -111,7 +111,9 @@ def sort_state(participant: Participant, language: str) -> dict[str, Any]:
             },
         },
         "statements": participant_statements(study, language, session),
-        "state": {**stored_state(sort, session), "last_seq": last_seq, "locked": grid_is_locked(participant)},
+        "state": {**stored_state(sort, session), "last_seq": last_seq, "locked": grid_is_locked(participant),
+                  # sent before and reopened with "Change my sort" (qsort.responses.reopen_grid): the page says so
+                  "submitted_before": sort.grid_submitted_at is not None},
     }
 
 
@@ -781,8 +783,10 @@ def submit_sort(session: Session, participant: Participant, submission: Submissi
     following = complete_step(participant.study, sort, "grid")
     if sort.state != "submitted":
         sort.state = "sorted"
-    write_sort_changes(session, sort.id, {name: getattr(sort, name) for name, old in before.items()
-                                          if getattr(sort, name) != old})
+    changes = {name: getattr(sort, name) for name, old in before.items() if getattr(sort, name) != old}
+    # kept when the participant goes back to the grid: the page then says this sort was sent before
+    changes["grid_submitted_at"] = utcnow()
+    write_sort_changes(session, sort.id, changes)
     session.commit()
     forget_loaded_sort(session, sort.id)
     return Outcome(200, {"ok": True}), following

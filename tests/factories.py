@@ -212,6 +212,8 @@ def make_participant(session, study, code, state=None, scores=None, *, source="i
             for statement, score in zip(statements, scores):
                 sort.placements.append(Placement(statement=statement, score=score, slot=slots.get(score, 0)))
                 slots[score] = slots.get(score, 0) + 1
+        if state in ("sorted", "submitted"):
+            sort.grid_submitted_at = started + timedelta(minutes=minutes - 1)
         if state == "submitted":
             sort.submitted_at = started + timedelta(minutes=minutes)
         if with_extras and scores is not None:

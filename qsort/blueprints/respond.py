@@ -230,6 +230,7 @@ def sort_page(token: str):
         draft_url=url_for("respond.api_draft", token=token),
         submit_url=url_for("respond.api_submit", token=token),
         next_url=step_url(token, steps[steps.index("grid") + 1]),
+        after_grid=steps[steps.index("grid") + 1:],  # what a sort sent again keeps (the notice on the grid)
         strings=sort_page_strings(language()),
         study_title=participant.study.title,
     )

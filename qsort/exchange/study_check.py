@@ -229,7 +229,7 @@ def _check_sort(item: Any, where: str, n_statements: int, n_questions: int, grid
         _text(item["entered_by"], f"{where}.entered_by", limit=254)
     if item.get("source") not in (None, ""):
         _choice(item["source"], SORT_SOURCES, f"{where}.source")
-    for name in ("started_at", "updated_at", "submitted_at"):
+    for name in ("started_at", "updated_at", "submitted_at", "grid_submitted_at"):
         _moment(item.get(name), f"{where}.{name}")
     _check_placements(item.get("placements", []), f"{where}.placements", n_statements, grid, forced,
                       complete=state in ("sorted", "submitted"))

@@ -74,7 +74,7 @@ def _participant_json(p: Participant, s_index: dict, q_index: dict, users: dict)
             "step_seconds": sort.step_seconds or {},
             "entered_by": users.get(sort.entered_by_id), "source": sort.source,
             "started_at": _iso(sort.started_at), "updated_at": _iso(sort.updated_at),
-            "submitted_at": _iso(sort.submitted_at),
+            "submitted_at": _iso(sort.submitted_at), "grid_submitted_at": _iso(sort.grid_submitted_at),
             "placements": [{"statement": s_index[pl.statement_id], "score": pl.score, "slot": pl.slot}
                            for pl in sorted(sort.placements, key=lambda pl: s_index[pl.statement_id])],
             "moves": [{"statement": s_index[m.statement_id], "from": m.from_place, "to": m.to_place,
@@ -233,7 +233,8 @@ def _sort_from_json(item: Any, statements: list, questions: list, users: dict, w
                 entered_by_id=entered_by.id if entered_by else None,
                 source=_need(item.get("source") or "online", str, f"{where}.source"),
                 started_at=_when(item.get("started_at"), f"{where}.started_at") or utcnow(),
-                submitted_at=_when(item.get("submitted_at"), f"{where}.submitted_at"))
+                submitted_at=_when(item.get("submitted_at"), f"{where}.submitted_at"),
+                grid_submitted_at=_when(item.get("grid_submitted_at"), f"{where}.grid_submitted_at"))
     sort.presort = {str(_ref(int(k), statements, f"{where}.presort[{k!r}]").id): pile
                     for k, pile in _need(item.get("presort", {}), dict, f"{where}.presort").items()}
     for k, pl in enumerate(_need(item.get("placements", []), list, f"{where}.placements")):

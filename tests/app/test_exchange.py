@@ -281,6 +281,7 @@ def snapshot(study: Study) -> dict:
             "sort": None if sort is None else {
                 "state": sort.state, "step": sort.step, "step_seconds": sort.step_seconds,
                 "started_at": sort.started_at, "submitted_at": sort.submitted_at,
+                "grid_submitted_at": sort.grid_submitted_at,
                 "placements": sorted((pos[pl.statement_id], pl.score, pl.slot) for pl in sort.placements),
                 "comments": sorted((pos[c.statement_id], c.text, c.would_pay) for c in sort.comments),
                 "answers": sorted((questions[a.question_id], json.dumps(a.value)) for a in sort.answers),

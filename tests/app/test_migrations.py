@@ -166,3 +166,31 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(empty_databa
             assert indexes == {"ix_move_sort_id_client_seq": ["sort_id", "client_seq"]}
     finally:
         engine.dispose()
+
+
+def test_0011_gives_a_sort_waiting_after_its_grid_the_time_it_was_sent(empty_database_url):
+    """A participant between the grid and the last step when 0011 runs may still go back with "Change my sort":
+    their sort (state "sorted") gets grid_submitted_at from its last change, so the sorting page says it was sent
+    before; sorts still on the grid (and completed ones, never read again) get none."""
+    upgrade(empty_database_url, "0010")
+    engine = create_engine(empty_database_url)
+    try:
+        ids = fill(engine)
+        tables = MetaData()
+        tables.reflect(engine)
+        sort, participant = tables.tables["sort"], tables.tables["participant"]
+        waiting_since = datetime(2026, 3, 2, 8, 15, 0)
+        with engine.begin() as connection:
+            person = connection.execute(participant.insert().values(
+                study_id=ids["study"], token="token-of-the-waiting-one", code="P5", name="", email="",
+                attributes={}, source="invite", consent="given", created_at=waiting_since)).inserted_primary_key[0]
+            connection.execute(sort.insert().values(participant_id=person, state="sorted", step="postsort",
+                                                    presort={}, step_seconds={}, revision=5,
+                                                    started_at=waiting_since, updated_at=waiting_since))
+        engine.dispose()
+        upgrade(empty_database_url, "head")
+        with Session(engine) as session:
+            sent = {p.code: p.sort.grid_submitted_at for p in session.scalars(select(Participant)) if p.sort}
+        assert sent == {"P1": None, "P2": None, "P5": waiting_since}
+    finally:
+        engine.dispose()

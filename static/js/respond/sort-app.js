@@ -23,9 +23,34 @@ function csrfToken() {
   return csrfMeta ? csrfMeta.content : "";
 }
 
+/**
+ * "You sent this sort before": on the grid of a sort that was submitted and reopened with "Change my sort"
+ * (state.submitted_before). Hidden while the server refuses this sort (a save or the submit refused: the study
+ * closed, completed in another tab), so it never promises a Continue that the message beside it rules out.
+ */
+const resubmitNotice = {
+  element: document.getElementById("resubmit-notice"),
+  sentBefore: false,
+  refused: false,
+  show(sentBefore) {
+    this.sentBefore = sentBefore;
+    this.update();
+  },
+  refuse(refused) {
+    this.refused = refused;
+    this.update();
+  },
+  update() {
+    const shown = this.sentBefore && !this.refused;
+    this.element.hidden = !shown;
+    app.classList.toggle("with-notice", shown); // wide screens: the status bar makes room (respond.css)
+  },
+};
+
 /** Show one message in the page's status line (saving indicator). */
 function showSaveStatus(status, detail = "") {
   const indicator = document.getElementById("save-status");
+  if (status !== "saving") resubmitNotice.refuse(status === "error");
   // Merged with another device's changes is saved; a conflict means this page now shows the server's state.
   indicator.dataset.status = status === "merged" ? "saved" : status;
   if ((status === "merged" || status === "conflict") && detail) {
@@ -121,6 +146,8 @@ async function main() {
     window.location.assign(config.nextUrl); // the grid was submitted (in another tab): nothing to sort here
     return;
   }
+
+  resubmitNotice.show(data.state.submitted_before === true);
 
   const { study, statements } = data;
   const order = dealingOrder(statements.map((s) => s.id), config.stateUrl);
@@ -239,6 +266,7 @@ async function submit(store, saver, grid, local) {
     window.location.assign(result.body.next); // already submitted (another tab): carry on
     return;
   }
+  if (result && result.status === 409) resubmitNotice.refuse(true); // e.g. the study closed: its message alone
   grid.setBusy(false);
   const problems = result?.body?.problems;
   let message = result?.body?.error || (result ? t("submitFailed") : t("submitOffline"));
