@@ -151,6 +151,10 @@ def test_build_a_study_from_nothing_and_complete_one_sort(live_server, browser, 
 
     # The grid: the live picture follows the numbers, then the one-click quasi-normal grid.
     page.click(".tabs >> text=Grid")
+    # The editor is a module script: until it has run, an input event is lost and the picture never follows
+    # (seen on a loaded machine). The load event comes after module scripts have run.
+    page.wait_for_url(re.compile(r"/studio/\d+/grid$"))
+    page.wait_for_load_state("load")
     page.fill("#min_score", "-3")
     page.locator("#min_score").dispatch_event("input")
     assert page.locator("#grid-editor .grid-col").count() == 6  # -3..+2: the suggestion was -2..+2
