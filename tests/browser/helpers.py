@@ -24,15 +24,38 @@ def watch_console(page) -> list[str]:
     return problems
 
 
-def start_sorting(page, base_url: str, token: str) -> None:
-    """Through the welcome (consent) and instructions pages, as a participant would, to the sorting page."""
-    page.goto(f"{base_url}/s/{token}")
+def start_sorting(page, base_url: str, token: str, language: str | None = None) -> None:
+    """Through the welcome (consent) and instructions pages, as a participant would, to the sorting page;
+    ``language``: the link opened with ``?lang=`` (as an invitation in that language gives it)."""
+    page.goto(f"{base_url}/s/{token}" + (f"?lang={language}" if language else ""))
     page.locator("input[type=checkbox]").first.check()
     page.locator("[type=submit]").first.click()
     page.wait_for_url(re.compile(r"/instructions$"))
     page.locator("[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/sort$"))
     page.wait_for_selector(READY, state="attached")
+
+
+def click_place(page, sid: int, score: int) -> None:
+    """Desktop without dragging: click the card, then the column's head."""
+    page.locator(f"#grid-desktop .card[data-id='{sid}']").click()
+    page.locator(f".column[data-score='{score}'] .column-head").click()
+    assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1
+
+
+def phone_place(page, sid: int, score: int, now: int | None = None) -> None:
+    """Tap the card (in the tray, or in column ``now``), its column in the overview bar, then "Place here"."""
+    card = page.locator(f"#grid-phone .card[data-id='{sid}']")
+    if now is not None:
+        page.locator(f".overview-column[data-score='{now}']").tap()
+    elif card.count() == 0:
+        for pile in ("agree", "neutral", "disagree"):
+            page.locator(f".tray-tab[data-pile='{pile}']").tap()
+            if card.count():
+                break
+    card.tap()
+    page.locator(f".overview-column[data-score='{score}']").tap()
+    page.locator(".bar-place").tap()
 
 
 def wait_saved(page) -> None:

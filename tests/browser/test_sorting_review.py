@@ -7,7 +7,8 @@ import re
 import pytest
 
 from tests.browser.helpers import (
-    pile_for, shown_grid, start_sorting, stored_columns, stored_sort, target_scores, watch_console, wait_saved,
+    click_place, phone_place, pile_for, shown_grid, start_sorting, stored_columns, stored_sort, target_scores,
+    watch_console, wait_saved,
 )
 from tests.factories import make_study
 
@@ -20,19 +21,6 @@ def phone_presort(page, study, targets) -> None:
         page.locator(f".pile-btn[data-pile='{pile_for(targets[sid])}']").tap()
     page.locator("#presort-continue").tap()
     page.wait_for_selector("#grid-phase[data-layout='phone']")
-
-
-def phone_place(page, sid: int, score: int) -> None:
-    """Tap the card (in the tray or in a column), its column in the overview bar, then "Place here"."""
-    card = page.locator(f"#grid-phone .card[data-id='{sid}']")
-    if card.count() == 0:
-        for pile in ("agree", "neutral", "disagree"):
-            page.locator(f".tray-tab[data-pile='{pile}']").tap()
-            if card.count():
-                break
-    card.tap()
-    page.locator(f".overview-column[data-score='{score}']").tap()
-    page.locator(".bar-place").tap()
 
 
 def review_columns(page) -> dict[str, list[int]]:
@@ -116,13 +104,6 @@ def test_the_phone_shows_the_whole_sort_before_continuing(live_server, phone_pag
 
 
 # ----- back to the grid from the comments page ---------------------------------------------------------------------
-
-def click_place(page, sid: int, score: int) -> None:
-    """Desktop without dragging: click the card, then the column's head."""
-    page.locator(f"#grid-desktop .card[data-id='{sid}']").click()
-    page.locator(f".column[data-score='{score}'] .column-head").click()
-    assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1
-
 
 def test_a_misplaced_card_noticed_on_the_comments_page_is_fixed(live_server, desktop_page, session, screenshot):
     page = desktop_page

@@ -11,7 +11,8 @@ import pytest
 
 from qsort.models import Participant, Placement, Sort, utcnow
 from tests.browser.helpers import (
-    READY, pile_for, presort_key, shown_grid, stored_sort, target_scores, wait_saved, watch_console,
+    READY, click_place, phone_place, pile_for, presort_key, shown_grid, start_sorting, stored_sort, target_scores,
+    wait_saved, watch_console,
 )
 from tests.factories import make_study, valid_placements
 
@@ -31,39 +32,6 @@ NL_NOTICE = ("U hebt deze sortering al eens verstuurd. Verander wat u wilt en dr
 def keep_shot(path: Path, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, SHOTS / name)
-
-
-def start_in(page, base_url: str, token: str, language: str) -> None:
-    """Open the link in ``language`` and go through the consent and the instructions to the sorting page."""
-    page.goto(f"{base_url}/s/{token}?lang={language}")
-    page.locator("input[type=checkbox]").first.check()
-    page.locator("[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/instructions$"))
-    page.locator("[type=submit]").last.click()
-    page.wait_for_url(re.compile(r"/sort$"))
-    page.wait_for_selector(READY, state="attached")
-
-
-def click_place(page, sid: int, score: int) -> None:
-    """Desktop without dragging: click the card, then the column's head."""
-    page.locator(f"#grid-desktop .card[data-id='{sid}']").click()
-    page.locator(f".column[data-score='{score}'] .column-head").click()
-    assert page.locator(f".column[data-score='{score}'] .card[data-id='{sid}']").count() == 1
-
-
-def phone_place(page, sid: int, score: int, now: int | None = None) -> None:
-    """Tap the card (in the tray, or in column ``now``), its column in the overview bar, then "Place here"."""
-    card = page.locator(f"#grid-phone .card[data-id='{sid}']")
-    if now is not None:
-        page.locator(f".overview-column[data-score='{now}']").tap()
-    elif card.count() == 0:
-        for pile in ("agree", "neutral", "disagree"):
-            page.locator(f".tray-tab[data-pile='{pile}']").tap()
-            if card.count():
-                break
-    card.tap()
-    page.locator(f".overview-column[data-score='{score}']").tap()
-    page.locator(".bar-place").tap()
 
 
 def box(page, selector: str) -> dict:
@@ -105,7 +73,7 @@ def test_a_sort_sent_again_after_change_my_sort_desktop_nb(live_server, desktop_
     study, token = make_study(session)
     targets = target_scores(study)
     top, bottom = max(study.grid_scores), min(study.grid_scores)
-    start_in(page, live_server.url, token, "nb")
+    start_sorting(page, live_server.url, token, "nb")
     assert page.locator(NOTICE).is_hidden()  # a first sort: not on the presort ...
     for _ in range(len(targets)):
         sid = int(page.locator("#deck-card .card").get_attribute("data-id"))
@@ -176,7 +144,7 @@ def test_a_sort_sent_again_from_the_questions_on_a_phone_nl(live_server, phone_p
     problems = watch_console(page)
     study, token = make_study(session)
     targets = target_scores(study)
-    start_in(page, live_server.url, token, "nl")
+    start_sorting(page, live_server.url, token, "nl")
     for _ in range(len(targets)):
         sid = int(page.locator("#deck-card .card").get_attribute("data-id"))
         page.locator(f".pile-btn[data-pile='{pile_for(targets[sid])}']").tap()
